@@ -1,0 +1,62 @@
+# The README's commands. `make run` serves the demo; `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app deliberation
+TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test test-sqlite test-postgres bench lint translations system-packages services clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml $(BIN)/activate
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+translations: $(VENV)/.installed
+	@$(BIN)/pybabel compile --use-fuzzy -d translations -D messages >/dev/null
+
+run: $(VENV)/.installed translations
+	$(FLASK) db upgrade
+	$(FLASK) demo --if-empty
+	@echo "Serving at http://$(HOST):$(PORT)/ — press Ctrl-C to stop."
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logfile - 'deliberation:create_app()'
+
+system-packages:
+	@scripts/system-packages.sh
+
+services:
+	@scripts/services.sh
+
+test: system-packages $(VENV)/.installed-test translations services test-sqlite test-postgres
+
+test-sqlite: $(VENV)/.installed-test translations
+	@echo "== SQLite: unit, integration and Chromium (e2e) tests =="
+	TEST_DATABASE_URL= TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest tests e2e
+
+test-postgres: $(VENV)/.installed-test translations
+	@echo "== PostgreSQL: the database-facing tests again on $(TEST_DATABASE_URL) =="
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest tests
+
+bench: $(VENV)/.installed-test translations
+	$(BIN)/python -m bench
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check deliberation tests e2e bench
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+
+# After changing visible strings: extract them and merge into the catalogues, then translate.
+translations-update: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output . >/dev/null
+	$(BIN)/pybabel update -i translations/messages.pot -d translations -l en --no-fuzzy-matching --ignore-obsolete >/dev/null

@@ -1,0 +1,245 @@
+"""People and places: communities, buildings, units, households, persons, users and roles."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+from decimal import Decimal
+
+from flask_login import UserMixin
+from sqlalchemy import Enum, ForeignKey, Index, LargeBinary, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from deliberation.db import UTCDateTime, bool_false, intpk, str50, str200, timestamp, timestamp_null
+from deliberation.extensions import db
+
+
+def enum_column(enum_cls: type[enum.Enum], **kw):
+    """An enum stored as its value in a plain string column: portable and readable in SQL."""
+    return mapped_column(
+        Enum(enum_cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]), **kw
+    )
+
+
+class Tenure(enum.StrEnum):
+    OWNER = "owner"
+    TENANT = "tenant"
+    FAMILY = "family"
+
+
+class Role(enum.StrEnum):
+    RESIDENT = "resident"
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+
+class Community(db.Model):
+    """A residential neighbourhood (居民区) with its residents' committee."""
+
+    __tablename__ = "communities"
+    id: Mapped[intpk]
+    name: Mapped[str50] = mapped_column(unique=True)
+    district: Mapped[str50] = mapped_column(default="")
+    address: Mapped[str200] = mapped_column(default="")
+    created_at: Mapped[timestamp]
+
+    buildings: Mapped[list[Building]] = relationship(back_populates="community", order_by="Building.sort_key")
+
+    def can_view(self, user: User) -> bool:
+        return user.is_authenticated and (user.is_admin or user.role_in(self.id) is not None)
+
+    def can_moderate(self, user: User) -> bool:
+        return user.is_authenticated and (
+            user.is_admin or user.role_in(self.id) in (Role.MODERATOR, Role.ADMIN)
+        )
+
+
+class Building(db.Model):
+    """A building (楼) such as 12号楼."""
+
+    __tablename__ = "buildings"
+    __table_args__ = (UniqueConstraint("community_id", "name"),)
+    id: Mapped[intpk]
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str50]
+    # Buildings sort by number where they have one (2号楼 before 10号楼).
+    sort_key: Mapped[str50] = mapped_column(default="")
+
+    community: Mapped[Community] = relationship(back_populates="buildings")
+    units: Mapped[list[Unit]] = relationship(back_populates="building", order_by="Unit.room")
+
+
+class Unit(db.Model):
+    """An apartment (专有部分) with its registered floor area."""
+
+    __tablename__ = "units"
+    __table_args__ = (UniqueConstraint("building_id", "room"),)
+    id: Mapped[intpk]
+    building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id", ondelete="CASCADE"), index=True)
+    room: Mapped[str] = mapped_column(String(20))
+    area: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+
+    building: Mapped[Building] = relationship(back_populates="units")
+
+    @property
+    def label(self) -> str:
+        return f"{self.building.name}{self.room}室"
+
+
+class Household(db.Model):
+    """The people living together in one unit."""
+
+    __tablename__ = "households"
+    id: Mapped[intpk]
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
+
+    unit: Mapped[Unit] = relationship()
+    members: Mapped[list[Person]] = relationship(back_populates="household")
+
+
+class Person(db.Model):
+    """Someone on the roster: a resident, or an owner who may live elsewhere."""
+
+    __tablename__ = "persons"
+    __table_args__ = (Index("ix_persons_community_name_phone", "community_id", "name", "phone"),)
+    id: Mapped[intpk]
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), index=True)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id", ondelete="SET NULL"), index=True)
+    name: Mapped[str50]
+    tenure: Mapped[Tenure] = enum_column(Tenure)
+    birth_year: Mapped[int | None]
+    phone: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[timestamp]
+
+    community: Mapped[Community] = relationship()
+    household: Mapped[Household | None] = relationship(back_populates="members")
+    ownerships: Mapped[list[Ownership]] = relationship(back_populates="person")
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+
+class Ownership(db.Model):
+    """A person owns a unit; an owner may hold several."""
+
+    __tablename__ = "ownerships"
+    __table_args__ = (UniqueConstraint("person_id", "unit_id"),)
+    id: Mapped[intpk]
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
+
+    person: Mapped[Person] = relationship(back_populates="ownerships")
+    unit: Mapped[Unit] = relationship()
+
+
+class User(UserMixin, db.Model):
+    """A login. Linked to a person of the roster when the user is a resident."""
+
+    __tablename__ = "users"
+    id: Mapped[intpk]
+    username: Mapped[str50] = mapped_column(unique=True)
+    display_name: Mapped[str50]
+    password_hash: Mapped[str] = mapped_column(String(255))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id", ondelete="SET NULL"), unique=True)
+    is_admin: Mapped[bool_false]
+    is_active_account: Mapped[bool] = mapped_column(default=True, server_default="1")
+    locale: Mapped[str | None] = mapped_column(String(10))
+    care_mode: Mapped[bool_false]
+    # Changing it signs out every session of this user (password change, "log out everywhere").
+    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=lambda: secrets.token_urlsafe(32))
+    created_at: Mapped[timestamp]
+    last_login_at: Mapped[timestamp_null]
+
+    person: Mapped[Person | None] = relationship()
+    memberships: Mapped[list[Membership]] = relationship(back_populates="user", lazy="selectin")
+
+    def get_id(self) -> str:
+        return self.session_token
+
+    @property
+    def is_active(self) -> bool:
+        return self.is_active_account
+
+    def role_in(self, community_id: int) -> Role | None:
+        for membership in self.memberships:
+            if membership.community_id == community_id:
+                return membership.role
+        return None
+
+    @property
+    def moderated_community_ids(self) -> list[int]:
+        return [m.community_id for m in self.memberships if m.role in (Role.MODERATOR, Role.ADMIN)]
+
+    @property
+    def community_ids(self) -> list[int]:
+        return [m.community_id for m in self.memberships]
+
+
+class Membership(db.Model):
+    """A user's role in one community."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("user_id", "community_id"),)
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = enum_column(Role)
+    created_at: Mapped[timestamp]
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    community: Mapped[Community] = relationship()
+
+
+class Invite(db.Model):
+    """A one-time code that lets a person of the roster register. Only its hash is stored."""
+
+    __tablename__ = "invites"
+    id: Mapped[intpk]
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[timestamp]
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[timestamp_null]
+    revoked_at: Mapped[timestamp_null]
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    person: Mapped[Person] = relationship()
+    community: Mapped[Community] = relationship()
+
+
+class ApiToken(db.Model):
+    """A bearer token for the JSON API. Only its hash is stored."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[timestamp]
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+def mask_phone(phone: str | None) -> str:
+    """138****1234: phone numbers are personal data, shown in full only on the moderator's roster."""
+    if not phone:
+        return ""
+    if len(phone) < 7:
+        return "*" * len(phone)
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+class RosterUpload(db.Model):
+    """An uploaded roster kept between the dry run and the moderator's confirmation."""
+
+    __tablename__ = "roster_uploads"
+    id: Mapped[intpk]
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    filename: Mapped[str200]
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[timestamp]

@@ -1,0 +1,339 @@
+"""Pages: sign-in, registration with an invite, preferences, communities, roster and invites."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import segno
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from markupsafe import Markup
+from sqlalchemy import func, or_, select
+
+from deliberation.accounts import services
+from deliberation.accounts.access import community_or_404
+from deliberation.accounts.forms import (
+    CommunityForm,
+    EmptyForm,
+    LanguageForm,
+    LoginForm,
+    ModeratorForm,
+    PasswordForm,
+    RegisterForm,
+    RosterConfirmForm,
+    RosterUploadForm,
+)
+from deliberation.accounts.models import (
+    Building,
+    Community,
+    Household,
+    Membership,
+    Person,
+    Role,
+    RosterUpload,
+    Unit,
+    User,
+)
+from deliberation.accounts.roster import MAX_ROSTER_BYTES, RosterError, parse_roster
+from deliberation.errors import DomainError, NotFound
+from deliberation.extensions import db, limiter
+from deliberation.pagination import paginate
+
+bp = Blueprint("accounts", __name__)
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site paths: an open redirect after login would be a phishing tool."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def _form_errors(form, error: DomainError) -> None:
+    """Put a service's field messages next to the fields, and its message on top."""
+    for name, message in error.fields.items():
+        if name in form:
+            form[name].errors = [*form[name].errors, message]
+    flash(error.message, "error")
+
+
+@bp.get("/")
+def index():
+    """Home: the communities of the signed-in user, or the invitation to sign in."""
+    if not current_user.is_authenticated:
+        return render_template("accounts/welcome.html")
+    if current_user.is_admin:
+        communities = db.session.execute(select(Community).order_by(Community.name)).scalars().all()
+    else:
+        communities = db.session.execute(
+            select(Community).where(Community.id.in_(current_user.community_ids)).order_by(Community.name)
+        ).scalars().all()
+    if len(communities) == 1 and not current_user.is_admin:
+        return redirect(url_for("accounts.community", community_id=communities[0].id))
+    return render_template("accounts/home.html", communities=communities)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"])
+def login():
+    """Sign in with a user name and password."""
+    form = LoginForm(next=request.args.get("next"))
+    if form.validate_on_submit():
+        user = services.authenticate(db.session, form.username.data, form.password.data)
+        if user is None:
+            db.session.commit()
+            flash(_("用户名或密码不正确"), "error")
+            return render_template("accounts/login.html", form=form), 401
+        db.session.commit()
+        keep = {k: session[k] for k in ("lang", "care") if k in session}
+        session.clear()  # no session fixation: a signed-in session starts afresh
+        session.update(keep)
+        login_user(user, remember=form.remember.data)
+        return redirect(_safe_next(form.next.data) or url_for("accounts.index"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out of this browser."""
+    form = EmptyForm()
+    if form.validate_on_submit():
+        logout_user()
+        session.clear()
+        flash(_("您已退出登录"))
+    return redirect(url_for("accounts.index"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"])
+def register():
+    """Register with an invite code from the residents' committee."""
+    form = RegisterForm(code=request.args.get("code", ""))
+    if form.validate_on_submit():
+        try:
+            user = services.redeem_invite(db.session, form.code.data, form.username.data, form.password.data)
+        except DomainError as error:
+            db.session.rollback()
+            _form_errors(form, error)
+            return render_template("accounts/register.html", form=form), error.status
+        db.session.commit()
+        session.clear()
+        login_user(user)
+        flash(_("欢迎，%(name)s！您已注册成功。", name=user.display_name))
+        return redirect(url_for("accounts.index"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("accounts/register.html", form=form), status
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """The user's own page: password, sessions, display preferences."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(db.session, current_user, form.old_password.data, form.new_password.data)
+        except DomainError as error:
+            db.session.rollback()
+            _form_errors(form, error)
+            return render_template("accounts/account.html", form=form), error.status
+        db.session.commit()
+        login_user(current_user._get_current_object())  # this browser keeps its session under the new token
+        flash(_("密码已修改，其他设备上的登录已失效"))
+        return redirect(url_for("accounts.account"))
+    return render_template("accounts/account.html", form=form), 422 if form.is_submitted() else 200
+
+
+@bp.post("/account/logout-everywhere")
+@login_required
+def logout_everywhere():
+    """Sign out on every device, this one included."""
+    if EmptyForm().validate_on_submit():
+        services.rotate_session_token(db.session, current_user, reason="logout_everywhere")
+        db.session.commit()
+        logout_user()
+        session.clear()
+        flash(_("已在所有设备上退出登录"))
+    return redirect(url_for("accounts.login"))
+
+
+@bp.post("/preferences/care")
+def toggle_care():
+    """Switch the large-text 关怀版 on or off, remembered for the user."""
+    if EmptyForm().validate_on_submit():
+        if current_user.is_authenticated:
+            services.set_preferences(db.session, current_user, care_mode=not current_user.care_mode)
+            db.session.commit()
+        else:
+            session["care"] = not session.get("care", False)
+    return redirect(_safe_next(request.form.get("next")) or url_for("accounts.index"))
+
+
+@bp.post("/preferences/language")
+def set_language():
+    """Switch between 简体中文 and English."""
+    form = LanguageForm()
+    if form.validate_on_submit():
+        session["lang"] = form.lang.data
+        if current_user.is_authenticated:
+            services.set_preferences(db.session, current_user, locale=form.lang.data)
+            db.session.commit()
+    return redirect(_safe_next(request.form.get("next")) or url_for("accounts.index"))
+
+
+# -- communities -------------------------------------------------------------------------------
+
+@bp.route("/communities", methods=["GET", "POST"])
+@login_required
+def communities():
+    """All communities, and a form to add one (administrators)."""
+    if not current_user.is_admin:
+        raise NotFound(_("找不到该页面或内容"))
+    form = CommunityForm()
+    if form.validate_on_submit():
+        try:
+            community = services.create_community(db.session, current_user, form.name.data, form.district.data,
+                                                  form.address.data)
+        except DomainError as error:
+            db.session.rollback()
+            _form_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("已创建居民区“%(name)s”", name=community.name))
+            return redirect(url_for("accounts.community", community_id=community.id))
+    listing = db.session.execute(select(Community).order_by(Community.name)).scalars().all()
+    return render_template("accounts/communities.html", communities=listing, form=form), (
+        422 if form.is_submitted() and form.errors else 200)
+
+
+@bp.get("/communities/<int:community_id>")
+@login_required
+def community(community_id: int):
+    """A community's home page."""
+    found = community_or_404(community_id, current_user)
+    counts = services.community_counts(db.session, found)
+    return render_template("accounts/community.html", community=found, counts=counts,
+                           can_moderate=found.can_moderate(current_user))
+
+
+@bp.get("/communities/<int:community_id>/roster")
+@login_required
+def roster(community_id: int):
+    """The roster of persons, searchable and paginated (moderators; phones in full)."""
+    found = community_or_404(community_id, current_user, moderate=True)
+    q = (request.args.get("q") or "").strip()[:50]
+    stmt = (select(Person, Unit.room, Building.name, User.id)
+            .outerjoin(Household, Household.id == Person.household_id).outerjoin(Unit, Unit.id == Household.unit_id)
+            .outerjoin(Building, Building.id == Unit.building_id)
+            .outerjoin(User, User.person_id == Person.id)
+            .where(Person.community_id == found.id)
+            .order_by(Building.sort_key, Unit.room, Person.id))
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(or_(Person.name.like(like), Person.phone.like(like), Building.name.like(like)))
+    page = paginate(db.session, stmt, per_page=50)
+    return render_template("accounts/roster.html", community=found, page=page, q=q, invite_form=EmptyForm())
+
+
+@bp.route("/communities/<int:community_id>/roster/import", methods=["GET", "POST"])
+@login_required
+def roster_import(community_id: int):
+    """Upload a roster file: a dry run first, reporting every bad row."""
+    found = community_or_404(community_id, current_user, moderate=True)
+    form = RosterUploadForm()
+    if form.validate_on_submit():
+        data = form.file.data.read(MAX_ROSTER_BYTES + 1)
+        filename = form.file.data.filename or "roster"
+        try:
+            report = parse_roster(data, filename)
+        except RosterError as error:
+            form.file.errors = [str(error)]
+            return render_template("accounts/roster_import.html", community=found, form=form), 422
+        upload = services.store_roster_upload(db.session, current_user, found, filename, data)
+        db.session.commit()
+        return render_template("accounts/roster_report.html", community=found, report=report, upload=upload,
+                               form=RosterConfirmForm())
+    return render_template("accounts/roster_import.html", community=found, form=form), (
+        422 if form.is_submitted() else 200)
+
+
+@bp.post("/communities/<int:community_id>/roster/import/<int:upload_id>")
+@login_required
+def roster_import_confirm(community_id: int, upload_id: int):
+    """Import a checked roster: all of it, or only its valid rows."""
+    found = community_or_404(community_id, current_user, moderate=True)
+    upload = db.session.get(RosterUpload, upload_id)
+    if upload is None or upload.community_id != found.id or upload.user_id != current_user.id:
+        raise NotFound(_("找不到该上传文件，请重新上传"))
+    form = RosterConfirmForm()
+    if not form.validate_on_submit():
+        flash(_("请求有误，请重新上传"), "error")
+        return redirect(url_for("accounts.roster_import", community_id=found.id))
+    report = parse_roster(upload.data, upload.filename)
+    result = services.import_roster(db.session, current_user, found, report, only_valid=form.only_valid.data)
+    db.session.delete(upload)
+    db.session.commit()
+    if result.changed:
+        flash(_("已导入 %(rows)d 行：新增 %(persons)d 人、%(units)d 户房屋；跳过 %(skipped)d 行",
+                rows=result.rows_imported, persons=result.persons_created, units=result.units_created,
+                skipped=result.rows_skipped))
+    else:
+        flash(_("名册没有变化：文件中的 %(rows)d 行均已在名册中", rows=result.rows_imported))
+    return redirect(url_for("accounts.roster", community_id=found.id))
+
+
+@bp.post("/communities/<int:community_id>/invites")
+@login_required
+def issue_invites(community_id: int):
+    """Issue one-time invite codes for chosen persons and show them as printable slips."""
+    found = community_or_404(community_id, current_user, moderate=True)
+    if not EmptyForm().validate_on_submit():
+        flash(_("请求有误，请重试"), "error")
+        return redirect(url_for("accounts.roster", community_id=found.id))
+    ids = [int(i) for i in request.form.getlist("person_id") if i.isdigit()][:200]
+    persons = db.session.execute(
+        select(Person).where(Person.id.in_(ids), Person.community_id == found.id)).scalars().all()
+    if not persons:
+        flash(_("请先勾选要发放邀请码的居民"), "error")
+        return redirect(url_for("accounts.roster", community_id=found.id))
+    issued = services.issue_invites(db.session, current_user, found, persons, current_app.config["INVITE_LIFETIME"])
+    db.session.commit()
+    slips = []
+    for invite, code in issued:
+        link = url_for("accounts.register", code=services.format_invite_code(code), _external=True)
+        qr = segno.make(link, error="m").svg_inline(scale=3, border=2, omitsize=False, title=_("扫码注册"))
+        slips.append({"invite": invite, "code": services.format_invite_code(code), "link": link,
+                      "qr": Markup(qr)})
+    return render_template("accounts/invite_slips.html", community=found, slips=slips)
+
+
+@bp.route("/communities/<int:community_id>/members", methods=["GET", "POST"])
+@login_required
+def members(community_id: int):
+    """Users of the community and their roles; administrators add moderators."""
+    found = community_or_404(community_id, current_user, moderate=True)
+    form = ModeratorForm()
+    can_add = current_user.is_admin or current_user.role_in(found.id) == Role.ADMIN
+    if can_add and form.validate_on_submit():
+        try:
+            user = services.create_user(db.session, current_user, form.username.data, form.password.data,
+                                        form.display_name.data)
+            services.grant_role(db.session, current_user, found, user, Role(form.role.data))
+        except DomainError as error:
+            db.session.rollback()
+            _form_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("已添加 %(name)s", name=user.display_name))
+            return redirect(url_for("accounts.members", community_id=found.id))
+    stmt = (select(Membership, User).join(User).where(Membership.community_id == found.id)
+            .order_by(Membership.role, User.username))
+    page = paginate(db.session, stmt, per_page=50)
+    total = db.session.execute(select(func.count(Membership.id)).where(Membership.community_id == found.id)).scalar()
+    return render_template("accounts/members.html", community=found, page=page, form=form, can_add=can_add,
+                           total=total), 422 if form.is_submitted() and form.errors else 200

@@ -1,0 +1,38 @@
+"""Bearer-token authentication for the JSON API."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import current_app, g, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import Unauthorized
+
+from deliberation.extensions import db
+
+
+def bearer_user():
+    """The user of the request's bearer token, or None. Session cookies never count here."""
+    from deliberation.accounts.services import user_for_api_token
+
+    if "api_user" not in g:
+        header = request.headers.get("Authorization", "")
+        scheme, _sep, token = header.partition(" ")
+        g.api_user = user_for_api_token(db.session, token.strip()) if scheme.lower() == "bearer" and token else None
+    return g.api_user
+
+
+def token_required(view):
+    """401 unless the request carries a valid bearer token; the user is then `g.api_user`."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if bearer_user() is None:
+            raise Unauthorized(_("请提供有效的访问令牌"))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def token_lifetime():
+    return current_app.config["API_TOKEN_LIFETIME"]

@@ -1,0 +1,116 @@
+"""Append-only, hash-chained audit events: every state change is recorded here.
+
+Each event carries the hash of the one before it, so an edited, deleted or reordered event breaks
+the chain and `flask audit verify` finds it. On PostgreSQL a trigger (see the initial migration)
+also refuses UPDATE and DELETE on the table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, select, text
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from deliberation.db import intpk, timestamp, utcnow
+from deliberation.extensions import db
+
+logger = logging.getLogger(__name__)
+
+GENESIS = "0" * 64
+# Any 64-bit number will do: it names the lock that serialises appends on PostgreSQL.
+_PG_LOCK_KEY = 727_278_001
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_events"
+    id: Mapped[intpk]
+    created_at: Mapped[timestamp]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    community_id: Mapped[int | None] = mapped_column(index=True)
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    object_type: Mapped[str | None] = mapped_column(String(40))
+    object_id: Mapped[int | None]
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+def _digest(prev_hash: str, created_at: datetime, actor_id, community_id, action, object_type, object_id, data):
+    payload = json.dumps(
+        [prev_hash, created_at.isoformat(timespec="microseconds"), actor_id, community_id, action,
+         object_type, object_id, data],
+        ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def record(session: Session, actor, action: str, obj: Any = None, *, community_id: int | None = None,
+           **data: Any) -> AuditEvent:
+    """Append one event. `obj` is the model the action is about (flushed so it has an id).
+
+    Never pass secrets or passwords in `data`.
+    """
+    if obj is not None and getattr(obj, "id", None) is None:
+        session.flush()
+    if session.get_bind().dialect.name == "postgresql":
+        # Appends must see each other's hashes: one writer at a time, until commit.
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+    prev = session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar()
+    actor_id = getattr(actor, "id", None) if actor is not None and getattr(actor, "is_authenticated", True) else None
+    if community_id is None and obj is not None:
+        community_id = getattr(obj, "community_id", None)
+    event = AuditEvent(
+        created_at=utcnow(),
+        actor_id=actor_id,
+        community_id=community_id,
+        action=action,
+        object_type=type(obj).__name__ if obj is not None else None,
+        object_id=getattr(obj, "id", None) if obj is not None else None,
+        data=json.loads(json.dumps(data, ensure_ascii=False, default=str)),
+        prev_hash=prev or GENESIS,
+    )
+    event.hash = _digest(event.prev_hash, event.created_at, event.actor_id, event.community_id, event.action,
+                         event.object_type, event.object_id, event.data)
+    session.add(event)
+    session.flush()
+    logger.info("audit %s by user %s on %s %s", action, actor_id, event.object_type, event.object_id)
+    return event
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    count: int
+    problems: list[str]
+
+
+def verify(session: Session, batch: int = 5000) -> VerifyResult:
+    """Walk the chain in order and report every event whose hash or link does not hold."""
+    problems: list[str] = []
+    expected_prev = GENESIS
+    count = 0
+    last_id = 0
+    while True:
+        events = session.execute(
+            select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch)
+        ).scalars().all()
+        if not events:
+            break
+        for event in events:
+            count += 1
+            if event.prev_hash != expected_prev:
+                problems.append(f"事件 {event.id}：与前一事件的链接断开（前一事件被删除、修改或调换）")
+            digest = _digest(event.prev_hash, event.created_at, event.actor_id, event.community_id, event.action,
+                             event.object_type, event.object_id, event.data)
+            if digest != event.hash:
+                problems.append(f"事件 {event.id}：内容与其哈希不符（已被修改）")
+            expected_prev = event.hash
+            last_id = event.id
+        session.expunge_all()
+    return VerifyResult(ok=not problems, count=count, problems=problems)

@@ -1,0 +1,5 @@
+"""Pages of the booking capability."""
+
+from flask import Blueprint
+
+bp = Blueprint("booking", __name__)

@@ -1,0 +1,118 @@
+"""Commands: `flask --app deliberation demo | create-admin | roster import | audit verify`."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from deliberation.extensions import db
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(demo)
+    app.cli.add_command(create_admin)
+    app.cli.add_command(roster)
+    app.cli.add_command(audit_group)
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="Load only when the database has no community yet.")
+def demo(if_empty: bool) -> None:
+    """Load the demo neighbourhood and print its logins."""
+    from deliberation.demo import is_loaded, load_demo
+
+    if is_loaded(db.session):
+        if not if_empty:
+            raise click.ClickException("数据库中已有数据；演示数据只能载入到空数据库。")
+        click.echo("数据库中已有数据，未重新载入演示数据。演示账号（如未修改）：")
+        from deliberation.demo import DEMO_PASSWORD
+        for username in ("admin", "shuji", "resident1", "resident2"):
+            click.echo(f"  {username:<10} / {DEMO_PASSWORD}")
+        return
+    started = time.perf_counter()
+    logins = load_demo(db.session)
+    db.session.commit()
+    click.echo(f"已载入演示居民区（{time.perf_counter() - started:.1f} 秒）。登录账号：")
+    for login in logins:
+        click.echo(f"  {login.role:<16} {login.username:<10} / {login.password}   {login.name}")
+
+
+@click.command("create-admin")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def create_admin(username: str, password: str) -> None:
+    """Create an administrator who can add communities and moderators."""
+    from deliberation.accounts import services
+    from deliberation.errors import DomainError
+
+    try:
+        services.create_user(db.session, None, username, password, username, is_admin=True)
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    click.echo(f"已创建管理员 {username}")
+
+
+roster = AppGroup("roster", help="The roster of persons (名册).")
+
+
+@roster.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--community", "community_name", required=True, help="The community's name.")
+@click.option("--dry-run", is_flag=True, help="Check the file and report; write nothing.")
+@click.option("--only-valid", is_flag=True, help="Import the valid rows even when others have problems.")
+def roster_import(file: Path, community_name: str, dry_run: bool, only_valid: bool) -> None:
+    """Check a roster file (CSV or XLSX) and import it into a community."""
+    from deliberation.accounts import services
+    from deliberation.accounts.models import Community, User
+    from deliberation.accounts.roster import RosterError, parse_roster
+    from deliberation.errors import DomainError
+
+    community = db.session.execute(select(Community).where(Community.name == community_name)).scalar()
+    if community is None:
+        raise click.ClickException(f"找不到居民区“{community_name}”")
+    try:
+        report = parse_roster(file.read_bytes(), file.name)
+    except RosterError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"共 {report.total_lines} 行，有效 {len(report.rows)} 行，重复 {report.duplicates} 行，"
+               f"问题 {len(report.problems)} 处。")
+    for problem in report.problems:
+        click.echo("  " + problem.message)
+    if dry_run:
+        sys.exit(0 if report.valid else 1)
+    # The command line acts as the system administrator.
+    actor = db.session.execute(select(User).where(User.is_admin.is_(True)).order_by(User.id)).scalar()
+    if actor is None:
+        raise click.ClickException("请先用 create-admin 创建管理员")
+    try:
+        result = services.import_roster(db.session, actor, community, report, only_valid=only_valid)
+    except DomainError as error:
+        raise click.ClickException(error.message + "（可加 --only-valid 只导入有效行）") from error
+    db.session.commit()
+    click.echo(f"已导入 {result.rows_imported} 行：新增 {result.persons_created} 人、{result.units_created} 户房屋、"
+               f"{result.ownerships_created} 条产权；跳过 {result.rows_skipped} 行。")
+
+
+audit_group = AppGroup("audit", help="The audit log.")
+
+
+@audit_group.command("verify")
+def audit_verify() -> None:
+    """Check the audit log's hash chain; exits 1 when an event was edited, deleted or reordered."""
+    from deliberation import audit
+
+    result = audit.verify(db.session)
+    if result.ok:
+        click.echo(f"审计日志完好：{result.count} 条事件，哈希链无断裂。")
+        return
+    for problem in result.problems:
+        click.echo(problem, err=True)
+    click.echo(f"审计日志已被篡改：发现 {len(result.problems)} 处问题（共 {result.count} 条事件）。", err=True)
+    sys.exit(1)

@@ -1,0 +1,66 @@
+"""Settings from environment variables (DESIGN §5); create_app(config) may override any key."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+def database_url(url: str | None, instance_path: str) -> str:
+    """The SQLAlchemy URL: SQLite in the instance folder by default; psycopg 3 for PostgreSQL."""
+    if not url:
+        return "sqlite:///" + str(Path(instance_path) / "deliberation.db")
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def secret_key(instance_path: str) -> str:
+    """SECRET_KEY from the environment, else one generated once into the instance folder."""
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def from_environment(instance_path: str) -> dict:
+    env = os.environ.get
+    redis_url = env("REDIS_URL") or None
+    return {
+        "SECRET_KEY": secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url(env("DATABASE_URL"), instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        "SMTP_URL": env("SMTP_URL") or None,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "PROXY_FIX_HOPS": int(env("PROXY_FIX_HOPS", "0")),
+        "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env("SESSION_COOKIE_SECURE", "0") == "1",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "PERMANENT_SESSION_LIFETIME": timedelta(days=14),
+        "BABEL_DEFAULT_LOCALE": "zh_Hans",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent.parent / "translations"),
+        "LANGUAGES": ("zh_Hans", "en"),
+        "INVITE_LIFETIME": timedelta(days=30),
+        "API_TOKEN_LIFETIME": timedelta(days=30),
+        "WTF_CSRF_TIME_LIMIT": None,
+        # flask-smorest / OpenAPI
+        "API_TITLE": "deliberation",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+    }

@@ -1,0 +1,5 @@
+"""Pages of the consultations capability."""
+
+from flask import Blueprint
+
+bp = Blueprint("consultations", __name__)

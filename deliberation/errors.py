@@ -1,0 +1,34 @@
+"""Domain errors raised by services. Routes turn them into a message; the API into a JSON error."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, fields: dict[str, str] | None = None, detail: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+        self.detail = detail or {}
+
+
+class Invalid(DomainError):
+    status = 422
+    code = "invalid"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"

@@ -1,0 +1,183 @@
+"""Wiring for the application factory: extensions, request hooks, error pages, blueprints."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, g, has_request_context, render_template, request, session
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from deliberation.db import configure_sqlite, write_intent
+from deliberation.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+logger = logging.getLogger(__name__)
+
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: blob:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+
+def init_app(app: Flask) -> None:
+    from deliberation.accounts import passwords
+
+    if app.config.get("PROXY_FIX_HOPS"):
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    passwords.use_fast_hashing(app.config.get("PASSWORD_HASHING") == "fast")
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None
+    # "basic" marks a session not fresh when the address changes; "strong" would sign out a
+    # resident whose phone moves between Wi-Fi and mobile data.
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_user)
+
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine)
+
+    app.before_request(_before_request)
+    app.after_request(_security_headers)
+    app.teardown_request(_reset_write_intent)
+    app.context_processor(_template_context)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+    app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["date"] = format_date
+
+    from deliberation import cli
+    from deliberation.accounts.routes import bp as accounts_bp
+    from deliberation.api import init_api
+    from deliberation.booking.routes import bp as booking_bp
+    from deliberation.consultations.routes import bp as consultations_bp
+
+    for blueprint in (accounts_bp, consultations_bp, booking_bp):
+        app.register_blueprint(blueprint)
+    init_api(app)
+    cli.init_app(app)
+
+
+def load_user(session_token: str):
+    from deliberation.accounts.models import User
+
+    return db.session.execute(select(User).where(User.session_token == session_token)).scalar()
+
+
+def select_locale() -> str:
+    languages = ("zh_Hans", "en")
+    if not has_request_context():
+        return "zh_Hans"
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    if session.get("lang") in languages:
+        return session["lang"]
+    return "zh_Hans"
+
+
+def care_mode() -> bool:
+    if current_user and current_user.is_authenticated:
+        return current_user.care_mode
+    return bool(session.get("care"))
+
+
+def _before_request():
+    g.write_intent_token = write_intent.set(request.method not in READ_ONLY_METHODS)
+
+
+def _reset_write_intent(exc):
+    token = g.pop("write_intent_token", None)
+    if token is not None:
+        write_intent.reset(token)
+
+
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.endpoint != "static" and "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _template_context():
+    locale = str(get_locale() or "zh_Hans")
+    return {
+        "care_mode": care_mode(),
+        "html_lang": "zh-Hans" if locale.startswith("zh") else locale,
+        "current_locale": locale,
+    }
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _http_error(error: HTTPException):
+    if _wants_json():
+        from deliberation.api import error_response
+
+        return error_response(error)
+    db.session.rollback()
+    return render_template("errors/error.html", status=error.code, message=error_message(error)), error.code
+
+
+def _unexpected_error(error: Exception):
+    db.session.rollback()
+    logger.exception("unhandled error on %s %s", request.method, request.path)
+    if _wants_json():
+        from deliberation.api import json_error
+
+        return json_error(500, "server_error", _("服务器内部错误，请稍后再试"))
+    return render_template("errors/error.html", status=500, message=_("服务器内部错误，请稍后再试")), 500
+
+
+def error_message(error: HTTPException) -> str:
+    messages = {
+        400: _("请求有误。如果是表单，请刷新页面后重新提交。"),
+        401: _("请先登录"),
+        403: _("您没有权限进行此操作"),
+        404: _("找不到该页面或内容"),
+        405: _("不支持该请求方式"),
+        409: _("操作与现有内容冲突"),
+        413: _("上传的文件太大"),
+        422: _("提交的内容有误"),
+        429: _("操作太频繁，请稍后再试"),
+    }
+    return messages.get(error.code or 500, _("出错了"))
+
+
+def format_datetime(value, fmt: str = "yyyy-MM-dd HH:mm") -> str:
+    from flask_babel import format_datetime as babel_format
+
+    return babel_format(value, fmt) if value else ""
+
+
+def format_date(value, fmt: str = "yyyy-MM-dd") -> str:
+    from flask_babel import format_date as babel_format
+
+    return babel_format(value, fmt) if value else ""

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Debian packages the tests need: Chromium for the browser tests, Noto CJK for Chinese PDFs,
+# poppler-utils to read PDFs back. Installed when missing and running as root; otherwise we say what.
+set -euo pipefail
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+fc-list 2>/dev/null | grep -q "Noto Sans CJK" || missing+=(fonts-noto-cjk)
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "Installing Debian packages: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  exit 0
+fi
+echo "Missing system packages: ${missing[*]}"
+echo "Install them with: sudo apt-get install ${missing[*]}"
+if [ "${CI:-}" = "true" ]; then exit 1; fi
+echo "(continuing: the tests that need them are skipped)"
