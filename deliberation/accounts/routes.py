@@ -247,7 +247,8 @@ def roster_import(community_id: int):
     found = community_or_404(community_id, current_user, moderate=True)
     form = RosterUploadForm()
     if form.validate_on_submit():
-        data = form.file.data.read(MAX_ROSTER_BYTES + 1)
+        with form.file.data.stream as stream:
+            data = stream.read(MAX_ROSTER_BYTES + 1)
         filename = form.file.data.filename or "roster"
         try:
             report = parse_roster(data, filename)

@@ -44,7 +44,9 @@ def error_response(error: HTTPException):
             if isinstance(location_messages, dict):
                 for name, problems in location_messages.items():
                     fields[name] = " ".join(problems) if isinstance(problems, list) else str(problems)
-    message = error_message(error)
+    # A description given where the error was raised is meant for the user; werkzeug's defaults are not.
+    custom = error.description and error.description != type(error).description
+    message = error.description if custom else error_message(error)
     if status == 422 and fields:
         message = _("提交的内容有误：%(fields)s", fields="、".join(fields))
     response, status = json_error(status, CODES.get(status, "error"), message, fields)

@@ -11,7 +11,7 @@ from marshmallow import Schema, fields, validate
 from werkzeug.exceptions import Unauthorized
 
 from deliberation.accounts import services
-from deliberation.accounts.roster import RosterError, parse_roster
+from deliberation.accounts.roster import MAX_ROSTER_BYTES, RosterError, parse_roster
 from deliberation.api.auth import token_required
 from deliberation.errors import Invalid
 from deliberation.extensions import db, limiter
@@ -131,7 +131,8 @@ def import_roster(options, files, community_id: int):
     found = community_or_404(community_id, g.api_user, moderate=True)
     upload = files["file"]
     try:
-        report = parse_roster(upload.read(), upload.filename or "roster")
+        with upload.stream as stream:
+            report = parse_roster(stream.read(MAX_ROSTER_BYTES + 1), upload.filename or "roster")
     except RosterError as error:
         raise Invalid(str(error), fields={"file": str(error)}) from error
     out = {"dry_run": options["dry_run"], "valid": report.valid, "total_lines": report.total_lines,

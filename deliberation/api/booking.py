@@ -1,5 +1,241 @@
-"""API of the booking capability."""
+"""API of the booking capability: rooms, availability, bookings, weekly series, approval.
 
+A refused booking answers 409 with the booking in the way:
+{"error": {"code": "conflict", "message": ..., "fields": {...}, "conflict": {booking}}}; a refused
+series lists every date that cannot be booked under "conflicts".
+"""
+
+from __future__ import annotations
+
+from flask import g
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
 
-bp = Blueprint("api_booking", __name__, description="booking")
+from deliberation.accounts.access import community_or_404
+from deliberation.api.auth import token_required
+from deliberation.booking import services
+from deliberation.booking.access import booking_or_404, room_or_404, series_or_404, team_or_404
+from deliberation.extensions import db
+
+bp = Blueprint("api_booking", __name__, description="场地预约：场地、空闲时段、预约、每周系列与审批")
+
+BEARER = [{"bearerAuth": []}]
+CONFLICT_DOC = {"description": "与现有预约冲突；error.conflict 为冲突的预约（系列为 error.conflicts）"}
+
+
+class HoursOut(Schema):
+    weekday = fields.Integer(metadata={"description": "0 = Monday"})
+    opens = fields.Time(format="%H:%M")
+    closes = fields.Time(format="%H:%M", metadata={"description": "at or before opens: the next day"})
+
+
+class RoomOut(Schema):
+    id = fields.Integer()
+    community_id = fields.Integer()
+    name = fields.String()
+    description = fields.String()
+    capacity = fields.Integer()
+    noise = fields.String(metadata={"enum": ["quiet", "normal", "noisy"]})
+    needs_approval = fields.Boolean()
+    booker = fields.String(metadata={"enum": ["residents", "teams", "moderators"]})
+    hours = fields.List(fields.Nested(HoursOut), metadata={"description": "local time, Asia/Shanghai"})
+
+
+class BookingOut(Schema):
+    id = fields.Integer()
+    room_id = fields.Integer()
+    room = fields.String(attribute="room.name")
+    title = fields.String()
+    attendance = fields.Integer()
+    starts_at = fields.AwareDateTime()
+    ends_at = fields.AwareDateTime()
+    status = fields.String(metadata={"enum": ["pending", "approved", "declined", "cancelled"]})
+    series_id = fields.Integer(allow_none=True)
+    team = fields.String(attribute="team.name", allow_none=True)
+    booked_by_id = fields.Integer()
+
+
+class WindowOut(Schema):
+    starts_at = fields.AwareDateTime()
+    ends_at = fields.AwareDateTime()
+
+
+class DayOut(Schema):
+    date = fields.Date()
+    closed = fields.Boolean()
+    closed_reason = fields.String()
+    open = fields.List(fields.Nested(WindowOut))
+    bookings = fields.List(fields.Nested(BookingOut))
+
+
+class AvailabilityIn(Schema):
+    from_ = fields.Date(required=True, data_key="from", metadata={"description": "first local date"})
+    to = fields.Date(required=True, metadata={"description": "last local date (inclusive), at most 62 days"})
+
+
+class AvailabilityOut(Schema):
+    room = fields.Nested(RoomOut)
+    from_ = fields.Date(data_key="from", attribute="from")
+    to = fields.Date()
+    days = fields.List(fields.Nested(DayOut))
+
+
+class BookingIn(Schema):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    attendance = fields.Integer(required=True, validate=validate.Range(min=1))
+    starts_at = fields.AwareDateTime(required=True, metadata={"description": "with a UTC offset"})
+    ends_at = fields.AwareDateTime(required=True)
+    team_id = fields.Integer(load_default=None, allow_none=True)
+
+
+class SeriesIn(Schema):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    attendance = fields.Integer(required=True, validate=validate.Range(min=1))
+    weekday = fields.Integer(required=True, validate=validate.Range(min=0, max=6),
+                             metadata={"description": "0 = Monday"})
+    start_time = fields.Time(required=True, metadata={"description": "local time"})
+    end_time = fields.Time(required=True,
+                           metadata={"description": "local time; at or before start: next day"})
+    first_day = fields.Date(required=True)
+    until = fields.Date(required=True)
+    exceptions = fields.List(fields.Date(), load_default=list)
+    book_free_dates = fields.Boolean(load_default=False,
+                                     metadata={"description": "book the other dates when some conflict"})
+    team_id = fields.Integer(load_default=None, allow_none=True)
+
+
+class SeriesConflictOut(Schema):
+    date = fields.String()
+    message = fields.String()
+    conflict = fields.Dict(allow_none=True)
+
+
+class SeriesOut(Schema):
+    id = fields.Integer(attribute="series.id")
+    bookings = fields.List(fields.Nested(BookingOut))
+    not_booked = fields.Method("_not_booked")
+
+    def _not_booked(self, result):
+        return [c.summary() for c in result.conflicts]
+
+
+class DecisionIn(Schema):
+    note = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class ExceptionIn(Schema):
+    date = fields.Date(required=True)
+
+
+@bp.route("/communities/<int:community_id>/rooms")
+@bp.doc(security=BEARER)
+@token_required
+@bp.response(200, RoomOut(many=True))
+def list_rooms(community_id: int):
+    """The rooms of a community the user belongs to."""
+    return services.rooms_of(db.session, community_or_404(community_id, g.api_user))
+
+
+@bp.route("/rooms/<int:room_id>/availability")
+@bp.doc(security=BEARER)
+@token_required
+@bp.arguments(AvailabilityIn, location="query")
+@bp.response(200, AvailabilityOut)
+def room_availability(args, room_id: int):
+    """A room's opening windows and live bookings for each local date of a range."""
+    room = room_or_404(room_id, g.api_user)
+    return services.availability(db.session, room, args["from_"], args["to"])
+
+
+@bp.route("/rooms/<int:room_id>/bookings", methods=["POST"])
+@bp.doc(security=BEARER)
+@token_required
+@bp.arguments(BookingIn)
+@bp.response(201, BookingOut)
+@bp.alt_response(409, description=CONFLICT_DOC["description"])
+def create_booking(data, room_id: int):
+    """Book a slot; pending when the room needs approval. 409 names the booking in the way."""
+    room = room_or_404(room_id, g.api_user)
+    booking = services.create_booking(db.session, g.api_user, room, title=data["title"],
+                                      attendance=data["attendance"], starts_at=data["starts_at"],
+                                      ends_at=data["ends_at"], team=team_or_404(data["team_id"], room))
+    db.session.commit()
+    return booking
+
+
+@bp.route("/rooms/<int:room_id>/series", methods=["POST"])
+@bp.doc(security=BEARER)
+@token_required
+@bp.arguments(SeriesIn)
+@bp.response(201, SeriesOut)
+@bp.alt_response(409, description=CONFLICT_DOC["description"])
+def create_series(data, room_id: int):
+    """Book a room every week; conflicting dates are listed, and nothing is booked unless book_free_dates."""
+    room = room_or_404(room_id, g.api_user)
+    result = services.create_series(
+        db.session, g.api_user, room, title=data["title"], attendance=data["attendance"],
+        weekday=data["weekday"], start_time=data["start_time"].replace(tzinfo=None),
+        end_time=data["end_time"].replace(tzinfo=None), first_day=data["first_day"], until=data["until"],
+        exceptions=data["exceptions"], book_free_dates=data["book_free_dates"],
+        team=team_or_404(data["team_id"], room))
+    db.session.commit()
+    return result
+
+
+@bp.route("/series/<int:series_id>/exceptions", methods=["POST"])
+@bp.doc(security=BEARER)
+@token_required
+@bp.arguments(ExceptionIn)
+@bp.response(204)
+def add_series_exception(data, series_id: int):
+    """Skip one date of a weekly series; that date's booking is cancelled."""
+    series = series_or_404(series_id, g.api_user)
+    services.add_series_exception(db.session, g.api_user, series, data["date"])
+    db.session.commit()
+
+
+@bp.route("/bookings/<int:booking_id>")
+@bp.doc(security=BEARER)
+@token_required
+@bp.response(200, BookingOut)
+def get_booking(booking_id: int):
+    """One booking of a community the user belongs to."""
+    return booking_or_404(booking_id, g.api_user)
+
+
+@bp.route("/bookings/<int:booking_id>/cancel", methods=["POST"])
+@bp.doc(security=BEARER)
+@token_required
+@bp.response(200, BookingOut)
+def cancel_booking(booking_id: int):
+    """Cancel a live booking (its booker, or a moderator)."""
+    booking = services.cancel_booking(db.session, g.api_user, booking_or_404(booking_id, g.api_user))
+    db.session.commit()
+    return booking
+
+
+@bp.route("/bookings/<int:booking_id>/approve", methods=["POST"])
+@bp.doc(security=BEARER)
+@token_required
+@bp.arguments(DecisionIn)
+@bp.response(200, BookingOut)
+def approve_booking(data, booking_id: int):
+    """Approve a pending booking (the community's moderator)."""
+    booking = services.approve_booking(db.session, g.api_user, booking_or_404(booking_id, g.api_user),
+                                       data["note"])
+    db.session.commit()
+    return booking
+
+
+@bp.route("/bookings/<int:booking_id>/decline", methods=["POST"])
+@bp.doc(security=BEARER)
+@token_required
+@bp.arguments(DecisionIn)
+@bp.response(200, BookingOut)
+def decline_booking(data, booking_id: int):
+    """Decline a pending booking (the community's moderator)."""
+    booking = services.decline_booking(db.session, g.api_user, booking_or_404(booking_id, g.api_user),
+                                       data["note"])
+    db.session.commit()
+    return booking
+

@@ -1,0 +1,44 @@
+"""Loading rooms and bookings for a user: 404 for what belongs to another community."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from deliberation.accounts.models import User
+from deliberation.booking.models import Booking, BookingSeries, Room, Team
+from deliberation.errors import NotFound
+from deliberation.extensions import db
+
+
+def room_or_404(room_id: int, user: User) -> Room:
+    """The room if the user belongs to its community; 404 otherwise, never its data."""
+    room = db.session.get(Room, room_id)
+    if room is None or not room.can_view(user):
+        raise NotFound(_("找不到该场地"))
+    return room
+
+
+def booking_or_404(booking_id: int, user: User) -> Booking:
+    """The booking if the user belongs to its room's community; 404 otherwise."""
+    booking = db.session.get(Booking, booking_id)
+    if booking is None or not booking.room.can_view(user):
+        raise NotFound(_("找不到该预约"))
+    return booking
+
+
+def series_or_404(series_id: int, user: User) -> BookingSeries:
+    """The weekly series if the user belongs to its room's community; 404 otherwise."""
+    series = db.session.get(BookingSeries, series_id)
+    if series is None or not series.room.can_view(user):
+        raise NotFound(_("找不到该系列预约"))
+    return series
+
+
+def team_or_404(team_id: int | None, room: Room) -> Team | None:
+    """The team chosen for a booking of this room, if any; only teams of the room's community."""
+    if not team_id:
+        return None
+    team = db.session.get(Team, team_id)
+    if team is None or team.community_id != room.community_id:
+        raise NotFound(_("找不到该团队"))
+    return team

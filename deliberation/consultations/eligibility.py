@@ -1,0 +1,106 @@
+"""Who may take part in a session: one SQL condition, used for lists and for single sessions alike."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, exists, false, or_, select, true, union
+from sqlalchemy.orm import Session, object_session
+
+from deliberation.accounts.models import Household, Ownership, Person, Unit, User
+from deliberation.consultations.models import (
+    Consultation,
+    Eligibility,
+    Phase,
+    consultation_buildings,
+    consultation_persons,
+)
+from deliberation.db import utcnow
+
+
+@dataclass(frozen=True)
+class ResidentFacts:
+    person_id: int | None
+    building_ids: frozenset[int]
+    is_owner: bool
+
+
+def resident_facts(session: Session, user: User) -> ResidentFacts:
+    """The buildings a person lives or owns in, and whether they own anything (two small queries)."""
+    if user.person_id is None:
+        return ResidentFacts(None, frozenset(), False)
+    lives = (
+        select(Unit.building_id)
+        .join(Household, Household.unit_id == Unit.id)
+        .join(Person, Person.household_id == Household.id)
+        .where(Person.id == user.person_id)
+    )
+    owns = (
+        select(Unit.building_id)
+        .join(Ownership, Ownership.unit_id == Unit.id)
+        .where(Ownership.person_id == user.person_id)
+    )
+    building_ids = frozenset(session.execute(union(lives, owns)).scalars().all())
+    is_owner = bool(session.execute(select(exists().where(Ownership.person_id == user.person_id))).scalar())
+    return ResidentFacts(user.person_id, building_ids, is_owner)
+
+
+def eligible_clause(facts: ResidentFacts) -> ColumnElement[bool]:
+    """True for the sessions whose eligibility includes this person."""
+    branches: list[ColumnElement[bool]] = [Consultation.eligibility == Eligibility.COMMUNITY]
+    if facts.is_owner:
+        branches.append(Consultation.eligibility == Eligibility.OWNERS)
+    if facts.building_ids:
+        branches.append(
+            (Consultation.eligibility == Eligibility.BUILDINGS)
+            & exists().where(
+                consultation_buildings.c.consultation_id == Consultation.id,
+                consultation_buildings.c.building_id.in_(facts.building_ids),
+            )
+        )
+    if facts.person_id is not None:
+        branches.append(
+            (Consultation.eligibility == Eligibility.PERSONS)
+            & exists().where(
+                consultation_persons.c.consultation_id == Consultation.id,
+                consultation_persons.c.person_id == facts.person_id,
+            )
+        )
+    return or_(*branches)
+
+
+def public_clause() -> ColumnElement[bool]:
+    """Past the draft phase, by the moderator's move or by a scheduled time already reached."""
+    now = utcnow()
+    return or_(
+        Consultation.phase != Phase.DRAFT,
+        Consultation.commenting_at <= now,
+        Consultation.voting_at <= now,
+        Consultation.closes_at <= now,
+    )
+
+
+def visible_clause(session: Session, user: User, community_id: int) -> ColumnElement[bool]:
+    """The sessions of a community this user may see: all for moderators, else public and eligible."""
+    role = user.role_in(community_id)
+    if user.is_admin or role in ("moderator", "admin"):
+        return true()
+    if role is None:
+        return false()
+    return public_clause() & eligible_clause(resident_facts(session, user))
+
+
+def may_take_part(consultation: Consultation, user: User) -> bool:
+    """Whether the person of this user falls inside the session's eligibility."""
+    session = object_session(consultation)
+    if session is None or consultation.id is None:
+        return False
+    if user.person_id is not None:
+        person_community = session.get(Person, user.person_id).community_id
+        if person_community != consultation.community_id:
+            return False
+    clause = eligible_clause(resident_facts(session, user))
+    return (
+        session.execute(select(Consultation.id).where(Consultation.id == consultation.id, clause)).first()
+        is not None
+    )

@@ -1,0 +1,414 @@
+"""Consultation sessions (议事/征询): proposals and versions, comment rounds, moderation, the wish wall.
+
+State that depends on the clock (a session's phase with its schedule, a round's open/closed state)
+is derived whenever it is read, so a scheduled time holds whether or not anyone is looking.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from deliberation.accounts.models import Building, Community, Person, User, enum_column
+from deliberation.db import UTCDateTime, bool_false, intpk, str200, timestamp, timestamp_null, utcnow
+from deliberation.extensions import db
+
+
+class Phase(enum.StrEnum):
+    DRAFT = "draft"
+    COMMENTING = "commenting"
+    VOTING = "voting"
+    CLOSED = "closed"
+    MINUTES_PUBLISHED = "minutes_published"
+
+    @property
+    def order(self) -> int:
+        return PHASE_ORDER.index(self)
+
+
+PHASE_ORDER = [Phase.DRAFT, Phase.COMMENTING, Phase.VOTING, Phase.CLOSED, Phase.MINUTES_PUBLISHED]
+
+
+class Eligibility(enum.StrEnum):
+    COMMUNITY = "community"
+    BUILDINGS = "buildings"
+    OWNERS = "owners"
+    PERSONS = "persons"
+
+
+class RoundState(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class CommentStatus(enum.StrEnum):
+    PUBLISHED = "published"
+    PENDING = "pending"
+    HIDDEN = "hidden"
+
+
+class IdeaStatus(enum.StrEnum):
+    OPEN = "open"
+    ANSWERED = "answered"
+    MERGED = "merged"
+    PROMOTED = "promoted"
+
+
+consultation_buildings = Table(
+    "consultation_buildings",
+    db.metadata,
+    Column("consultation_id", Integer, ForeignKey("consultations.id", ondelete="CASCADE"), primary_key=True),
+    Column("building_id", Integer, ForeignKey("buildings.id", ondelete="CASCADE"), primary_key=True),
+)
+
+consultation_persons = Table(
+    "consultation_persons",
+    db.metadata,
+    Column("consultation_id", Integer, ForeignKey("consultations.id", ondelete="CASCADE"), primary_key=True),
+    Column("person_id", Integer, ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Consultation(db.Model):
+    """A session (议事/征询) of one community, moved through its phases by a moderator."""
+
+    __tablename__ = "consultations"
+    id: Mapped[intpk]
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str200]
+    background: Mapped[str] = mapped_column(Text, default="")
+    participants: Mapped[str] = mapped_column(Text, default="")  # the bodies taking part, as written
+    eligibility: Mapped[Eligibility] = enum_column(Eligibility, default=Eligibility.COMMUNITY)
+    phase: Mapped[Phase] = enum_column(Phase, default=Phase.DRAFT)
+    # Scheduled moves: from these times on the session is at least in that phase.
+    commenting_at: Mapped[timestamp_null]
+    voting_at: Mapped[timestamp_null]
+    closes_at: Mapped[timestamp_null]
+    pre_moderation: Mapped[bool_false]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[timestamp]
+    updated_at: Mapped[timestamp]
+
+    community: Mapped[Community] = relationship()
+    created_by: Mapped[User | None] = relationship()
+    buildings: Mapped[list[Building]] = relationship(
+        secondary=consultation_buildings, order_by=Building.sort_key
+    )
+    persons: Mapped[list[Person]] = relationship(secondary=consultation_persons, order_by=Person.name)
+    proposals: Mapped[list[Proposal]] = relationship(back_populates="consultation", order_by="Proposal.id")
+    rounds: Mapped[list[CommentRound]] = relationship(
+        back_populates="consultation", order_by="CommentRound.number"
+    )
+    meetings: Mapped[list[JointMeeting]] = relationship(
+        back_populates="consultation", order_by="JointMeeting.held_at"
+    )
+
+    def schedule(self) -> list[tuple[Phase, datetime | None]]:
+        return [
+            (Phase.COMMENTING, self.commenting_at),
+            (Phase.VOTING, self.voting_at),
+            (Phase.CLOSED, self.closes_at),
+        ]
+
+    def phase_at(self, now: datetime) -> Phase:
+        """The stored phase, moved on by every scheduled time already reached."""
+        phase = self.phase
+        for scheduled, when in self.schedule():
+            if when is not None and when <= now and scheduled.order > phase.order:
+                phase = scheduled
+        return phase
+
+    @property
+    def effective_phase(self) -> Phase:
+        return self.phase_at(utcnow())
+
+    @property
+    def open_round(self) -> CommentRound | None:
+        now = utcnow()
+        return next((r for r in self.rounds if r.state_at(now) == RoundState.OPEN), None)
+
+    def can_moderate(self, user: User) -> bool:
+        return self.community.can_moderate(user)
+
+    def can_view(self, user: User) -> bool:
+        """Moderators see every session; residents only non-draft sessions they are eligible for."""
+        from deliberation.consultations.eligibility import may_take_part
+
+        if not self.community.can_view(user):
+            return False
+        if self.can_moderate(user):
+            return True
+        return self.effective_phase != Phase.DRAFT and may_take_part(self, user)
+
+    def can_take_part(self, user: User) -> bool:
+        """Comment and support: moderators, and eligible residents once the session is public."""
+        return self.can_view(user)
+
+
+class Proposal(db.Model):
+    """A proposal (方案) of a session; several in one session are variants to choose between."""
+
+    __tablename__ = "proposals"
+    id: Mapped[intpk]
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), index=True
+    )
+    is_variant: Mapped[bool_false]
+    created_at: Mapped[timestamp]
+
+    consultation: Mapped[Consultation] = relationship(back_populates="proposals")
+    versions: Mapped[list[ProposalVersion]] = relationship(
+        back_populates="proposal", order_by="ProposalVersion.number"
+    )
+    ideas: Mapped[list[Idea]] = relationship(back_populates="proposal", viewonly=True)
+
+    @property
+    def current_version(self) -> ProposalVersion:
+        return self.versions[-1]
+
+    @property
+    def title(self) -> str:
+        return self.current_version.title
+
+    def version(self, number: int) -> ProposalVersion | None:
+        return next((v for v in self.versions if v.number == number), None)
+
+
+class ProposalVersion(db.Model):
+    """One version of a proposal; earlier versions are kept so that the difference stays visible."""
+
+    __tablename__ = "proposal_versions"
+    __table_args__ = (UniqueConstraint("proposal_id", "number"),)
+    id: Mapped[intpk]
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    title: Mapped[str200]
+    body_markdown: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)  # sanitised by markup.render_markdown, safe to show
+    change_note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[timestamp]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    proposal: Mapped[Proposal] = relationship(back_populates="versions")
+    created_by: Mapped[User | None] = relationship()
+    pictures: Mapped[list[ProposalPicture]] = relationship(
+        back_populates="version", order_by="ProposalPicture.id"
+    )
+
+
+class ProposalPicture(db.Model):
+    """A picture of a design, re-encoded and stored under the instance folder (never in static/)."""
+
+    __tablename__ = "proposal_pictures"
+    id: Mapped[intpk]
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("proposal_versions.id", ondelete="CASCADE"), index=True
+    )
+    # A new version carries its predecessor's pictures over, so one file may back several rows.
+    stored_name: Mapped[str] = mapped_column(String(80), index=True)
+    original_name: Mapped[str200] = mapped_column(default="")
+    caption: Mapped[str200] = mapped_column(default="")
+    content_type: Mapped[str] = mapped_column(String(30))
+    width: Mapped[int]
+    height: Mapped[int]
+    size: Mapped[int]
+    created_at: Mapped[timestamp]
+
+    version: Mapped[ProposalVersion] = relationship(back_populates="pictures")
+
+
+class CommentRound(db.Model):
+    """A numbered comment round (意见征集) with its own open and close times."""
+
+    __tablename__ = "comment_rounds"
+    __table_args__ = (UniqueConstraint("consultation_id", "number"),)
+    id: Mapped[intpk]
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int]
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[timestamp]
+
+    consultation: Mapped[Consultation] = relationship(back_populates="rounds")
+
+    def state_at(self, now: datetime) -> RoundState:
+        """Open between its times while the session takes comments; the clock alone decides."""
+        if now < self.opens_at:
+            return RoundState.SCHEDULED
+        if now >= self.closes_at or self.consultation.phase_at(now) != Phase.COMMENTING:
+            return RoundState.CLOSED
+        return RoundState.OPEN
+
+    @property
+    def state(self) -> RoundState:
+        return self.state_at(utcnow())
+
+
+class Comment(db.Model):
+    """A comment or reply in a round; plain text, escaped when shown."""
+
+    __tablename__ = "comments"
+    __table_args__ = (Index("ix_comments_round_status", "round_id", "status"),)
+    id: Mapped[intpk]
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), index=True
+    )
+    round_id: Mapped[int] = mapped_column(ForeignKey("comment_rounds.id", ondelete="CASCADE"), index=True)
+    proposal_id: Mapped[int | None] = mapped_column(
+        ForeignKey("proposals.id", ondelete="SET NULL"), index=True
+    )
+    proposal_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("proposal_versions.id", ondelete="SET NULL")
+    )
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), index=True)
+    # The top-level comment of the thread (None for a top-level comment): one query loads a page's replies.
+    thread_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    is_official_answer: Mapped[bool_false]
+    status: Mapped[CommentStatus] = enum_column(CommentStatus, default=CommentStatus.PUBLISHED)
+    hidden_reason: Mapped[str] = mapped_column(String(500), default="")
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    hidden_at: Mapped[timestamp_null]
+    support_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    created_at: Mapped[timestamp]
+
+    consultation: Mapped[Consultation] = relationship()
+    round: Mapped[CommentRound] = relationship()
+    proposal: Mapped[Proposal | None] = relationship()
+    proposal_version: Mapped[ProposalVersion | None] = relationship()
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    parent: Mapped[Comment | None] = relationship(remote_side="Comment.id", foreign_keys=[parent_id])
+
+    def body_visible_to(self, user: User) -> bool:
+        """Hidden text is for moderators only; pending text for moderators and its author."""
+        if self.status == CommentStatus.PUBLISHED:
+            return True
+        if self.consultation.can_moderate(user):
+            return True
+        return self.status == CommentStatus.PENDING and user.id == self.author_id
+
+
+class CommentSupport(db.Model):
+    __tablename__ = "comment_supports"
+    __table_args__ = (UniqueConstraint("comment_id", "user_id"),)
+    id: Mapped[intpk]
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[timestamp]
+
+
+class CommentReport(db.Model):
+    """A resident's report of a comment, with a reason, until a moderator deals with it."""
+
+    __tablename__ = "comment_reports"
+    __table_args__ = (UniqueConstraint("comment_id", "reporter_id"),)
+    id: Mapped[intpk]
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), index=True)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[timestamp]
+    resolved_at: Mapped[timestamp_null]
+
+    reporter: Mapped[User] = relationship()
+
+
+class BlockedWord(db.Model):
+    """A word that sends a comment to the moderation queue instead of publishing it."""
+
+    __tablename__ = "blocked_words"
+    __table_args__ = (UniqueConstraint("community_id", "word"),)
+    id: Mapped[intpk]
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), index=True)
+    word: Mapped[str] = mapped_column(String(50))
+    created_at: Mapped[timestamp]
+
+
+class Idea(db.Model):
+    """A need or idea on the wish wall (微心愿); may be merged, answered or promoted to a proposal."""
+
+    __tablename__ = "ideas"
+    id: Mapped[intpk]
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(Text)
+    support_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    status: Mapped[IdeaStatus] = enum_column(IdeaStatus, default=IdeaStatus.OPEN)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("ideas.id", ondelete="SET NULL"))
+    answer: Mapped[str] = mapped_column(Text, default="")
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    answered_at: Mapped[timestamp_null]
+    proposal_id: Mapped[int | None] = mapped_column(
+        ForeignKey("proposals.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[timestamp]
+
+    community: Mapped[Community] = relationship()
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    merged_into: Mapped[Idea | None] = relationship(remote_side="Idea.id")
+    proposal: Mapped[Proposal | None] = relationship(back_populates="ideas")
+
+
+class IdeaSupport(db.Model):
+    __tablename__ = "idea_supports"
+    __table_args__ = (UniqueConstraint("idea_id", "user_id"),)
+    id: Mapped[intpk]
+    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[timestamp]
+
+
+class JointMeeting(db.Model):
+    """An in-person joint meeting (联席会议) of a session; feeds the minutes."""
+
+    __tablename__ = "joint_meetings"
+    id: Mapped[intpk]
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), index=True
+    )
+    held_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    place: Mapped[str200]
+    attendees: Mapped[str] = mapped_column(Text)  # departments, residents' representatives, talents
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[timestamp]
+
+    consultation: Mapped[Consultation] = relationship(back_populates="meetings")
+
+
+class Notification(db.Model):
+    """A message inside the site: a reply, an official answer, a phase change, a hidden comment."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_read", "user_id", "read_at"),)
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    text: Mapped[str] = mapped_column(String(500))
+    link: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[timestamp]
+    read_at: Mapped[timestamp_null]
+
+
+class OutboxMessage(db.Model):
+    """An e-mail waiting to be sent after the request (only written when SMTP_URL is set).
+
+    Sending is a separate worker's job (not built yet): it reads unsent rows, sends them and sets
+    sent_at, so a slow mail server never slows a page.
+    """
+
+    __tablename__ = "outbox_messages"
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    subject: Mapped[str200]
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[timestamp]
+    sent_at: Mapped[timestamp_null]
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")

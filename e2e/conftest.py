@@ -1,0 +1,104 @@
+"""A real server on loopback, a real SQLite file, Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from werkzeug.serving import make_server
+
+from deliberation import create_app
+from deliberation.extensions import db
+from tests.conftest import base_config, unavailable
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory) -> Path:
+    """A database with the demo neighbourhood, built once; each server gets a copy."""
+    from deliberation.demo import load_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    app = create_app(base_config("sqlite:///" + str(path)))
+    with app.app_context():
+        upgrade(revision="heads")
+        load_demo(db.session)
+        db.session.commit()
+        db.engine.dispose()
+    return path
+
+
+@pytest.fixture
+def live_server(demo_database, tmp_path):
+    path = tmp_path / "live.db"
+    shutil.copy(demo_database, path)
+    app = create_app(base_config("sqlite:///" + str(path), WTF_CSRF_ENABLED=True, SERVER_NAME=None,
+                                 TESTING=False))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.url = f"http://127.0.0.1:{server.server_port}"
+    server.app = app
+    yield server
+    server.shutdown()
+    thread.join(timeout=5)
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        unavailable("Chromium is not installed at /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def phone(browser):
+    """A small phone: 375px wide, touch, zh-CN."""
+    context = browser.new_context(viewport={"width": 375, "height": 740}, device_scale_factor=2, is_mobile=True,
+                                  has_touch=True, locale="zh-CN")
+    page = context.new_page()
+    page.on("dialog", lambda dialog: pytest.fail(f"a dialog fired: {dialog.message}"))
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def desktop(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.on("dialog", lambda dialog: pytest.fail(f"a dialog fired: {dialog.message}"))
+    yield page
+    context.close()
+
+
+def assert_accessible(page, name: str) -> None:
+    """axe-core finds no serious or critical violation; a screenshot is kept to look at."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    results = Axe().run(page)
+    bad = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
+    assert not bad, [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in bad]
+
+
+def sign_in(page, base_url: str, username: str, password: str) -> None:
+    page.goto(f"{base_url}/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit].primary")
+    page.wait_for_load_state()

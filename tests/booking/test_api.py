@@ -1,0 +1,161 @@
+"""The booking API: status codes, the 409 body naming the conflict, the OpenAPI document."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from deliberation.booking import services
+
+
+@pytest.fixture
+def pingpong(make_room):
+    return make_room("乒乓房", capacity=8)
+
+
+def body(slot, offset, start, end, title="练球", attendance=4):
+    starts_at, ends_at = slot(offset, start, end)
+    return {"title": title, "attendance": attendance, "starts_at": starts_at.isoformat(),
+            "ends_at": ends_at.isoformat()}
+
+
+def test_listing_rooms_needs_a_token_and_a_membership(
+        client, api_token, resident, outsider, community, pingpong
+):
+    assert client.get(f"/api/v1/communities/{community.id}/rooms").status_code == 401
+    response = client.get(f"/api/v1/communities/{community.id}/rooms", headers=api_token("wangayi"))
+    assert response.status_code == 200
+    [room] = response.get_json()
+    assert room["name"] == "乒乓房" and room["capacity"] == 8 and len(room["hours"]) == 7
+    assert client.get(f"/api/v1/communities/{community.id}/rooms",
+                      headers=api_token("wutong1")).status_code == 404
+
+
+def test_creating_a_booking_answers_201_and_an_overlap_409_with_the_conflict(client, api_token, resident,
+                                                                             neighbour, pingpong, slot):
+    created = client.post(f"/api/v1/rooms/{pingpong.id}/bookings", headers=api_token("wangayi"),
+                          json=body(slot, 1, "19:00", "21:00", title="乒乓友谊赛"))
+    assert created.status_code == 201, created.get_json()
+    first = created.get_json()
+    assert first["status"] == "approved" and first["room"] == "乒乓房"
+    clash = client.post(f"/api/v1/rooms/{pingpong.id}/bookings", headers=api_token("lishushu"),
+                        json=body(slot, 1, "20:00", "22:00"))
+    assert clash.status_code == 409
+    error = clash.get_json()["error"]
+    assert error["code"] == "conflict" and "乒乓友谊赛" in error["message"]
+    assert error["conflict"]["id"] == first["id"] and error["conflict"]["title"] == "乒乓友谊赛"
+
+
+@pytest.mark.parametrize(("change", "status", "field"), [
+    ({"attendance": 9}, 422, "attendance"),
+    ({"title": ""}, 422, "title"),
+    ({"starts_at": "2031-01-01T10:00:00"}, 422, "starts_at"),  # no UTC offset
+])
+def test_invalid_bookings_answer_422_naming_the_field(
+        client, api_token, resident, pingpong, slot, change, status, field
+):
+    response = client.post(f"/api/v1/rooms/{pingpong.id}/bookings", headers=api_token("wangayi"),
+                           json={**body(slot, 1, "10:00", "11:00"), **change})
+    assert response.status_code == status
+    assert field in response.get_json()["error"]["fields"]
+
+
+def test_a_booking_outside_the_opening_hours_answers_422(client, api_token, resident, pingpong, slot):
+    response = client.post(f"/api/v1/rooms/{pingpong.id}/bookings", headers=api_token("wangayi"),
+                           json=body(slot, 1, "06:00", "07:00"))
+    assert response.status_code == 422 and "不开放" in response.get_json()["error"]["message"]
+
+
+def test_a_resident_of_another_community_gets_404_for_rooms_and_bookings(
+        client, api_token, resident, outsider, pingpong, book, slot
+):
+    booking = book(resident, pingpong, 1, "10:00", "11:00")
+    headers = api_token("wutong1")
+    assert client.post(f"/api/v1/rooms/{pingpong.id}/bookings", headers=headers,
+                       json=body(slot, 2, "10:00", "11:00")).status_code == 404
+    assert client.get(f"/api/v1/rooms/{pingpong.id}/availability?from=2030-01-01&to=2030-01-02",
+                      headers=headers).status_code == 404
+    for path in (f"/api/v1/bookings/{booking.id}", ):
+        assert client.get(path, headers=headers).status_code == 404
+    for action in ("cancel", "approve", "decline"):
+        response = client.post(f"/api/v1/bookings/{booking.id}/{action}", headers=headers, json={})
+        assert response.status_code == 404
+
+
+def test_cancelling_answers_200_then_409_and_403_for_someone_else(client, api_token, resident, neighbour,
+                                                                  pingpong, book):
+    booking = book(resident, pingpong, 1, "10:00", "11:00")
+    other = api_token("lishushu")
+    assert client.post(f"/api/v1/bookings/{booking.id}/cancel", headers=other).status_code == 403
+    mine = api_token("wangayi")
+    response = client.post(f"/api/v1/bookings/{booking.id}/cancel", headers=mine)
+    assert response.status_code == 200 and response.get_json()["status"] == "cancelled"
+    assert client.post(f"/api/v1/bookings/{booking.id}/cancel", headers=mine).status_code == 409
+
+
+def test_approval_is_for_the_moderator_only(client, api_token, resident, moderator, make_room, book):
+    room = make_room("多功能会议室", needs_approval=True)
+    booking = book(resident, room, 1, "14:00", "16:00")
+    assert booking.status.value == "pending"
+    assert client.post(f"/api/v1/bookings/{booking.id}/approve", headers=api_token("wangayi"),
+                       json={}).status_code == 403
+    moderator_headers = api_token("shuji")
+    approved = client.post(f"/api/v1/bookings/{booking.id}/approve", headers=moderator_headers,
+                           json={"note": "好"})
+    assert approved.status_code == 200 and approved.get_json()["status"] == "approved"
+    assert client.post(f"/api/v1/bookings/{booking.id}/decline", headers=moderator_headers,
+                       json={}).status_code == 409
+
+
+def test_availability_shows_opening_windows_closed_dates_and_bookings(client, api_token, session, resident,
+                                                                       moderator, pingpong, book, monday):
+    services.add_closed_date(session, moderator, pingpong, monday + timedelta(days=2), "消防检查")
+    session.commit()
+    book(resident, pingpong, 1, "10:00", "11:00", title="晨练")
+    response = client.get(f"/api/v1/rooms/{pingpong.id}/availability",
+                          query_string={"from": monday.isoformat(),
+                                        "to": (monday + timedelta(days=6)).isoformat()},
+                          headers=api_token("wangayi"))
+    assert response.status_code == 200, response.get_json()
+    days = response.get_json()["days"]
+    assert len(days) == 7
+    assert days[1]["bookings"][0]["title"] == "晨练" and len(days[1]["open"]) == 1
+    assert days[2]["closed"] is True and days[2]["open"] == [] and days[2]["closed_reason"] == "消防检查"
+    too_long = client.get(f"/api/v1/rooms/{pingpong.id}/availability",
+                          query_string={"from": "2030-01-01", "to": "2030-06-01"},
+                          headers=api_token("wangayi"))
+    assert too_long.status_code == 422
+
+
+def test_a_series_answers_409_listing_every_conflicting_date_or_201_with_the_free_ones(
+        client, api_token, resident, neighbour, pingpong, book, monday
+):
+    book(neighbour, pingpong, 8, "19:30", "20:00", title="楼组乒乓赛")
+    series = {"title": "周二练球", "attendance": 4, "weekday": 1, "start_time": "19:00", "end_time": "21:00",
+              "first_day": monday.isoformat(), "until": (monday + timedelta(weeks=3)).isoformat()}
+    headers = api_token("wangayi")
+    clash = client.post(f"/api/v1/rooms/{pingpong.id}/series", headers=headers, json=series)
+    assert clash.status_code == 409
+    [conflict] = clash.get_json()["error"]["conflicts"]
+    assert conflict["date"] == (monday + timedelta(days=8)).isoformat()
+    assert conflict["conflict"]["title"] == "楼组乒乓赛"
+    created = client.post(f"/api/v1/rooms/{pingpong.id}/series", headers=headers,
+                          json={**series, "book_free_dates": True})
+    assert created.status_code == 201
+    assert len(created.get_json()["bookings"]) == 2  # the first and the third Tuesday
+    assert [c["date"] for c in created.get_json()["not_booked"]] == [conflict["date"]]
+    series_id = created.get_json()["id"]
+    skip = client.post(f"/api/v1/series/{series_id}/exceptions", headers=headers,
+                       json={"date": (monday + timedelta(days=15)).isoformat()})
+    assert skip.status_code == 204
+
+
+def test_the_openapi_document_describes_the_booking_endpoints(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    for path in ("/api/v1/communities/{community_id}/rooms", "/api/v1/rooms/{room_id}/availability",
+                 "/api/v1/rooms/{room_id}/bookings", "/api/v1/bookings/{booking_id}/cancel",
+                 "/api/v1/bookings/{booking_id}/approve", "/api/v1/bookings/{booking_id}/decline",
+                 "/api/v1/rooms/{room_id}/series"):
+        assert path in paths, path
+    assert "409" in paths["/api/v1/rooms/{room_id}/bookings"]["post"]["responses"]

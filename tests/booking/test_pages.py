@@ -1,0 +1,195 @@
+"""The booking pages: rooms, week calendars, the form, my bookings, approvals, calendar feeds."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from deliberation.booking import feeds
+from deliberation.booking.models import Booking, BookingStatus
+
+
+@pytest.fixture
+def pingpong(make_room):
+    return make_room("乒乓房", capacity=8)
+
+
+def form_for(day, start="19:00", end="21:00", title="乒乓友谊赛", attendance="6"):
+    return {"date": day.isoformat(), "start": start, "end": end, "title": title, "attendance": attendance,
+            "team_id": "0"}
+
+
+def test_the_rooms_page_lists_the_stations_rooms(client, login, resident, community, pingpong, dance_room):
+    login("wangayi")
+    page = client.get(f"/communities/{community.id}/rooms").get_data(as_text=True)
+    assert "乒乓房" in page and "舞蹈房" in page and "吵闹" in page
+
+
+def test_booking_a_room_on_the_form_shows_it_in_the_room_and_station_calendars(
+        client, login, resident, community, pingpong, monday, session
+):
+    login("wangayi")
+    day = monday + timedelta(days=1)
+    response = client.post(f"/rooms/{pingpong.id}/book", data=form_for(day))
+    assert response.status_code == 302
+    assert session.execute(select(Booking.title)).scalar() == "乒乓友谊赛"
+    week = client.get(f"/rooms/{pingpong.id}?week={day.isoformat()}").get_data(as_text=True)
+    assert "乒乓友谊赛" in week and "19:00–21:00" in week
+    station = client.get(f"/communities/{community.id}/rooms/week?week={day.isoformat()}")
+    station = station.get_data(as_text=True)
+    assert "乒乓友谊赛" in station and "乒乓房" in station
+
+
+def test_a_conflict_re_renders_the_form_with_the_message_and_the_typed_values(
+        client, login, resident, neighbour, pingpong, monday, book
+):
+    first = book(neighbour, pingpong, 1, "18:00", "20:00", title="楼组乒乓赛")
+    login("wangayi")
+    response = client.post(f"/rooms/{pingpong.id}/book", data=form_for(monday + timedelta(days=1),
+                                                                       title="我的练球时间", attendance="3"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "楼组乒乓赛" in page and first.when in page
+    assert 'value="我的练球时间"' in page and 'value="3"' in page and 'value="19:00"' in page
+
+
+def test_too_many_people_re_renders_the_form_with_422(client, login, resident, pingpong, monday):
+    login("wangayi")
+    response = client.post(f"/rooms/{pingpong.id}/book", data=form_for(monday, attendance="30"))
+    assert response.status_code == 422
+    assert "最多容纳 8 人" in response.get_data(as_text=True)
+
+
+def test_my_bookings_lists_mine_and_cancels_by_post(client, login, resident, pingpong, book, session):
+    booking = book(resident, pingpong, 2, "10:00", "11:00", title="晨练")
+    login("wangayi")
+    assert "晨练" in client.get("/bookings/mine").get_data(as_text=True)
+    assert client.get(f"/bookings/{booking.id}/cancel").status_code == 405  # no state change on GET
+    assert client.post(f"/bookings/{booking.id}/cancel").status_code == 302
+    session.expire_all()
+    assert session.get(Booking, booking.id).status == BookingStatus.CANCELLED
+
+
+def test_the_moderator_approves_from_the_queue_and_a_resident_cannot(
+        client, login, resident, neighbour, moderator, community, make_room, book, session
+):
+    room = make_room("多功能会议室", needs_approval=True)
+    booking = book(resident, room, 2, "14:00", "16:00", title="楼组议事会")
+    login("lishushu")
+    assert client.get(f"/communities/{community.id}/rooms/queue").status_code == 403
+    assert client.post(f"/bookings/{booking.id}/approve").status_code == 403
+    client.post("/logout")
+    login("shuji")
+    assert "楼组议事会" in client.get(f"/communities/{community.id}/rooms/queue").get_data(as_text=True)
+    assert client.post(f"/bookings/{booking.id}/approve", data={"note": "同意"}).status_code == 302
+    session.expire_all()
+    assert session.get(Booking, booking.id).status == BookingStatus.APPROVED
+
+
+def test_the_moderator_declines_from_the_queue(client, login, resident, moderator, make_room, book, session):
+    room = make_room("多功能会议室", needs_approval=True)
+    booking = book(resident, room, 2, "14:00", "16:00")
+    login("shuji")
+    assert client.post(f"/bookings/{booking.id}/decline", data={"note": "当天有联席会议"}).status_code == 302
+    session.expire_all()
+    assert session.get(Booking, booking.id).status == BookingStatus.DECLINED
+
+
+@pytest.mark.parametrize("path", [
+    "/communities/{community}/rooms", "/communities/{community}/rooms/week",
+    "/communities/{community}/rooms/queue",
+    "/rooms/{room}", "/rooms/{room}/book", "/rooms/{room}/calendar.ics",
+])
+def test_a_resident_of_another_community_gets_404_for_rooms(
+        client, login, outsider, community, pingpong, path
+):
+    login("wutong1")
+    assert client.get(path.format(community=community.id, room=pingpong.id)).status_code == 404
+
+
+def test_a_resident_of_another_community_gets_404_for_bookings(
+        client, login, outsider, resident, pingpong, book
+):
+    booking = book(resident, pingpong, 2, "10:00", "11:00", title="晨练")
+    login("wutong1")
+    for action in ("cancel", "approve", "decline"):
+        response = client.post(f"/bookings/{booking.id}/{action}")
+        assert response.status_code == 404
+        assert "晨练" not in response.get_data(as_text=True)
+
+
+def test_calendar_feeds_carry_the_bookings_with_a_signed_link(app, client, resident, pingpong, book):
+    book(resident, pingpong, 2, "10:00", "11:00", title="晨练")
+    token = feeds.feed_token(resident)
+    mine = client.get(f"/bookings/feed/{token}.ics")
+    assert mine.status_code == 200 and mine.mimetype == "text/calendar"
+    assert b"SUMMARY:\xe6\x99\xa8\xe7\xbb\x83" in mine.data and b"BEGIN:VEVENT" in mine.data
+    room = client.get(f"/rooms/{pingpong.id}/calendar.ics?token={token}")
+    assert room.status_code == 200 and b"LOCATION:" in room.data
+    assert client.get(f"/bookings/feed/{token}x.ics").status_code == 404
+    assert client.get(f"/rooms/{pingpong.id}/calendar.ics").status_code == 404
+
+
+def test_a_feed_link_from_another_community_does_not_open_the_room(client, outsider, pingpong):
+    token = feeds.feed_token(outsider)
+    assert client.get(f"/rooms/{pingpong.id}/calendar.ics?token={token}").status_code == 404
+
+
+def test_pages_have_no_inline_styles_or_scripts(client, login, resident, community, pingpong, book, monday):
+    book(resident, pingpong, 1, "10:00", "11:00")
+    login("wangayi")
+    for path in (f"/communities/{community.id}/rooms", f"/rooms/{pingpong.id}", f"/rooms/{pingpong.id}/book",
+                 "/bookings/mine", f"/communities/{community.id}/rooms/week"):
+        page = client.get(path).get_data(as_text=True)
+        assert "style=" not in page and "<script" not in page and " onclick=" not in page
+        assert "css/booking.css" in page
+
+
+def test_the_series_form_lists_each_conflicting_date_and_books_nothing(client, login, resident, neighbour,
+                                                                       pingpong, book, monday, session):
+    book(neighbour, pingpong, 8, "19:30", "20:00", title="楼组乒乓赛")
+    login("wangayi")
+    data = {"title": "周二练球", "attendance": "4", "team_id": "0", "weekday": "1", "start": "19:00",
+            "end": "21:00", "first_day": monday.isoformat(),
+            "until": (monday + timedelta(weeks=3, days=1)).isoformat(),
+            "exceptions": (monday + timedelta(days=15)).isoformat()}
+    response = client.post(f"/rooms/{pingpong.id}/series", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert (monday + timedelta(days=8)).isoformat() in page and "楼组乒乓赛" in page
+    assert 'value="周二练球"' in page
+    assert session.execute(select(Booking).where(Booking.title == "周二练球")).first() is None
+    response = client.post(f"/rooms/{pingpong.id}/series", data={**data, "book_free_dates": "y"})
+    assert response.status_code == 302
+    booked = session.execute(select(Booking).where(Booking.title == "周二练球")).scalars().all()
+    # Tuesdays 1, 8, 15, 22: the 8th conflicts, the 15th is an exception.
+    assert sorted(b.local_start.date() for b in booked) == [monday + timedelta(days=n) for n in (1, 22)]
+    assert "未预约" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_the_series_form_refuses_a_mistyped_exception_date(client, login, resident, pingpong, monday):
+    login("wangayi")
+    response = client.post(f"/rooms/{pingpong.id}/series", data={
+        "title": "周二练球", "attendance": "4", "team_id": "0", "weekday": "1", "start": "19:00",
+        "end": "21:00", "first_day": monday.isoformat(), "until": (monday + timedelta(weeks=3)).isoformat(),
+        "exceptions": "2月16日"})
+    assert response.status_code == 422 and "2月16日" in response.get_data(as_text=True)
+
+
+def test_a_team_member_books_a_team_room_for_the_team_on_the_form(client, login, session, resident, moderator,
+                                                                  community, make_room, monday):
+    from deliberation.booking import services
+    from deliberation.booking.models import Booker
+
+    room = make_room("舞蹈房", booker=Booker.TEAMS)
+    team = services.register_team(session, moderator, community, "星光舞蹈队", [resident])
+    session.commit()
+    login("wangayi")
+    assert "星光舞蹈队" in client.get(f"/rooms/{room.id}/book").get_data(as_text=True)
+    refused = client.post(f"/rooms/{room.id}/book", data=form_for(monday + timedelta(days=1)))
+    assert refused.status_code == 403 and "已登记团队" in refused.get_data(as_text=True)
+    data = {**form_for(monday + timedelta(days=1), title="星光排练"), "team_id": str(team.id)}
+    assert client.post(f"/rooms/{room.id}/book", data=data).status_code == 302
+    assert session.execute(select(Booking.team_id).where(Booking.title == "星光排练")).scalar() == team.id
