@@ -28,6 +28,8 @@ from deliberation.accounts.models import (
     Unit,
     User,
 )
+from deliberation.booking.demo import load_demo_rooms
+from deliberation.consultations.demo import load_demo_consultation
 
 COMMUNITY = "银杏居民区"
 OTHER_COMMUNITY = "梧桐居民区"
@@ -135,13 +137,18 @@ def load_demo(session: Session) -> list[DemoLogin]:
 
     logins = [DemoLogin("管理员", "admin", DEMO_PASSWORD, admin.display_name),
               DemoLogin("党总支书记（主持人）", "shuji", DEMO_PASSWORD, secretary.display_name)]
+    residents = []
     for username, tenure, elderly, label in (("resident1", Tenure.OWNER, True, "居民（业主，60岁以上）"),
-                                             ("resident2", Tenure.TENANT, False, "居民（租户）")):
+                                             ("resident2", Tenure.TENANT, False, "居民（租户）"),
+                                             ("resident3", Tenure.FAMILY, True, "居民（家属，60岁以上）")):
         person = session.get(Person, pick(tenure, elderly))
         user = services.create_user(session, admin, username, DEMO_PASSWORD, person.name, person=person)
         session.add(Membership(user=user, community_id=community.id, role=Role.RESIDENT))
+        residents.append(user)
         logins.append(DemoLogin(label, username, DEMO_PASSWORD, person.name))
     session.flush()
+    load_demo_consultation(session, community, secretary, residents)
+    load_demo_rooms(session, community, secretary)
     audit.record(session, admin, "demo.load", community, community_id=community.id)
     return logins
 
