@@ -8,6 +8,7 @@ import socket
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from flask import g
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
@@ -15,6 +16,10 @@ from sqlalchemy import create_engine, text
 from deliberation import create_app
 from deliberation.config import database_url
 from deliberation.extensions import db
+
+# Timing varies on a shared two-core machine: no per-example deadline, and CI stays deterministic.
+settings.register_profile("project", deadline=None, derandomize=os.environ.get("CI") == "true")
+settings.load_profile("project")
 
 IN_CI = os.environ.get("CI") == "true"
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or ""
