@@ -33,8 +33,11 @@ from deliberation.consultations.demo import load_demo_consultation
 
 COMMUNITY = "银杏居民区"
 OTHER_COMMUNITY = "梧桐居民区"
-DEMO_PASSWORD = "yishi-2026"
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁任沈姚卢钟姜崔谭陆范汪廖石金贾夏韦付方邹熊白孟秦邱侯江尹薛闫段雷龙黎史陶贺毛郝顾龚邵万钱严覃武戴莫孔汤"
+DEMO_PASSWORD = "yishi-2026"  # noqa: S105 -- the published password of the demo accounts
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁任"
+    "沈姚卢钟姜崔谭陆范汪廖石金贾夏韦付方邹熊白孟秦邱侯江尹薛闫段雷龙黎史陶贺毛郝顾龚邵万钱严覃武戴莫孔汤"
+)
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超霞平刚桂兰玉华红建国文辉志海云凤琴梅兵斌宇浩凯鹏飞欣怡子涵晨阳佳琪思雨俊杰嘉怡婷"
 
 

@@ -100,5 +100,5 @@ def sign_in(page, base_url: str, username: str, password: str) -> None:
     page.goto(f"{base_url}/login")
     page.fill("#username", username)
     page.fill("#password", password)
-    page.click("button[type=submit].primary")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button[type=submit].primary")

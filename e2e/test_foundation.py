@@ -57,7 +57,8 @@ def test_secretary_imports_roster_and_a_new_resident_registers(live_server, desk
     assert_accessible(phone, "community-phone")
 
     # 关怀版: large text, remembered.
-    phone.click("#care-toggle")
+    with phone.expect_navigation():
+        phone.click("#care-toggle")
     font_size = phone.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
     assert font_size >= 20
     tap = phone.evaluate("document.querySelector('#care-toggle').getBoundingClientRect().height")
@@ -67,7 +68,8 @@ def test_secretary_imports_roster_and_a_new_resident_registers(live_server, desk
     assert phone.evaluate("parseFloat(getComputedStyle(document.body).fontSize)") >= 20
 
     # English, remembered too.
-    phone.click("#lang-switch")
+    with phone.expect_navigation():
+        phone.click("#lang-switch")
     assert phone.locator("html").get_attribute("lang") == "en"
     assert "Change password" in phone.inner_text("main")
     assert_accessible(phone, "account-phone-care-en")
@@ -77,7 +79,8 @@ def test_secretary_imports_roster_and_a_new_resident_registers(live_server, desk
 def test_public_pages_are_accessible_in_both_modes(live_server, phone, path):
     phone.goto(live_server.url + path)
     assert_accessible(phone, "public" + path.replace("/", "-"))
-    phone.click("#care-toggle")
+    with phone.expect_navigation():
+        phone.click("#care-toggle")
     assert phone.evaluate("parseFloat(getComputedStyle(document.body).fontSize)") >= 20
     assert_accessible(phone, "public-care" + path.replace("/", "-"))
 

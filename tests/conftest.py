@@ -8,9 +8,9 @@ import socket
 from pathlib import Path
 
 import pytest
-from hypothesis import settings
 from flask import g
 from flask_migrate import upgrade
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 
 from deliberation import create_app
