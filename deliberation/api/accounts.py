@@ -12,13 +12,12 @@ from werkzeug.exceptions import Unauthorized
 
 from deliberation.accounts import services
 from deliberation.accounts.roster import MAX_ROSTER_BYTES, RosterError, parse_roster
-from deliberation.api.auth import token_required
+from deliberation.api.auth import BEARER, token_required
 from deliberation.errors import Invalid
 from deliberation.extensions import db, limiter
 
 bp = Blueprint("api_accounts", __name__, description="登录令牌、当前用户、居民区与名册")
 
-BEARER = [{"bearerAuth": []}]
 
 
 class TokenRequest(Schema):

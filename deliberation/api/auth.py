@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import current_app, g, request
+from flask import g, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import Unauthorized
 
 from deliberation.extensions import db
+
+# The OpenAPI security requirement of every endpoint behind `token_required`.
+BEARER = [{"bearerAuth": []}]
 
 
 def bearer_user():
@@ -32,7 +35,3 @@ def token_required(view):
         return view(*args, **kwargs)
 
     return wrapper
-
-
-def token_lifetime():
-    return current_app.config["API_TOKEN_LIFETIME"]

@@ -12,14 +12,13 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from deliberation.accounts.access import community_or_404
-from deliberation.api.auth import token_required
+from deliberation.api.auth import BEARER, token_required
 from deliberation.booking import services
 from deliberation.booking.access import booking_or_404, room_or_404, series_or_404, team_or_404
 from deliberation.extensions import db
 
 bp = Blueprint("api_booking", __name__, description="场地预约：场地、空闲时段、预约、每周系列与审批")
 
-BEARER = [{"bearerAuth": []}]
 CONFLICT_DOC = {"description": "与现有预约冲突；error.conflict 为冲突的预约（系列为 error.conflicts）"}
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from deliberation.accounts.access import community_or_404
 from deliberation.accounts.models import User
-from deliberation.api.auth import token_required
+from deliberation.api.auth import BEARER, token_required
 from deliberation.consultations import services
 from deliberation.consultations.access import (
     comment_or_404,
@@ -44,7 +44,6 @@ from deliberation.pagination import paginate
 
 bp = Blueprint("api_consultations", __name__, description="议事：方案、意见征集、审核与居民心愿墙")
 
-BEARER = [{"bearerAuth": []}]
 
 
 # -- schemas -----------------------------------------------------------------------------------
