@@ -133,12 +133,12 @@ def _template_context():
     }
 
 
-def _wants_json() -> bool:
+def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
 def _http_error(error: HTTPException):
-    if _wants_json():
+    if wants_json():
         from deliberation.api import error_response
 
         return error_response(error)
@@ -149,7 +149,7 @@ def _http_error(error: HTTPException):
 def _unexpected_error(error: Exception):
     db.session.rollback()
     logger.exception("unhandled error on %s %s", request.method, request.path)
-    if _wants_json():
+    if wants_json():
         from deliberation.api import json_error
 
         return json_error(500, "server_error", _("服务器内部错误，请稍后再试"))

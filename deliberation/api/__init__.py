@@ -72,11 +72,12 @@ def init_api(app: Flask) -> None:
 
 def _domain_error(error: DomainError):
     """A service refused: JSON under /api/, otherwise the error page with the service's message."""
-    from flask import render_template, request
+    from flask import render_template
 
     from deliberation.extensions import db
+    from deliberation.web import wants_json
 
     db.session.rollback()
-    if request.path.startswith("/api/"):
+    if wants_json():
         return domain_error_response(error)
     return render_template("errors/error.html", status=error.status, message=error.message), error.status
