@@ -1,4 +1,4 @@
-"""Commands: `flask --app deliberation demo | create-admin | roster import | audit verify`."""
+"""Commands: `flask --app deliberation demo | create-admin | roster import | audit verify | minutes …`."""
 
 from __future__ import annotations
 
@@ -15,10 +15,13 @@ from deliberation.extensions import db
 
 
 def init_app(app: Flask) -> None:
+    from deliberation.minutes.commands import minutes_group
+
     app.cli.add_command(demo)
     app.cli.add_command(create_admin)
     app.cli.add_command(roster)
     app.cli.add_command(audit_group)
+    app.cli.add_command(minutes_group)
 
 
 @click.command("demo")

@@ -79,6 +79,8 @@ class Unit(db.Model):
     building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id", ondelete="CASCADE"), index=True)
     room: Mapped[str] = mapped_column(String(20))
     area: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    # The staircase (单元) inside the building, e.g. "2单元": a lift serves one staircase.
+    staircase: Mapped[str] = mapped_column(String(20), default="", server_default="")
 
     building: Mapped[Building] = relationship(back_populates="units")
 
@@ -146,6 +148,8 @@ class User(UserMixin, db.Model):
     is_admin: Mapped[bool_false]
     is_active_account: Mapped[bool] = mapped_column(default=True, server_default="1")
     locale: Mapped[str | None] = mapped_column(String(10))
+    # Optional: notifications are also e-mailed where SMTP_URL is set and the user gave an address.
+    email: Mapped[str | None] = mapped_column(String(254))
     care_mode: Mapped[bool_false]
     # Changing it signs out every session of this user (password change, "log out everywhere").
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=lambda: secrets.token_urlsafe(32))
@@ -190,6 +194,21 @@ class Membership(db.Model):
 
     user: Mapped[User] = relationship(back_populates="memberships")
     community: Mapped[Community] = relationship()
+
+
+class FloorCaptain(db.Model):
+    """A building's floor captain (楼组长): enters that building's paper forms, and only that building's."""
+
+    __tablename__ = "floor_captains"
+    __table_args__ = (UniqueConstraint("user_id", "building_id"),)
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id", ondelete="CASCADE"), index=True)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[timestamp]
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    building: Mapped[Building] = relationship()
 
 
 class Invite(db.Model):

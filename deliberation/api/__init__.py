@@ -60,12 +60,12 @@ def domain_error_response(error: DomainError):
 
 
 def init_api(app: Flask) -> None:
-    from deliberation.api import accounts, booking, consultations
+    from deliberation.api import accounts, booking, consultations, minutes, surveys, voting
     from deliberation.extensions import csrf
 
     api.init_app(app)
     app.register_error_handler(DomainError, _domain_error)
-    for blueprint in (accounts.bp, consultations.bp, booking.bp):
+    for blueprint in (accounts.bp, consultations.bp, voting.bp, surveys.bp, minutes.bp, booking.bp):
         csrf.exempt(blueprint)  # bearer tokens only, never cookies: no cross-site request can use it
         api.register_blueprint(blueprint, url_prefix="/api/v1")
 

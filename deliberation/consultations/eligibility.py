@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, exists, false, or_, select, true, union
+from sqlalchemy import ColumnElement, Select, exists, false, or_, select, true, union
 from sqlalchemy.orm import Session, object_session
 
 from deliberation.accounts.models import Household, Ownership, Person, Unit, User
@@ -104,3 +104,38 @@ def may_take_part(consultation: Consultation, user: User) -> bool:
         session.execute(select(Consultation.id).where(Consultation.id == consultation.id, clause)).first()
         is not None
     )
+
+
+def eligible_person_ids(consultation: Consultation) -> Select:
+    """SELECT of the ids of every person the session's eligibility includes (the electorate's source).
+
+    The mirror image of eligible_clause: that one answers "which sessions for this person",
+    this one "which persons for this session", as one query for votes and response rates.
+    """
+    in_community = Person.community_id == consultation.community_id
+    if consultation.eligibility == Eligibility.COMMUNITY:
+        return select(Person.id).where(in_community)
+    if consultation.eligibility == Eligibility.OWNERS:
+        return select(Person.id).where(in_community, exists().where(Ownership.person_id == Person.id))
+    if consultation.eligibility == Eligibility.PERSONS:
+        return select(Person.id).where(
+            in_community,
+            exists().where(consultation_persons.c.consultation_id == consultation.id,
+                           consultation_persons.c.person_id == Person.id),
+        )
+    chosen = select(consultation_buildings.c.building_id).where(
+        consultation_buildings.c.consultation_id == consultation.id
+    )
+    lives = (
+        select(Person.id)
+        .join(Household, Household.id == Person.household_id)
+        .join(Unit, Unit.id == Household.unit_id)
+        .where(in_community, Unit.building_id.in_(chosen))
+    )
+    owns = (
+        select(Person.id)
+        .join(Ownership, Ownership.person_id == Person.id)
+        .join(Unit, Unit.id == Ownership.unit_id)
+        .where(in_community, Unit.building_id.in_(chosen))
+    )
+    return select(Person.id).where(Person.id.in_(union(lives, owns)))

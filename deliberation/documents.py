@@ -1,0 +1,109 @@
+"""Files people download: CSV and XLSX tables, PDF from HTML, with safe names and cells.
+
+Every export goes through here, so the same guards hold everywhere: spreadsheet cells that a
+spreadsheet would run as a formula are neutralised, CSV carries a BOM so Excel and WPS read
+UTF-8 Chinese correctly, and downloads get an RFC 6266 file name that survives Chinese.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import Response, send_file
+
+CSV_TYPE = "text/csv; charset=utf-8"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PDF_TYPE = "application/pdf"
+MARKDOWN_TYPE = "text/markdown; charset=utf-8"
+HTML_TYPE = "text/html; charset=utf-8"
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+Cell = str | int | float | Decimal | date | datetime | None
+
+
+def safe_cell(value: Cell) -> Cell:
+    """Text a spreadsheet would evaluate (=, +, -, @ …) gets a leading apostrophe; numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow([safe_cell(name) for name in header])
+    for row in rows:
+        writer.writerow([_csv_value(safe_cell(value)) for value in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def xlsx_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Cell]]]]) -> bytes:
+    """One worksheet per (title, header, rows); numbers are written as numbers."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=True)
+    for title, header, rows in sheets:
+        sheet = workbook.create_sheet(title=_sheet_title(title))
+        bold = []
+        for name in header:
+            cell = _header_cell(sheet, safe_cell(name), Font)
+            bold.append(cell)
+        sheet.append(bold)
+        for row in rows:
+            sheet.append([_xlsx_value(safe_cell(value)) for value in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def render_pdf(html: str, base_url: str | None = None) -> bytes:
+    """A PDF from HTML and its print stylesheet (WeasyPrint); CJK text needs Noto CJK installed."""
+    from weasyprint import HTML
+
+    return HTML(string=html, base_url=base_url).write_pdf()
+
+
+def download(data: bytes | str, filename: str, mimetype: str, *, inline: bool = False) -> Response:
+    """A file response; Flask writes filename*=UTF-8''… for Chinese names (RFC 6266)."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=not inline, download_name=filename,
+                         max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _csv_value(value: Cell) -> str | int | float:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return value
+
+
+def _xlsx_value(value: Cell):
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.replace(tzinfo=None)
+    return value
+
+
+def _header_cell(sheet, value, font_cls):
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.font = font_cls(bold=True)
+    return cell
+
+
+def _sheet_title(title: str) -> str:
+    cleaned = "".join(" " if ch in "[]:*?/\\" else ch for ch in title).strip() or "Sheet"
+    return cleaned[:31]

@@ -1,0 +1,32 @@
+"""Rate limits per user (or per address when signed out), shared by the pages and the API.
+
+Counters live in Redis where REDIS_URL is set, so every process sees the same counts. Each limit
+reads its rate from the app's config when a request comes in, e.g. COMMENT_RATE_LIMIT.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
+
+from deliberation.extensions import limiter
+
+
+def user_key() -> str:
+    """The user's id, so a household sharing one address is not limited as one person."""
+    from deliberation.api.auth import bearer_user
+
+    user = bearer_user() if request.path.startswith("/api/") else current_user
+    if user is not None and user.is_authenticated:
+        return f"user:{user.id}"
+    return get_remote_address()
+
+
+def per_user(scope: str, config_key: str, default: str):
+    """A decorator limiting a view by user; one bucket per scope for pages and API alike."""
+
+    def rate() -> str:
+        return current_app.config.get(config_key, default)
+
+    return limiter.shared_limit(rate, scope=scope, key_func=user_key)
