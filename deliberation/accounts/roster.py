@@ -67,6 +67,7 @@ class RosterRow:
     area: Decimal | None  # registered area in m², two decimals; owners only
     birth_year: int | None
     phone: str | None  # 11 digits, mainland mobile
+    staircase: str = ""  # "2单元" for 2 / 2单元 / 二单元 / ２; other names ("东单元") as written; "" if none
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ _LABELS = {
     "area": "面积",
     "birth_year": "出生年份",
     "phone": "手机号",
+    "staircase": "单元",
 }
 _REQUIRED = ("building", "room", "name", "tenure")
 
@@ -119,6 +121,7 @@ _HEADER_SYNONYMS = {
     "area": ("产权面积", "面积", "建筑面积", "area"),
     "birth_year": ("出生年份", "出生年", "birthyear"),
     "phone": ("手机号", "手机号码", "手机", "电话", "联系电话", "phone", "mobile"),
+    "staircase": ("单元", "单元号", "楼梯", "梯号", "staircase", "entrance"),
 }
 _HEADER_LOOKUP = {synonym: name for name, synonyms in _HEADER_SYNONYMS.items() for synonym in synonyms}
 
@@ -411,6 +414,8 @@ def _parse_row(
         result["area"] = None  # only owners have a registered area; any other value is ignored
     take("birth_year", _parse_birth_year)
     take("phone", _parse_phone)
+    take("staircase", _parse_staircase)
+    result["staircase"] = result.get("staircase") or ""
 
     if problems:
         return None, problems
@@ -502,6 +507,20 @@ def _chinese_number(text: str) -> int | None:
     if not ten:
         return _CHINESE_DIGITS[first] if first and not last else None  # 五 but not 五五
     return _CHINESE_DIGITS.get(first, 1) * 10 + _CHINESE_DIGITS.get(last, 0)
+
+
+def _parse_staircase(value: object) -> str:
+    """The staircase (单元) as "2单元" from 2, 2单元, 二单元, ２ or 2.0; "" when the cell is empty."""
+    text = _text(value).translate(_WIDE_TO_ASCII).replace(" ", "")
+    if text == "":
+        return ""
+    text = re.sub(r"\.0$", "", text)
+    number = _chinese_number(re.sub(r"(?:单元|单|号)$", "", text))
+    if number is not None and number > 0:
+        return f"{number}单元"
+    if len(text) > 20:
+        raise _Bad("单元名称过长（不超过20个字）")
+    return text
 
 
 def _parse_room(value: object) -> str:

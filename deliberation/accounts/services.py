@@ -290,10 +290,12 @@ def import_roster(session: Session, actor: User, community: Community, report: R
             result.buildings_created += 1
         unit = units.get((row.building, row.room))
         if unit is None:
-            unit = Unit(building=building, room=row.room)
+            unit = Unit(building=building, room=row.room, staircase=row.staircase)
             session.add(unit)
             units[(row.building, row.room)] = unit
             result.units_created += 1
+        elif row.staircase and unit.staircase != row.staircase:
+            unit.staircase = row.staircase  # a roster with a 单元 column fills in or corrects the staircase
         return unit
 
     for row in rows:

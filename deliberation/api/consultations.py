@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from flask import g, url_for
+from flask import Response, g, request, url_for
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
+from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -18,11 +19,13 @@ from sqlalchemy.orm import selectinload
 from deliberation.accounts.access import community_or_404
 from deliberation.accounts.models import User
 from deliberation.api.auth import BEARER, token_required
+from deliberation.consultations import pictures as picture_files
 from deliberation.consultations import services
 from deliberation.consultations.access import (
     comment_or_404,
     consultation_or_404,
     idea_or_404,
+    picture_or_404,
     proposal_or_404,
 )
 from deliberation.consultations.eligibility import visible_clause
@@ -49,6 +52,12 @@ bp = Blueprint("api_consultations", __name__, description="议事：方案、意
 # -- schemas -----------------------------------------------------------------------------------
 
 
+class StaircaseField(Schema):
+    building_id = fields.Integer(required=True)
+    staircase = fields.String(required=True, validate=validate.Length(min=1, max=20),
+                              metadata={"description": "as on the roster, e.g. 2单元"})
+
+
 class ConsultationIn(Schema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     background = fields.String(load_default="", validate=validate.Length(max=services.MAX_LONG_TEXT))
@@ -57,6 +66,11 @@ class ConsultationIn(Schema):
         load_default="community", validate=validate.OneOf([e.value for e in Eligibility])
     )
     building_ids = fields.List(fields.Integer(), load_default=list)
+    staircases = fields.List(
+        fields.Nested(StaircaseField),
+        load_default=list,
+        metadata={"description": "with eligibility 'buildings': chosen staircases, besides whole buildings"},
+    )
     person_ids = fields.List(fields.Integer(), load_default=list)
     commenting_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=UTC)
     voting_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=UTC)
@@ -70,6 +84,7 @@ class ConsultationPatch(Schema):
     participants = fields.String(validate=validate.Length(max=2000))
     eligibility = fields.String(validate=validate.OneOf([e.value for e in Eligibility]))
     building_ids = fields.List(fields.Integer())
+    staircases = fields.List(fields.Nested(StaircaseField))
     person_ids = fields.List(fields.Integer())
     commenting_at = fields.AwareDateTime(allow_none=True, default_timezone=UTC)
     voting_at = fields.AwareDateTime(allow_none=True, default_timezone=UTC)
@@ -96,7 +111,9 @@ class RoundOut(Schema):
 
 class PictureOut(Schema):
     id = fields.Integer()
-    url = fields.String()
+    url = fields.String(metadata={"description": "the picture for a signed-in browser"})
+    api_url = fields.String(metadata={"description": "the picture with the bearer token"})
+    original_name = fields.String()
     width = fields.Integer()
     height = fields.Integer()
     content_type = fields.String()
@@ -128,10 +145,27 @@ class ProposalIn(Schema):
     is_variant = fields.Boolean(load_default=False)
 
 
+class ProposalUploadIn(ProposalIn):
+    pictures = fields.List(
+        Upload(),
+        load_default=list,
+        metadata={"description": "JPEG, PNG or WebP files, repeat the field for several (at most 10, 8 MB each)"},
+    )
+
+
 class VersionIn(Schema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     body = fields.String(required=True, validate=validate.Length(min=1, max=services.MAX_LONG_TEXT))
     change_note = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class VersionUploadIn(VersionIn):
+    pictures = fields.List(Upload(), load_default=list, metadata={"description": "pictures to add"})
+    drop_picture_ids = fields.List(
+        fields.Integer(),
+        load_default=list,
+        metadata={"description": "pictures of the current version not to carry over"},
+    )
 
 
 class ConsultationOut(Schema):
@@ -142,6 +176,7 @@ class ConsultationOut(Schema):
     participants = fields.String()
     eligibility = fields.String()
     building_ids = fields.List(fields.Integer())
+    staircases = fields.List(fields.Nested(StaircaseField))
     phase = fields.String(
         metadata={"description": "effective phase: the stored one moved on by the schedule"}
     )
@@ -272,6 +307,8 @@ def _proposal(proposal: Proposal) -> dict:
                     {
                         "id": p.id,
                         "url": url_for("consultations.picture", picture_id=p.id),
+                        "api_url": url_for("api_consultations.read_picture", picture_id=p.id),
+                        "original_name": p.original_name,
                         "width": p.width,
                         "height": p.height,
                         "content_type": p.content_type,
@@ -306,6 +343,9 @@ def _consultation(consultation: Consultation) -> dict:
         "participants": consultation.participants,
         "eligibility": consultation.eligibility.value,
         "building_ids": [b.id for b in consultation.buildings],
+        "staircases": [
+            {"building_id": b, "staircase": st} for b, _name, st in services.staircases_of(db.session, consultation)
+        ],
         "phase": consultation.effective_phase.value,
         "commenting_at": consultation.commenting_at,
         "voting_at": consultation.voting_at,
@@ -364,6 +404,11 @@ def _idea(idea: Idea, supported: set[int]) -> dict:
 # -- sessions ----------------------------------------------------------------------------------
 
 
+def _pairs(data: dict) -> dict:
+    """The staircases of a request as (building id, staircase) pairs for the service."""
+    return {**data, "staircases": [(s["building_id"], s["staircase"]) for s in data.get("staircases", [])]}
+
+
 @bp.route("/communities/<int:community_id>/consultations")
 @bp.doc(security=BEARER)
 @token_required
@@ -401,7 +446,7 @@ def create_consultation(data, community_id: int):
     """Create a session in the draft phase (moderators)."""
     community = community_or_404(community_id, g.api_user, moderate=True)
     consultation = services.create_consultation(
-        db.session, g.api_user, community, services.ConsultationInput(**data)
+        db.session, g.api_user, community, services.ConsultationInput(**_pairs(data))
     )
     db.session.commit()
     return _consultation(consultation)
@@ -430,6 +475,9 @@ def update_consultation(data, consultation_id: int):
         "participants": consultation.participants,
         "eligibility": consultation.eligibility.value,
         "building_ids": [b.id for b in consultation.buildings],
+        "staircases": [
+            {"building_id": b, "staircase": st} for b, _name, st in services.staircases_of(db.session, consultation)
+        ],
         "person_ids": [p.id for p in consultation.persons],
         "commenting_at": consultation.commenting_at,
         "voting_at": consultation.voting_at,
@@ -437,7 +485,7 @@ def update_consultation(data, consultation_id: int):
         "pre_moderation": consultation.pre_moderation,
     }
     services.update_consultation(
-        db.session, g.api_user, consultation, services.ConsultationInput(**{**current, **data})
+        db.session, g.api_user, consultation, services.ConsultationInput(**_pairs({**current, **data}))
     )
     db.session.commit()
     return _consultation(consultation)
@@ -485,6 +533,88 @@ def create_proposal(data, consultation_id: int):
     )
     db.session.commit()
     return _proposal(proposal)
+
+
+def _uploaded(name: str = "pictures") -> list[tuple[bytes, str]]:
+    """The uploaded files of a multipart request, each read up to the size limit plus one byte."""
+    return [
+        (f.read(picture_files.MAX_BYTES + 1), f.filename or "")
+        for f in request.files.getlist(name)
+        if f.filename or f.content_length
+    ]
+
+
+@bp.route("/consultations/<int:consultation_id>/proposals/with-pictures", methods=["POST"])
+@bp.doc(security=BEARER)
+@token_required
+@bp.arguments(ProposalUploadIn, location="form", content_type="multipart/form-data")
+@bp.response(201, ProposalOut)
+def create_proposal_with_pictures(data, consultation_id: int):
+    """Add a proposal with its pictures, as multipart/form-data (moderators).
+
+    Every picture is decoded, stripped of EXIF and resized; one that is not a picture refuses the
+    whole request (422) and nothing is stored.
+    """
+    consultation = consultation_or_404(consultation_id, g.api_user, moderate=True)
+    proposal = services.create_proposal(
+        db.session,
+        g.api_user,
+        consultation,
+        data["title"],
+        data["body"],
+        is_variant=data["is_variant"],
+        pictures=_uploaded(),
+    )
+    db.session.commit()
+    return _proposal(proposal)
+
+
+@bp.route("/proposals/<int:proposal_id>/versions/with-pictures", methods=["POST"])
+@bp.doc(security=BEARER)
+@token_required
+@bp.arguments(VersionUploadIn, location="form", content_type="multipart/form-data")
+@bp.response(201, ProposalOut)
+def add_version_with_pictures(data, proposal_id: int):
+    """Publish a new version with new pictures, as multipart/form-data (moderators).
+
+    The current version's pictures carry over unless listed in drop_picture_ids.
+    """
+    proposal = proposal_or_404(proposal_id, g.api_user, moderate=True)
+    services.add_version(
+        db.session,
+        g.api_user,
+        proposal,
+        data["title"],
+        data["body"],
+        data["change_note"],
+        pictures=_uploaded(),
+        drop_picture_ids=data["drop_picture_ids"],
+    )
+    db.session.commit()
+    db.session.refresh(proposal)
+    return _proposal(proposal)
+
+
+@bp.route("/pictures/<int:picture_id>")
+@bp.doc(
+    security=BEARER,
+    responses={
+        200: {
+            "description": "the re-encoded picture",
+            "content": {m: {"schema": {"type": "string", "format": "binary"}} for m in picture_files.MIME_TYPES},
+        }
+    },
+)
+@token_required
+def read_picture(picture_id: int):
+    """A proposal's picture, for those who may see its session."""
+    found = picture_or_404(picture_id, g.api_user)
+    path = picture_files.path_of(found.stored_name)
+    if not path.is_file():
+        raise NotFound(_("找不到该图片"))
+    response = Response(path.read_bytes(), mimetype=found.content_type)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @bp.route("/proposals/<int:proposal_id>")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, exists, false, or_, select, true, union
+from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, true, union
 from sqlalchemy.orm import Session, object_session
 
 from deliberation.accounts.models import Household, Ownership, Person, Unit, User
@@ -14,6 +14,7 @@ from deliberation.consultations.models import (
     Phase,
     consultation_buildings,
     consultation_persons,
+    consultation_staircases,
 )
 from deliberation.db import utcnow
 
@@ -23,26 +24,30 @@ class ResidentFacts:
     person_id: int | None
     building_ids: frozenset[int]
     is_owner: bool
+    # (building id, staircase) of the units lived in or owned that have a staircase (单元) on record.
+    staircases: frozenset[tuple[int, str]] = frozenset()
 
 
 def resident_facts(session: Session, user: User) -> ResidentFacts:
-    """The buildings a person lives or owns in, and whether they own anything (two small queries)."""
+    """The buildings and staircases a person lives or owns in, and whether they own anything."""
     if user.person_id is None:
         return ResidentFacts(None, frozenset(), False)
     lives = (
-        select(Unit.building_id)
+        select(Unit.building_id, Unit.staircase)
         .join(Household, Household.unit_id == Unit.id)
         .join(Person, Person.household_id == Household.id)
         .where(Person.id == user.person_id)
     )
     owns = (
-        select(Unit.building_id)
+        select(Unit.building_id, Unit.staircase)
         .join(Ownership, Ownership.unit_id == Unit.id)
         .where(Ownership.person_id == user.person_id)
     )
-    building_ids = frozenset(session.execute(union(lives, owns)).scalars().all())
+    places = session.execute(union(lives, owns)).all()
+    building_ids = frozenset(building_id for building_id, _staircase in places)
+    staircases = frozenset((building_id, staircase) for building_id, staircase in places if staircase)
     is_owner = bool(session.execute(select(exists().where(Ownership.person_id == user.person_id))).scalar())
-    return ResidentFacts(user.person_id, building_ids, is_owner)
+    return ResidentFacts(user.person_id, building_ids, is_owner, staircases)
 
 
 def eligible_clause(facts: ResidentFacts) -> ColumnElement[bool]:
@@ -51,13 +56,28 @@ def eligible_clause(facts: ResidentFacts) -> ColumnElement[bool]:
     if facts.is_owner:
         branches.append(Consultation.eligibility == Eligibility.OWNERS)
     if facts.building_ids:
-        branches.append(
-            (Consultation.eligibility == Eligibility.BUILDINGS)
-            & exists().where(
+        places = [
+            exists().where(
                 consultation_buildings.c.consultation_id == Consultation.id,
                 consultation_buildings.c.building_id.in_(facts.building_ids),
             )
-        )
+        ]
+        if facts.staircases:
+            places.append(
+                exists().where(
+                    consultation_staircases.c.consultation_id == Consultation.id,
+                    or_(
+                        *(
+                            and_(
+                                consultation_staircases.c.building_id == building_id,
+                                consultation_staircases.c.staircase == staircase,
+                            )
+                            for building_id, staircase in sorted(facts.staircases)
+                        )
+                    ),
+                )
+            )
+        branches.append((Consultation.eligibility == Eligibility.BUILDINGS) & or_(*places))
     if facts.person_id is not None:
         branches.append(
             (Consultation.eligibility == Eligibility.PERSONS)
@@ -126,16 +146,25 @@ def eligible_person_ids(consultation: Consultation) -> Select:
     chosen = select(consultation_buildings.c.building_id).where(
         consultation_buildings.c.consultation_id == consultation.id
     )
+    # A unit is inside when its whole building is chosen or its own staircase of the building is.
+    unit_inside = or_(
+        Unit.building_id.in_(chosen),
+        exists().where(
+            consultation_staircases.c.consultation_id == consultation.id,
+            consultation_staircases.c.building_id == Unit.building_id,
+            consultation_staircases.c.staircase == Unit.staircase,
+        ),
+    )
     lives = (
         select(Person.id)
         .join(Household, Household.id == Person.household_id)
         .join(Unit, Unit.id == Household.unit_id)
-        .where(in_community, Unit.building_id.in_(chosen))
+        .where(in_community, unit_inside)
     )
     owns = (
         select(Person.id)
         .join(Ownership, Ownership.person_id == Person.id)
         .join(Unit, Unit.id == Ownership.unit_id)
-        .where(in_community, Unit.building_id.in_(chosen))
+        .where(in_community, unit_inside)
     )
     return select(Person.id).where(Person.id.in_(union(lives, owns)))

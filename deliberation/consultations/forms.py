@@ -20,7 +20,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -62,12 +62,14 @@ class ConsultationForm(FlaskForm):
         default="community",
         choices=[
             SelectChoice("community", _l("全体居民")),
-            SelectChoice("buildings", _l("指定楼栋（居住或拥有房屋在这些楼栋的人）")),
+            SelectChoice("buildings", _l("指定楼栋或单元（居住或拥有房屋在其中的人）")),
             SelectChoice("owners", _l("仅业主")),
             SelectChoice("persons", _l("指定人员")),
         ],
     )
     building_ids = MultiCheckboxField(_l("楼栋"), coerce=int, validate_choice=False)
+    # "building id:staircase", e.g. "3:2单元" — the lift of one staircase is the classic case.
+    staircases = MultiCheckboxField(_l("单元"), validate_choice=False)
     person_ids = StringField(
         _l("指定人员的名册编号"),
         validators=[Optional(), Length(max=2000)],
@@ -77,6 +79,14 @@ class ConsultationForm(FlaskForm):
     voting_at = _when(_l("计划开始表决（可空）"))
     closes_at = _when(_l("计划结束（可空）"))
     pre_moderation = BooleanField(_l("先审后发：居民意见经主持人审核后才公开"))
+
+    def staircase_list(self) -> list[tuple[int, str]]:
+        pairs = []
+        for value in self.staircases.data or []:
+            building_id, _sep, staircase = str(value).partition(":")
+            if building_id.isdigit() and staircase:
+                pairs.append((int(building_id), staircase))
+        return pairs
 
     def person_id_list(self) -> list[int]:
         return [
@@ -152,6 +162,20 @@ class MeetingForm(FlaskForm):
         description=_l("相关部门、居民代表、社区能人等"),
     )
     notes = TextAreaField(_l("会议记录"), validators=[Optional(), Length(max=20000)])
+    room_id = SelectField(
+        _l("预约场地（可选）"),
+        choices=[],
+        validate_choice=False,
+        description=_l("选择后会同时在党群服务站预约该场地；时间冲突时不会保存"),
+    )
+    ends_at = _when(_l("会议结束时间（预约场地时必填）"))
+    attendance = IntegerField(
+        _l("预计人数（预约场地时必填）"),
+        validators=[Optional(), NumberRange(min=1, max=10000, message=_l("人数须在 1 到 10000 之间"))],
+    )
+
+    def room(self) -> int | None:
+        return int(self.room_id.data) if str(self.room_id.data or "").isdigit() else None
 
 
 class IdeaForm(FlaskForm):

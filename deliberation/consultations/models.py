@@ -13,6 +13,7 @@ from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from deliberation.accounts.models import Building, Community, Person, User, enum_column
+from deliberation.booking.models import Booking
 from deliberation.db import UTCDateTime, bool_false, intpk, str200, timestamp, timestamp_null, utcnow
 from deliberation.extensions import db
 
@@ -63,6 +64,15 @@ consultation_buildings = Table(
     db.metadata,
     Column("consultation_id", Integer, ForeignKey("consultations.id", ondelete="CASCADE"), primary_key=True),
     Column("building_id", Integer, ForeignKey("buildings.id", ondelete="CASCADE"), primary_key=True),
+)
+
+# Chosen staircases (单元) of a building, e.g. the lift of 3号楼 2单元: added to the chosen buildings.
+consultation_staircases = Table(
+    "consultation_staircases",
+    db.metadata,
+    Column("consultation_id", Integer, ForeignKey("consultations.id", ondelete="CASCADE"), primary_key=True),
+    Column("building_id", Integer, ForeignKey("buildings.id", ondelete="CASCADE"), primary_key=True),
+    Column("staircase", String(20), primary_key=True),
 )
 
 consultation_persons = Table(
@@ -379,8 +389,11 @@ class JointMeeting(db.Model):
     notes: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[timestamp]
+    # The room booked for the meeting through the booking capability, if any.
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"))
 
     consultation: Mapped[Consultation] = relationship(back_populates="meetings")
+    booking: Mapped[Booking | None] = relationship()
 
 
 class Notification(db.Model):
@@ -398,10 +411,10 @@ class Notification(db.Model):
 
 
 class OutboxMessage(db.Model):
-    """An e-mail waiting to be sent after the request (only written when SMTP_URL is set).
+    """An e-mail queued in the transaction of its notification (only when SMTP_URL is set).
 
-    Sending is a separate worker's job (not built yet): it reads unsent rows, sends them and sets
-    sent_at, so a slow mail server never slows a page.
+    consultations.outbox sends it after the response (or `flask outbox send` does), so a slow mail
+    server never slows a page: sent_at once delivered; after MAX_ATTEMPTS failures failed_at.
     """
 
     __tablename__ = "outbox_messages"
@@ -410,5 +423,8 @@ class OutboxMessage(db.Model):
     subject: Mapped[str200]
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[timestamp]
-    sent_at: Mapped[timestamp_null]
+    sent_at: Mapped[timestamp_null] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    to_address: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    failed_at: Mapped[timestamp_null]
+    last_error: Mapped[str] = mapped_column(String(500), default="", server_default="")

@@ -11,12 +11,15 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
 
 from deliberation.errors import Invalid
 
 MAX_BYTES = 8 * 1024 * 1024
 MAX_WIDTH = 1600
 FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
+MIME_TYPES = tuple(content_type for content_type, _extension in FORMATS.values())
 
 
 @dataclass(frozen=True)
@@ -80,11 +83,41 @@ def clean_picture(data: bytes, filename: str = "") -> CleanPicture:
     return CleanPicture(out.getvalue(), content_type, extension, picture.width, picture.height)
 
 
-def store(picture: CleanPicture) -> str:
-    """Write the picture under a random name and return that name."""
+WRITTEN = "consultations.pictures_written"  # session.info key: files written in the open transaction
+
+
+def store(picture: CleanPicture, session: Session | None = None) -> str:
+    """Write the picture under a random name and return that name.
+
+    With a session, the file is remembered until the transaction ends: kept when it commits,
+    removed when it rolls back or is closed without committing, so no orphan files stay behind.
+    """
     stored_name = f"{secrets.token_hex(16)}.{picture.extension}"
-    (upload_folder() / stored_name).write_bytes(picture.data)
+    path = upload_folder() / stored_name
+    path.write_bytes(picture.data)
+    if session is not None:
+        session.info.setdefault(WRITTEN, []).append(path)
     return stored_name
+
+
+def remove_files(paths: list[Path]) -> None:
+    for path in paths:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:  # pragma: no cover - a file we cannot remove is only wasted space
+            current_app.logger.warning("could not remove orphan picture %s", path)
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_committed_pictures(session: Session) -> None:
+    session.info.pop(WRITTEN, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _remove_uncommitted_pictures(session: Session, transaction: SessionTransaction) -> None:
+    """The outermost transaction ended without a commit: its pictures belong to nothing."""
+    if transaction.parent is None and session.info.get(WRITTEN):
+        remove_files(session.info.pop(WRITTEN))
 
 
 def path_of(stored_name: str) -> Path:

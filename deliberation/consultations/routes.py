@@ -12,6 +12,8 @@ from wtforms.fields.choices import SelectChoice
 from deliberation.accounts.access import community_or_404
 from deliberation.accounts.forms import EmptyForm
 from deliberation.accounts.models import Building, Community
+from deliberation.booking import services as booking_services
+from deliberation.booking.models import Room as BookingRoom
 from deliberation.consultations import pictures as picture_files
 from deliberation.consultations import services
 from deliberation.consultations.access import (
@@ -119,9 +121,14 @@ def _consultation_form(community: Community, consultation: Consultation | None =
         .all()
     )
     form.building_ids.choices = [SelectChoice(b.id, b.name) for b in buildings]
+    form.staircases.choices = [
+        SelectChoice(f"{building_id}:{staircase}", f"{name} {staircase}")
+        for building_id, name, staircase in services.staircase_choices(db.session, community.id)
+    ]
     if consultation is not None and request.method == "GET":
         form.eligibility.data = consultation.eligibility.value
         form.building_ids.data = [b.id for b in consultation.buildings]
+        form.staircases.data = [f"{b}:{st}" for b, _name, st in services.staircases_of(db.session, consultation)]
         form.person_ids.data = ", ".join(str(p.id) for p in consultation.persons)
         for name in ("commenting_at", "voting_at", "closes_at"):
             form[name].data = to_local(getattr(consultation, name))
@@ -135,6 +142,7 @@ def _consultation_input(form: ConsultationForm) -> services.ConsultationInput:
         participants=form.participants.data,
         eligibility=form.eligibility.data,
         building_ids=form.building_ids.data or [],
+        staircases=form.staircase_list(),
         person_ids=form.person_id_list(),
         commenting_at=to_utc(form.commenting_at.data),
         voting_at=to_utc(form.voting_at.data),
@@ -193,6 +201,7 @@ def _render_detail(
     comment_form: CommentForm | None = None,
     reply_to: int | None = None,
     reply_form: ReplyForm | None = None,
+    meeting_form: MeetingForm | None = None,
 ):
     """The session page; forms that failed come back with their errors and what was typed."""
     proposals = (
@@ -243,8 +252,10 @@ def _render_detail(
         empty_form=EmptyForm(),
         phase_form=phase_form,
         round_form=RoundForm(),
-        meeting_form=MeetingForm(),
+        meeting_form=_meeting_form(consultation, meeting_form) if can_moderate else None,
+        meeting_open=meeting_form is not None,
         phases=PHASE_ORDER,
+        staircases=services.staircases_of(db.session, consultation),
         effective_phase=consultation.effective_phase,
         round_open=listing.round is not None and listing.round.state == RoundState.OPEN,
     ), status
@@ -320,31 +331,53 @@ def close_round(round_id: int):
     return redirect(url_for(".detail", consultation_id=round_.consultation_id) + "#rounds")
 
 
+def _meeting_form(consultation: Consultation, form: MeetingForm | None = None) -> MeetingForm:
+    """The joint meeting form, offering the community's rooms of the station to book."""
+    form = form or MeetingForm()
+    rooms = booking_services.rooms_of(db.session, consultation.community)
+    form.room_id.choices = [SelectChoice("", _("不预约"))] + [
+        SelectChoice(str(r.id), _("%(name)s（%(n)d 人）", name=r.name, n=r.capacity)) for r in rooms
+    ]
+    return form
+
+
 @bp.post("/consultations/<int:consultation_id>/meetings")
 @login_required
 def add_meeting(consultation_id: int):
-    """Record a joint meeting (moderators)."""
+    """Record a joint meeting, booking a room if chosen (moderators); a refused booking saves nothing."""
     consultation = consultation_or_404(consultation_id, current_user, moderate=True)
-    form = MeetingForm()
-    if form.validate_on_submit():
-        try:
-            services.add_meeting(
-                db.session,
-                current_user,
-                consultation,
-                to_utc(form.held_at.data),
-                form.place.data,
-                form.attendees.data,
-                form.notes.data,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("联席会议已记录"))
-    else:
-        flash("；".join(m for messages in form.errors.values() for m in messages), "error")
+    form = _meeting_form(consultation)
+    if not form.validate_on_submit():
+        return _render_detail(consultation, 422, meeting_form=form)
+    room = None
+    if form.room() is not None:
+        room = db.session.get(BookingRoom, form.room())
+        if room is None or room.community_id != consultation.community_id:
+            form.room_id.errors = [*form.room_id.errors, _("请选择本居民区的场地")]
+            return _render_detail(consultation, 422, meeting_form=form)
+    try:
+        meeting = services.add_meeting(
+            db.session,
+            current_user,
+            consultation,
+            to_utc(form.held_at.data),
+            form.place.data,
+            form.attendees.data,
+            form.notes.data,
+            room=room,
+            ends_at=to_utc(form.ends_at.data),
+            attendance=form.attendance.data,
+        )
+    except DomainError as error:
+        db.session.rollback()
+        for name, message in error.fields.items():
+            target = services.BOOKING_FIELDS.get(name, name) if room is not None else name
+            if target in form:
+                form[target].errors = [*form[target].errors, message]
+        flash(error.message, "error")
+        return _render_detail(consultation, error.status, meeting_form=form)
+    db.session.commit()
+    flash(_("联席会议已记录，场地已预约") if meeting.booking_id else _("联席会议已记录"))
     return redirect(url_for(".detail", consultation_id=consultation_id) + "#meetings")
 
 

@@ -11,13 +11,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import current_app, has_app_context
+from flask import current_app, has_app_context, has_request_context, request
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from deliberation import audit
-from deliberation.accounts.models import Building, Community, Person, User
+from deliberation.accounts.models import Building, Community, Person, Unit, User
+from deliberation.booking import services as booking_services
+from deliberation.booking.models import Room
+from deliberation.consultations import outbox
 from deliberation.consultations import pictures as picture_files
 from deliberation.consultations.markup import DiffLine, line_diff, render_markdown
 from deliberation.consultations.models import (
@@ -35,12 +38,12 @@ from deliberation.consultations.models import (
     IdeaSupport,
     JointMeeting,
     Notification,
-    OutboxMessage,
     Phase,
     Proposal,
     ProposalPicture,
     ProposalVersion,
     RoundState,
+    consultation_staircases,
 )
 from deliberation.db import utcnow
 from deliberation.errors import Conflict, Forbidden, Invalid, NotFound
@@ -67,7 +70,7 @@ def phase_label(phase: Phase) -> str:
 def eligibility_label(eligibility: Eligibility) -> str:
     return {
         Eligibility.COMMUNITY: _("全体居民"),
-        Eligibility.BUILDINGS: _("指定楼栋的居民和业主"),
+        Eligibility.BUILDINGS: _("指定楼栋或单元的居民和业主"),
         Eligibility.OWNERS: _("仅业主"),
         Eligibility.PERSONS: _("指定人员"),
     }[eligibility]
@@ -101,7 +104,10 @@ def _consultation_link(consultation_id: int, anchor: str = "") -> str:
 
 
 def notify(session: Session, user_ids: Iterable[int], kind: str, text: str, link: str = "") -> int:
-    """Tell users inside the site; with SMTP_URL set, also queue an e-mail in the outbox."""
+    """Tell users inside the site; with SMTP_URL set, also queue an e-mail to those with an address.
+
+    The e-mail rows are written in this same transaction and sent after the response (outbox.py).
+    """
     ids = sorted(set(user_ids))
     if not ids:
         return 0
@@ -112,17 +118,12 @@ def notify(session: Session, user_ids: Iterable[int], kind: str, text: str, link
         [{"user_id": uid, "kind": kind, "text": text, "link": link, "created_at": now} for uid in ids],
     )
     if has_app_context() and current_app.config.get("SMTP_URL"):
-        session.execute(
-            insert(OutboxMessage),
-            [
-                {
-                    "user_id": uid,
-                    "subject": text[:200],
-                    "body": text + ("\n\n" + link if link else ""),
-                    "created_at": now,
-                }
-                for uid in ids
-            ],
+        absolute = (request.url_root.rstrip("/") + link) if link and has_request_context() else link
+        outbox.queue(
+            session,
+            ids,
+            _("【议事平台】%(text)s", text=text)[:200],
+            text + ("\n\n" + _("查看详情：%(link)s", link=absolute) if link else ""),
         )
     return len(ids)
 
@@ -137,6 +138,7 @@ class ConsultationInput:
     participants: str = ""
     eligibility: Eligibility | str = Eligibility.COMMUNITY
     building_ids: Sequence[int] = ()
+    staircases: Sequence[tuple[int, str]] = ()  # (building id, staircase) pairs, e.g. (3, "2单元")
     person_ids: Sequence[int] = ()
     commenting_at: datetime | None = None
     voting_at: datetime | None = None
@@ -145,10 +147,56 @@ class ConsultationInput:
     extra: dict = field(default_factory=dict)
 
 
+def staircase_choices(session: Session, community_id: int) -> list[tuple[int, str, str]]:
+    """Every staircase (单元) on record in the community: (building id, building name, staircase)."""
+    return [
+        (building_id, name, staircase)
+        for building_id, name, staircase in session.execute(
+            select(Building.id, Building.name, Unit.staircase)
+            .join(Unit, Unit.building_id == Building.id)
+            .where(Building.community_id == community_id, Unit.staircase != "")
+            .group_by(Building.id, Building.name, Building.sort_key, Unit.staircase)
+            .order_by(Building.sort_key, Unit.staircase)
+        )
+    ]
+
+
+def staircases_of(session: Session, consultation: Consultation) -> list[tuple[int, str, str]]:
+    """The session's chosen staircases: (building id, building name, staircase)."""
+    if consultation.id is None:
+        return []
+    return [
+        (building_id, name, staircase)
+        for building_id, name, staircase in session.execute(
+            select(Building.id, Building.name, consultation_staircases.c.staircase)
+            .join(consultation_staircases, consultation_staircases.c.building_id == Building.id)
+            .where(consultation_staircases.c.consultation_id == consultation.id)
+            .order_by(Building.sort_key, consultation_staircases.c.staircase)
+        )
+    ]
+
+
+def _write_staircases(session: Session, consultation: Consultation, staircases: set[tuple[int, str]]) -> None:
+    session.execute(
+        delete(consultation_staircases).where(consultation_staircases.c.consultation_id == consultation.id)
+    )
+    if staircases:
+        session.execute(
+            insert(consultation_staircases),
+            [
+                {"consultation_id": consultation.id, "building_id": b, "staircase": s}
+                for b, s in sorted(staircases)
+            ],
+        )
+
+
 def _apply(
     session: Session, consultation: Consultation, community: Community, data: ConsultationInput
-) -> None:
-    """Validate every field first, then write: a refused form changes nothing."""
+) -> set[tuple[int, str]]:
+    """Validate every field first, then write: a refused form changes nothing.
+
+    Returns the chosen staircases, written by the caller once the session has its id.
+    """
     title = _text(data.title, "title", _("标题"), max_length=200)
     background = _text(data.background, "background", _("背景"), max_length=MAX_LONG_TEXT, required=False)
     participants = _text(data.participants, "participants", _("参与方"), max_length=2000, required=False)
@@ -158,6 +206,7 @@ def _apply(
         raise Invalid(_("参与范围无效"), fields={"eligibility": _("参与范围无效")}) from error
     buildings: list[Building] = []
     persons: list[Person] = []
+    staircases: set[tuple[int, str]] = set()
     if eligibility == Eligibility.BUILDINGS:
         ids = {int(i) for i in data.building_ids}
         buildings = (
@@ -169,8 +218,16 @@ def _apply(
             if ids
             else []
         )
-        if not buildings or len(buildings) != len(ids):
-            raise Invalid(_("请选择本居民区的楼栋"), fields={"building_ids": _("请选择本居民区的楼栋")})
+        staircases = {(int(b), str(s).strip()) for b, s in data.staircases}
+        known = set((b, st) for b, _name, st in staircase_choices(session, community.id)) if staircases else set()
+        if not staircases <= known:
+            raise Invalid(
+                _("请选择本居民区名册中已有的单元"), fields={"staircases": _("请选择本居民区名册中已有的单元")}
+            )
+        if len(buildings) != len(ids) or not (buildings or staircases):
+            raise Invalid(
+                _("请选择本居民区的楼栋或单元"), fields={"building_ids": _("请选择本居民区的楼栋或单元")}
+            )
     if eligibility == Eligibility.PERSONS:
         ids = {int(i) for i in data.person_ids}
         persons = (
@@ -202,6 +259,7 @@ def _apply(
     consultation.closes_at = data.closes_at
     consultation.pre_moderation = bool(data.pre_moderation)
     consultation.updated_at = utcnow()
+    return staircases
 
 
 def create_consultation(
@@ -212,9 +270,10 @@ def create_consultation(
     consultation = Consultation(
         community=community, community_id=community.id, created_by=actor, phase=Phase.DRAFT
     )
-    _apply(session, consultation, community, data)
+    staircases = _apply(session, consultation, community, data)
     session.add(consultation)
     session.flush()
+    _write_staircases(session, consultation, staircases)
     audit.record(
         session,
         actor,
@@ -223,6 +282,7 @@ def create_consultation(
         community_id=community.id,
         title=consultation.title,
         eligibility=consultation.eligibility.value,
+        staircases=[f"{b}:{st}" for b, st in sorted(staircases)],
     )
     return consultation
 
@@ -234,8 +294,9 @@ def update_consultation(
     _require_moderator(consultation.community, actor)
     if consultation.effective_phase.order >= Phase.CLOSED.order:
         raise Conflict(_("议事已结束，不能再修改"))
-    _apply(session, consultation, consultation.community, data)
+    staircases = _apply(session, consultation, consultation.community, data)
     session.flush()
+    _write_staircases(session, consultation, staircases)
     audit.record(
         session,
         actor,
@@ -244,6 +305,7 @@ def update_consultation(
         community_id=consultation.community_id,
         title=consultation.title,
         eligibility=consultation.eligibility.value,
+        staircases=[f"{b}:{st}" for b, st in sorted(staircases)],
         pre_moderation=consultation.pre_moderation,
     )
     return consultation
@@ -314,18 +376,47 @@ def add_meeting(
     place: str,
     attendees: str,
     notes: str = "",
+    *,
+    room: Room | None = None,
+    ends_at: datetime | None = None,
+    attendance: int | None = None,
 ) -> JointMeeting:
-    """Record an in-person joint meeting (联席会议) of the session."""
+    """Record an in-person joint meeting (联席会议) of the session, booking a room of the station if asked.
+
+    The booking is made by the booking capability's own service in this same transaction: a booking
+    the rules refuse (a conflict, outside opening hours…) raises its message and nothing is saved.
+    """
     _require_moderator(consultation.community, actor)
     if held_at is None:
         raise Invalid(_("请填写会议时间"), fields={"held_at": _("必填")})
+    place = _text(place, "place", _("地点"), max_length=200)
+    attendees = _text(attendees, "attendees", _("参会人员"), max_length=2000)
+    notes = _text(notes, "notes", _("会议记录"), max_length=MAX_LONG_TEXT, required=False)
+    booking = None
+    if room is not None:
+        if room.community_id != consultation.community_id:
+            raise Invalid(_("请选择本居民区的场地"), fields={"room_id": _("请选择本居民区的场地")})
+        if ends_at is None:
+            raise Invalid(_("预约场地须填写会议结束时间"), fields={"ends_at": _("预约场地须填写结束时间")})
+        if not attendance:
+            raise Invalid(_("预约场地须填写预计人数"), fields={"attendance": _("请填写预计人数")})
+        booking = booking_services.create_booking(
+            session,
+            actor,
+            room,
+            title=_("联席会议：%(title)s", title=consultation.title)[:200],
+            attendance=attendance,
+            starts_at=held_at,
+            ends_at=ends_at,
+        )
     meeting = JointMeeting(
         consultation=consultation,
         held_at=held_at,
-        place=_text(place, "place", _("地点"), max_length=200),
-        attendees=_text(attendees, "attendees", _("参会人员"), max_length=2000),
-        notes=_text(notes, "notes", _("会议记录"), max_length=MAX_LONG_TEXT, required=False),
+        place=place,
+        attendees=attendees,
+        notes=notes,
         created_by_id=actor.id,
+        booking=booking,
     )
     session.add(meeting)
     session.flush()
@@ -337,8 +428,14 @@ def add_meeting(
         community_id=consultation.community_id,
         consultation_id=consultation.id,
         place=meeting.place,
+        booking_id=meeting.booking_id,
     )
     return meeting
+
+
+# The booking service names its fields after its own form; the meeting form's names for them.
+BOOKING_FIELDS = {"start": "held_at", "date": "held_at", "end": "ends_at", "attendance": "attendance",
+                  "team_id": "room_id", "title": "place"}
 
 
 # -- proposals ---------------------------------------------------------------------------------
@@ -346,15 +443,18 @@ def add_meeting(
 Upload = tuple[bytes, str]  # the file's bytes and the name it had on the user's device
 
 
-def _store_pictures(uploads: Sequence[Upload]) -> list[ProposalPicture]:
-    """Check every upload before storing any, so a bad file leaves nothing half-written."""
+def _store_pictures(session: Session, uploads: Sequence[Upload], kept: int = 0) -> list[ProposalPicture]:
+    """Check every upload before storing any, so a bad file leaves nothing half-written.
+
+    The files written are removed again if the transaction does not commit (pictures.store).
+    """
     uploads = [u for u in uploads if u[0] or u[1]]
-    if len(uploads) > MAX_PICTURES:
+    if kept + len(uploads) > MAX_PICTURES:
         raise Invalid(_("每个版本最多 %(n)d 张图片", n=MAX_PICTURES), fields={"pictures": _("图片太多")})
     cleaned = [(picture_files.clean_picture(data, name), name) for data, name in uploads]
     return [
         ProposalPicture(
-            stored_name=picture_files.store(clean),
+            stored_name=picture_files.store(clean, session),
             original_name=(name or "")[:200],
             content_type=clean.content_type,
             width=clean.width,
@@ -387,7 +487,7 @@ def create_proposal(
     title = _text(title, "title", _("方案标题"), max_length=200)
     body = _text(body_markdown, "body", _("方案内容"), max_length=MAX_LONG_TEXT)
     note = _text(change_note, "change_note", _("说明"), max_length=1000, required=False)
-    stored = _store_pictures(pictures)
+    stored = _store_pictures(session, pictures)
     proposal = Proposal(consultation=consultation, is_variant=is_variant)
     version = ProposalVersion(
         proposal=proposal,
@@ -447,9 +547,7 @@ def add_version(
         for p in previous.pictures
         if p.id not in drop
     ]
-    stored = _store_pictures(pictures)
-    if len(kept) + len(stored) > MAX_PICTURES:
-        raise Invalid(_("每个版本最多 %(n)d 张图片", n=MAX_PICTURES), fields={"pictures": _("图片太多")})
+    stored = _store_pictures(session, pictures, kept=len(kept))
     version = ProposalVersion(
         proposal=proposal,
         number=previous.number + 1,

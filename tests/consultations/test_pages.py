@@ -187,5 +187,9 @@ def test_email_goes_to_the_outbox_only_when_smtp_is_configured(
     services.post_comment(session, secretary, consultation, "答", parent_id=comment.id, official_answer=True)
     assert session.execute(select(OutboxMessage)).first() is None
     app.config["SMTP_URL"] = "smtp://mail.example:25"
+    app.config["OUTBOX_SEND_AFTER_RESPONSE"] = False
     services.post_comment(session, secretary, consultation, "补充", parent_id=comment.id)
+    assert session.execute(select(OutboxMessage)).first() is None  # the resident has no e-mail address
+    resident.email = "wangayi@example.org"
+    services.post_comment(session, secretary, consultation, "再补充", parent_id=comment.id)
     assert session.execute(select(OutboxMessage.user_id)).scalar() == resident.id

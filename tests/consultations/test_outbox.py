@@ -1,0 +1,234 @@
+"""E-mail of notifications: queued with the notification, sent after the response to a real socket."""
+
+from __future__ import annotations
+
+import base64
+import socketserver
+import threading
+import time
+from email import message_from_bytes
+from email.policy import default as default_policy
+
+import pytest
+from sqlalchemy import select
+
+from deliberation.consultations import outbox, services
+from deliberation.consultations.commands import outbox_group
+from deliberation.consultations.models import Comment, OutboxMessage
+
+
+class _Handler(socketserver.StreamRequestHandler):
+    """Just enough SMTP (RFC 5321) for smtplib: EHLO, AUTH PLAIN, MAIL, RCPT, DATA, RSET, QUIT."""
+
+    def reply(self, text: str) -> None:
+        self.wfile.write(text.encode() + b"\r\n")
+
+    def handle(self) -> None:
+        server: FakeSMTP = self.server  # type: ignore[assignment]
+        self.reply("220 fake.smtp ESMTP")
+        sender, recipients = None, []
+        while line := self.rfile.readline():
+            command = line.decode().rstrip("\r\n")
+            verb = command.split(" ", 1)[0].upper()
+            if verb in ("EHLO", "HELO"):
+                self.reply("250-fake.smtp\r\n250-AUTH PLAIN\r\n250 8BITMIME")
+            elif verb == "AUTH":
+                _zid, user, password = base64.b64decode(command.split()[2]).split(b"\0")
+                server.logins.append((user.decode(), password.decode()))
+                self.reply("235 2.7.0 Authentication successful")
+            elif verb == "MAIL":
+                sender, recipients = command.split(":", 1)[1].split()[0].strip("<>"), []
+                self.reply("250 OK")
+            elif verb == "RCPT":
+                address = command.split(":", 1)[1].strip().strip("<>")
+                if address in server.refuse:
+                    self.reply("550 5.1.1 No such user")
+                else:
+                    recipients.append(address)
+                    self.reply("250 OK")
+            elif verb == "DATA":
+                self.reply("354 End data with <CR><LF>.<CR><LF>")
+                data = b""
+                while (chunk := self.rfile.readline()) not in (b".\r\n", b""):
+                    data += chunk
+                time.sleep(server.delay)
+                server.messages.append((sender, recipients, message_from_bytes(data, policy=default_policy)))
+                self.reply("250 OK queued")
+            elif verb == "RSET":
+                sender, recipients = None, []
+                self.reply("250 OK")
+            elif verb == "NOOP":
+                self.reply("250 OK")
+            elif verb == "QUIT":
+                self.reply("221 Bye")
+                return
+            else:
+                self.reply("502 Command not implemented")
+
+
+class FakeSMTP(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.messages: list = []
+        self.logins: list = []
+        self.refuse: set[str] = set()
+        self.delay = 0.0
+
+    @property
+    def url(self) -> str:
+        return f"smtp://yishi:s3cret%21@127.0.0.1:{self.server_address[1]}"
+
+
+@pytest.fixture
+def smtp(app):
+    server = FakeSMTP()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    app.config["SMTP_URL"] = server.url
+    app.config["MAIL_FROM"] = "yishi@example.org"
+    yield server
+    for sender in [t for t in threading.enumerate() if t.name == "outbox"]:
+        sender.join(timeout=20)  # no sender may outlive the test (it would hold the database)
+    server.shutdown()
+    server.server_close()
+
+
+def _wait_for(condition, seconds: float = 15) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _rows(app):
+    """Read the outbox in a context of its own: what another process would see."""
+    from deliberation.extensions import db
+
+    db.session.rollback()  # SQLite: the test's own session must not hold the write lock meanwhile
+    with app.app_context():
+        try:
+            return db.session.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars().all()
+        finally:
+            db.session.expunge_all()
+            db.session.remove()
+
+
+@pytest.fixture
+def question(session, consultation, round_, resident):
+    resident.email = "wangayi@example.org"
+    comment = services.post_comment(session, resident, consultation, "这次升级真的有必要吗？")
+    session.commit()
+    return comment
+
+
+def test_an_official_answer_is_emailed_after_the_response(app, client, login, session, smtp, question,
+                                                          consultation):
+    login("shuji")
+    response = client.post(
+        f"/comments/{question.id}/replies", data={"body": "有必要：没有无障碍设施。", "official": "y"}
+    )
+    assert response.status_code == 302
+    session.rollback()  # as the request's teardown does in production (SQLite: release the write lock)
+    response.close()  # the server closes the response once sent: the sender starts now
+    assert _wait_for(lambda: len(smtp.messages) == 1)
+    sender, recipients, message = smtp.messages[0]
+    assert sender == "yishi@example.org" and recipients == ["wangayi@example.org"]
+    assert "收到了正式答复" in message["Subject"]
+    assert f"/consultations/{consultation.id}#comment-" in message.get_content()
+    assert message.get_content().count("http://localhost/consultations/") == 1  # an absolute link
+    assert smtp.logins == [("yishi", "s3cret!")]
+    assert _wait_for(lambda: all(r.sent_at is not None for r in _rows(app)))
+    (row,) = _rows(app)
+    assert row.attempts == 1 and row.to_address == "wangayi@example.org" and row.last_error == ""
+
+
+def test_a_slow_mail_server_does_not_slow_the_page(app, client, login, session, smtp, question):
+    smtp.delay = 3
+    login("shuji")
+    started = time.monotonic()
+    response = client.post(f"/comments/{question.id}/replies", data={"body": "答复", "official": "y"})
+    session.rollback()
+    response.close()
+    assert response.status_code == 302
+    assert time.monotonic() - started < 2  # the page does not wait for the 3-second server
+    assert _rows(app)[0].sent_at is None
+    assert _wait_for(lambda: _rows(app)[0].sent_at is not None)
+    assert len(smtp.messages) == 1
+
+
+def test_the_email_is_queued_in_the_same_transaction_as_the_notification(
+    app, session, smtp, question, secretary
+):
+    app.config["OUTBOX_SEND_AFTER_RESPONSE"] = False
+    services.post_comment(session, secretary, question.consultation, "答", parent_id=question.id,
+                          official_answer=True)
+    assert session.execute(select(OutboxMessage.to_address)).scalars().all() == ["wangayi@example.org"]
+    session.rollback()  # the answer fails to save: neither the notification nor the e-mail remains
+    assert session.execute(select(OutboxMessage)).first() is None
+    assert session.execute(select(Comment).where(Comment.is_official_answer)).first() is None
+
+
+def test_users_without_an_address_and_sites_without_smtp_get_no_email(
+    app, session, smtp, consultation, round_, resident, neighbour, secretary
+):
+    app.config["OUTBOX_SEND_AFTER_RESPONSE"] = False
+    comment = services.post_comment(session, neighbour, consultation, "没有邮箱的居民")
+    services.post_comment(session, secretary, consultation, "答", parent_id=comment.id, official_answer=True)
+    assert session.execute(select(OutboxMessage)).first() is None
+    resident.email = "wangayi@example.org"
+    app.config["SMTP_URL"] = None
+    mine = services.post_comment(session, resident, consultation, "有邮箱，但没有设置邮件服务器")
+    services.post_comment(session, secretary, consultation, "答", parent_id=mine.id, official_answer=True)
+    assert session.execute(select(OutboxMessage)).first() is None
+
+
+def test_a_refused_message_is_retried_then_marked_failed(app, session, smtp, question, secretary):
+    app.config["OUTBOX_SEND_AFTER_RESPONSE"] = False
+    smtp.refuse.add("wangayi@example.org")
+    services.post_comment(session, secretary, question.consultation, "答", parent_id=question.id,
+                          official_answer=True)
+    session.commit()
+    session.close()
+    for attempt in range(1, outbox.MAX_ATTEMPTS + 1):
+        result = outbox.send_pending(app)
+        assert (result.sent, result.failed) == (0, 1)
+        (row,) = _rows(app)
+        assert row.attempts == attempt and "550" in row.last_error and row.sent_at is None
+        assert (row.failed_at is not None) == (attempt == outbox.MAX_ATTEMPTS)
+    assert outbox.send_pending(app).failed == 0  # given up: not tried again
+    assert smtp.messages == []
+
+
+def test_the_outbox_send_command_sends_what_is_left(app, session, smtp, question, secretary):
+    app.config["OUTBOX_SEND_AFTER_RESPONSE"] = False  # e.g. the process was restarted before sending
+    services.post_comment(session, secretary, question.consultation, "答", parent_id=question.id,
+                          official_answer=True)
+    session.commit()
+    session.close()
+    result = app.test_cli_runner().invoke(outbox_group, ["send"])
+    assert result.exit_code == 0, result.output
+    assert "已发送 1 封" in result.output
+    assert len(smtp.messages) == 1
+    again = app.test_cli_runner().invoke(outbox_group, ["send"])
+    assert "已发送 0 封" in again.output  # sent once only
+    app.config["SMTP_URL"] = None
+    refused = app.test_cli_runner().invoke(outbox_group, ["send"])
+    assert refused.exit_code != 0 and "SMTP_URL" in refused.output
+
+
+def test_smtp_url_settings():
+    plain = outbox.settings("smtp://mail.example.org")
+    assert (plain.host, plain.port, plain.username, plain.ssl, plain.starttls) == (
+        "mail.example.org", 25, None, False, False)
+    assert plain.sender == "noreply@mail.example.org"
+    tls = outbox.settings("smtp://me%40example.org:p%3Ass@mail.example.org:587?starttls=1&from=a@b.cn")
+    assert (tls.port, tls.username, tls.password, tls.starttls, tls.sender) == (
+        587, "me@example.org", "p:ss", True, "a@b.cn")
+    assert outbox.settings("smtps://mail.example.org").port == 465
+    with pytest.raises(ValueError):
+        outbox.settings("http://mail.example.org")
