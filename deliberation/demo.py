@@ -73,7 +73,7 @@ def _populate(session: Session, community: Community, rng: random.Random, buildi
         for n in range(1, buildings + 1)
     ]).scalars().all()
     unit_rows = [
-        {"building_id": b, "room": f"{floor}{door:02d}",
+        {"building_id": b, "room": f"{floor}{door:02d}", "staircase": f"{1 + (door - 1) // 5}单元",
          "area": Decimal(rng.randrange(4800, 12800)) / 100}
         for b in building_ids for floor in range(1, floors + 1) for door in range(1, per_floor + 1)
     ]
