@@ -29,7 +29,7 @@ run: $(VENV)/.installed translations
 	$(FLASK) db upgrade
 	$(FLASK) demo --if-empty
 	@echo "Serving at http://$(HOST):$(PORT)/ — press Ctrl-C to stop."
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logfile - 'deliberation:create_app()'
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --worker-class gthread --threads 8 --access-logfile - 'deliberation:create_app()'
 
 system-packages:
 	@scripts/system-packages.sh
@@ -48,7 +48,7 @@ test-postgres: $(VENV)/.installed-test translations
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest tests
 
 bench: $(VENV)/.installed-test translations
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check deliberation tests e2e bench
