@@ -1,7 +1,326 @@
-"""API of the voting capability."""
+"""API of the voting capability: create, open and close votes, cast ballots, paper forms, results, receipts.
+
+Thin adapters over deliberation.voting.services, the same ones the pages call. A refused ballot or
+paper form is rolled back and then recorded in the audit log on its own, so refusals are kept too.
+"""
 
 from __future__ import annotations
 
+from datetime import UTC
+
+from flask import g
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from deliberation.api.auth import BEARER, token_required
+from deliberation.consultations.access import consultation_or_404
+from deliberation.errors import DomainError, NotFound
+from deliberation.extensions import db
+from deliberation.limits import per_user
+from deliberation.rules import PRESETS
+from deliberation.voting import live, services
+from deliberation.voting.access import caught_up, paper_vote_or_404, vote_or_404
+from deliberation.voting.models import Vote, VoteBasis, VoteKind
 
 bp = Blueprint("api_voting", __name__, description="表决：创建、开启、关闭、投票、纸质征询单、结果与回执")
+
+ballot_rate_limit = per_user("voting-ballot", "BALLOT_RATE_LIMIT", "30 per minute")
+
+
+class VoteOptionOut(Schema):
+    key = fields.String(metadata={"description": "the value to send in a ballot's choice"})
+    label = fields.String()
+    proposal_id = fields.Integer(allow_none=True)
+
+
+class VoteIn(Schema):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    kind = fields.String(load_default="proposal", validate=validate.OneOf([k.value for k in VoteKind]))
+    proposal_id = fields.Integer(load_default=None, allow_none=True)
+    option_proposal_ids = fields.List(fields.Integer(), load_default=list)
+    option_labels = fields.List(fields.String(validate=validate.Length(max=200)), load_default=list)
+    rule = fields.String(load_default="simple_majority", validate=validate.OneOf(PRESETS),
+                         metadata={"description": "a preset of the rules module (kind proposal)"})
+    quorum = fields.String(load_default=None, allow_none=True, metadata={"description": 'e.g. "3/5"'})
+    group = fields.String(load_default=None, allow_none=True,
+                          validate=validate.OneOf(["building", "age", "tenure"]))
+    basis = fields.String(load_default="person", validate=validate.OneOf([b.value for b in VoteBasis]))
+    secret = fields.Boolean(load_default=False)
+    advisory_all = fields.Boolean(load_default=False)
+    show_running = fields.Boolean(load_default=False)
+    opens_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=UTC)
+    closes_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=UTC)
+
+
+class VoteOut(Schema):
+    id = fields.Integer()
+    consultation_id = fields.Integer()
+    proposal_id = fields.Integer(allow_none=True)
+    title = fields.String()
+    kind = fields.String()
+    rule = fields.Dict()
+    rule_text = fields.String(metadata={"description": "what it takes to pass, in plain Chinese"})
+    basis = fields.String()
+    secret = fields.Boolean()
+    advisory_all = fields.Boolean()
+    show_running = fields.Boolean()
+    state = fields.String(metadata={"enum": ["draft", "open", "closed"]})
+    opens_at = fields.AwareDateTime(allow_none=True)
+    closes_at = fields.AwareDateTime(allow_none=True)
+    opened_at = fields.AwareDateTime(allow_none=True)
+    closed_at = fields.AwareDateTime(allow_none=True)
+    electorate = fields.Integer()
+    options = fields.List(fields.Nested(VoteOptionOut))
+
+
+class BallotIn(Schema):
+    choice = fields.Raw(required=True, metadata={
+        "description": 'agree | disagree | abstain; an option key; a list of keys (approval); '
+                       'a list of keys or lists of keys, best first (ranked)'})
+
+
+class BallotOut(Schema):
+    vote_id = fields.Integer()
+    receipt = fields.String(metadata={"description": "the receipt code: keep it to check the published list"})
+    receipt_hash = fields.String()
+    choice = fields.Raw()
+    changed = fields.Boolean()
+    advisory = fields.Boolean()
+
+
+class PaperEntryIn(Schema):
+    room = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    choice = fields.String(required=True, validate=validate.Length(min=1, max=100),
+                           metadata={"description": "as written on the form: 1/2/3, 同意/不同意/弃权, or option numbers"})
+    name = fields.String(load_default="", validate=validate.Length(max=50))
+
+
+class PaperBallotsIn(Schema):
+    building_id = fields.Integer(required=True)
+    entries = fields.List(fields.Nested(PaperEntryIn), required=True, validate=validate.Length(min=1, max=500))
+
+
+class PaperOutcomeOut(Schema):
+    line = fields.Integer()
+    room = fields.String()
+    status = fields.String(metadata={"enum": ["recorded", "conflict", "error"]})
+    message = fields.String()
+    receipt = fields.String()
+
+
+class PaperBallotsOut(Schema):
+    recorded = fields.Integer()
+    conflicts = fields.Integer()
+    errors = fields.Integer()
+    outcomes = fields.List(fields.Nested(PaperOutcomeOut))
+
+
+class VoteResultOut(Schema):
+    vote_id = fields.Integer()
+    kind = fields.String()
+    state = fields.String()
+    final = fields.Boolean(metadata={"description": "true once closed: the stored decision"})
+    rule = fields.Dict()
+    rule_label = fields.String()
+    rule_text = fields.String()
+    tally = fields.Dict(allow_none=True)
+    checks = fields.List(fields.Dict())
+    agreed = fields.Boolean(allow_none=True)
+    summary = fields.String()
+    choice_result = fields.Dict(allow_none=True)
+    tally_rows = fields.List(fields.List(fields.Raw()))
+    breakdown = fields.Dict()
+    online = fields.Integer()
+    paper = fields.Integer()
+    electorate = fields.Integer()
+    participants = fields.Integer()
+    areas = fields.Dict()
+    title = fields.String()
+    advisory = fields.Dict(allow_none=True)
+
+
+class VoteReceiptOut(Schema):
+    receipt_hash = fields.String()
+    choice = fields.Raw()
+    choice_label = fields.String()
+    source = fields.String()
+
+
+class VoteReceiptsOut(Schema):
+    vote_id = fields.Integer()
+    total = fields.Integer()
+    page = fields.Integer()
+    pages = fields.Integer()
+    receipts = fields.List(fields.Nested(VoteReceiptOut))
+
+
+class VoteReceiptsQuery(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+
+
+def vote_out(vote: Vote) -> dict:
+    return {
+        "id": vote.id, "consultation_id": vote.consultation_id, "proposal_id": vote.proposal_id,
+        "title": vote.title, "kind": vote.kind.value,
+        "rule": {"name": vote.rule_name, "params": vote.rule_params or {}},
+        "rule_text": services.rule_text(vote), "basis": vote.basis.value, "secret": vote.secret,
+        "advisory_all": vote.advisory_all, "show_running": vote.show_running, "state": vote.state.value,
+        "opens_at": vote.opens_at, "closes_at": vote.closes_at, "opened_at": vote.opened_at,
+        "closed_at": vote.closed_at, "electorate": services.electorate_size(db.session, vote),
+        "options": [{"key": o.key, "label": o.label, "proposal_id": o.proposal_id} for o in vote.options],
+    }
+
+
+def _choice_out(vote: Vote, stored: str):
+    import json
+
+    return json.loads(stored) if vote.kind in (VoteKind.APPROVAL, VoteKind.RANKED) else stored
+
+
+@bp.route("/consultations/<int:consultation_id>/votes", methods=["POST"])
+@bp.doc(security=BEARER)
+@token_required
+@bp.arguments(VoteIn)
+@bp.response(201, VoteOut)
+def create_vote(data, consultation_id: int):
+    """Create a vote in draft (moderators); the answer says in plain Chinese what it takes to pass."""
+    consultation = consultation_or_404(consultation_id, g.api_user, moderate=True)
+    rule = data.pop("rule")
+    vote = services.create_vote(db.session, g.api_user, consultation, services.VoteInput(rule_name=rule, **data))
+    db.session.commit()
+    return vote_out(vote)
+
+
+@bp.route("/consultations/<int:consultation_id>/votes")
+@bp.doc(security=BEARER)
+@token_required
+@bp.response(200, VoteOut(many=True))
+def list_votes(consultation_id: int):
+    """The consultation's votes the user may see (drafts: moderators only)."""
+    consultation = consultation_or_404(consultation_id, g.api_user)
+    return [vote_out(v) for v in services.votes_for_consultation(db.session, g.api_user, consultation)]
+
+
+@bp.route("/votes/<int:vote_id>")
+@bp.doc(security=BEARER)
+@token_required
+@bp.response(200, VoteOut)
+def get_vote(vote_id: int):
+    """One vote."""
+    vote = vote_or_404(vote_id, g.api_user)
+    vote = caught_up(vote)
+    return vote_out(vote)
+
+
+@bp.route("/votes/<int:vote_id>/open", methods=["POST"])
+@bp.doc(security=BEARER)
+@token_required
+@bp.response(200, VoteOut)
+def open_vote(vote_id: int):
+    """Open a draft vote now (moderators): the electorate is frozen."""
+    vote = services.open_vote(db.session, g.api_user, vote_or_404(vote_id, g.api_user, moderate=True))
+    db.session.commit()
+    return vote_out(vote)
+
+
+@bp.route("/votes/<int:vote_id>/close", methods=["POST"])
+@bp.doc(security=BEARER)
+@token_required
+@bp.response(200, VoteOut)
+def close_vote(vote_id: int):
+    """Close an open vote (moderators) and store the decision; a closed vote stays as it is."""
+    vote = services.close_vote(db.session, g.api_user, vote_or_404(vote_id, g.api_user, moderate=True))
+    db.session.commit()
+    live.publish(vote.id)
+    return vote_out(vote)
+
+
+@bp.route("/votes/<int:vote_id>/ballot", methods=["POST"])
+@bp.doc(security=BEARER)
+@token_required
+@ballot_rate_limit
+@bp.arguments(BallotIn)
+@bp.response(201, BallotOut, description="a new ballot")
+@bp.alt_response(200, schema=BallotOut, description="the ballot was changed")
+@bp.alt_response(403, description="outside the electorate")
+@bp.alt_response(409, description="the vote is not open, or the household / paper form already answered")
+@bp.alt_response(422, description="unknown choice")
+def cast_ballot(data, vote_id: int):
+    """Cast a ballot, or change it until the close. Keep the receipt code to check the published list."""
+    vote = vote_or_404(vote_id, g.api_user)
+    try:
+        result = services.cast_ballot(db.session, g.api_user, vote, data["choice"])
+    except DomainError as error:
+        db.session.rollback()
+        services.record_refusal(db.session, g.api_user, vote_id, "ballot.refused", error)
+        db.session.commit()
+        raise
+    body = {"vote_id": vote.id, "receipt": result.receipt, "receipt_hash": result.ballot.receipt_hash,
+            "choice": _choice_out(vote, result.ballot.choice), "changed": not result.created,
+            "advisory": result.advisory}
+    db.session.commit()
+    live.publish(vote.id)
+    return body, 201 if result.created else 200
+
+
+@bp.route("/votes/<int:vote_id>/paper-ballots", methods=["POST"])
+@bp.doc(security=BEARER)
+@token_required
+@bp.arguments(PaperBallotsIn)
+@bp.response(200, PaperBallotsOut)
+def enter_paper_ballots(data, vote_id: int):
+    """Enter paper forms (征询单) of one building in bulk (moderators, or that building's floor captain).
+
+    Each entry is recorded, set aside as a conflict when the voter already has a ballot (never
+    overwritten), or refused with a reason.
+    """
+    vote = paper_vote_or_404(vote_id, g.api_user)
+    from deliberation.accounts.models import Building
+
+    building = db.session.get(Building, data["building_id"])
+    if building is None or building.community_id != vote.community_id:
+        raise NotFound("找不到该楼栋")
+    entries = [services.PaperEntry(room=e["room"], choice=e["choice"], name=e["name"], line=n + 1)
+               for n, e in enumerate(data["entries"])]
+    try:
+        outcomes = services.enter_paper_ballots(db.session, g.api_user, vote, building, entries)
+    except DomainError as error:
+        db.session.rollback()
+        services.record_refusal(db.session, g.api_user, vote_id, "ballot.paper_refused", error)
+        db.session.commit()
+        raise
+    db.session.commit()
+    live.publish(vote.id)
+    return {"recorded": sum(o.status == "recorded" for o in outcomes),
+            "conflicts": sum(o.status == "conflict" for o in outcomes),
+            "errors": sum(o.status == "error" for o in outcomes),
+            "outcomes": [vars(o) for o in outcomes]}
+
+
+@bp.route("/votes/<int:vote_id>/result")
+@bp.doc(security=BEARER)
+@token_required
+@bp.response(200, VoteResultOut)
+def vote_result(vote_id: int):
+    """Rule, tally, every check (required against actual), agreed and summary; stored once closed."""
+    vote = vote_or_404(vote_id, g.api_user)
+    vote = caught_up(vote)
+    return services.report_as_dict(services.vote_result(db.session, g.api_user, vote))
+
+
+@bp.route("/votes/<int:vote_id>/receipts")
+@bp.doc(security=BEARER)
+@token_required
+@bp.arguments(VoteReceiptsQuery, location="query")
+@bp.response(200, VoteReceiptsOut)
+@bp.alt_response(409, description="the vote is not closed yet")
+def vote_receipts(args, vote_id: int):
+    """After the close: every receipt hash with its choice and source — never a name."""
+    vote = vote_or_404(vote_id, g.api_user)
+    vote = caught_up(vote)
+    page = services.receipts(db.session, vote, per_page=args["per_page"], page=args["page"])
+    return {"vote_id": vote.id, "total": page.total, "page": page.number, "pages": page.pages,
+            "receipts": [{"receipt_hash": h, "choice": _choice_out(vote, c),
+                          "choice_label": services.describe_choice(vote, c), "source": str(s)}
+                         for h, c, s in page.items]}

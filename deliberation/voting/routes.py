@@ -1,7 +1,431 @@
-"""Pages of the voting capability."""
+"""Pages of the voting capability: create/open/close, the ballot, paper forms, results, the hall display."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import contextlib
+
+import segno
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from markupsafe import Markup
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from deliberation import charts
+from deliberation.accounts.access import community_or_404
+from deliberation.accounts.forms import EmptyForm
+from deliberation.accounts.models import Building
+from deliberation.consultations.access import consultation_or_404
+from deliberation.consultations.forms import to_utc
+from deliberation.consultations.models import Proposal
+from deliberation.db import write_intent
+from deliberation.errors import DomainError, NotFound
+from deliberation.extensions import db
+from deliberation.limits import per_user
+from deliberation.pagination import page_number
+from deliberation.voting import live, services
+from deliberation.voting.access import caught_up, paper_vote_or_404, vote_or_404
+from deliberation.voting.forms import CaptainForm, PaperForm, ResolveForm, VoteForm
+from deliberation.voting.models import Vote, VoteKind, VoteState
 
 bp = Blueprint("voting", __name__)
+
+ballot_rate_limit = per_user("voting-ballot", "BALLOT_RATE_LIMIT", "30 per minute")
+RECEIPT_KEY = "vote_receipts"
+
+
+@bp.app_context_processor
+def _voting_helpers():
+    return {"vote_state_label": services.state_label}
+
+
+def _form_errors(form, error: DomainError) -> None:
+    for name, message in error.fields.items():
+        if name in form:
+            form[name].errors = [*form[name].errors, message]
+    flash(error.message, "error")
+
+
+# -- creating, opening, closing ----------------------------------------------------------------
+
+
+def _vote_form(consultation) -> VoteForm:
+    form = VoteForm()
+    proposals = db.session.execute(
+        select(Proposal).where(Proposal.consultation_id == consultation.id).order_by(Proposal.id)
+    ).scalars().all()
+    form.proposal_id.choices = [SelectChoice(p.id, p.title) for p in proposals]
+    form.option_proposal_ids.choices = [SelectChoice(p.id, p.title) for p in proposals]
+    form.rule_name.choices = [SelectChoice(name, label) for name, label, _text in services.preset_choices()]
+    return form
+
+
+@bp.route("/consultations/<int:consultation_id>/votes/new", methods=["GET", "POST"])
+@login_required
+def create(consultation_id: int):
+    """Create a vote (moderators): the rule's requirements are shown in plain Chinese before it opens."""
+    consultation = consultation_or_404(consultation_id, current_user, moderate=True)
+    form = _vote_form(consultation)
+    if form.validate_on_submit():
+        data = services.VoteInput(
+            title=form.title.data, kind=form.kind.data, proposal_id=form.proposal_id.data,
+            option_proposal_ids=form.option_proposal_ids.data or [],
+            option_labels=(form.option_labels.data or "").splitlines(), rule_name=form.rule_name.data,
+            quorum=form.quorum.data, group=form.group.data, basis=form.basis.data, secret=form.secret.data,
+            advisory_all=form.advisory_all.data, show_running=form.show_running.data,
+            opens_at=to_utc(form.opens_at.data), closes_at=to_utc(form.closes_at.data))
+        try:
+            vote = services.create_vote(db.session, current_user, consultation, data)
+        except DomainError as error:
+            db.session.rollback()
+            _form_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("表决已创建（尚未开启）。请核对通过规则，再开启表决。"))
+            return redirect(url_for(".detail", vote_id=vote.id))
+    return render_template("voting/form.html", consultation=consultation, form=form,
+                           presets=services.preset_choices()), 422 if form.is_submitted() else 200
+
+
+@bp.post("/votes/<int:vote_id>/open")
+@login_required
+def open_vote(vote_id: int):
+    """Open the vote now (moderators): the electorate is frozen and recorded."""
+    vote = vote_or_404(vote_id, current_user, moderate=True)
+    if not EmptyForm().validate_on_submit():
+        flash(_("请求有误，请重试"), "error")
+        return redirect(url_for(".detail", vote_id=vote.id))
+    services.open_vote(db.session, current_user, vote)
+    db.session.commit()
+    flash(_("表决已开启，表决权人名册已固定：%(n)d 人", n=services.electorate_size(db.session, vote)))
+    return redirect(url_for(".detail", vote_id=vote.id))
+
+
+@bp.post("/votes/<int:vote_id>/close")
+@login_required
+def close_vote(vote_id: int):
+    """Close the vote (moderators): the decision is computed once and stored."""
+    vote = vote_or_404(vote_id, current_user, moderate=True)
+    if not EmptyForm().validate_on_submit():
+        flash(_("请求有误，请重试"), "error")
+        return redirect(url_for(".detail", vote_id=vote.id))
+    services.close_vote(db.session, current_user, vote)
+    db.session.commit()
+    live.publish(vote.id)
+    flash(_("表决已结束，结果已保存"))
+    return redirect(url_for(".result", vote_id=vote.id))
+
+
+# -- the vote page and the ballot --------------------------------------------------------------
+
+
+def _receipt_for(vote_id: int) -> str | None:
+    receipts = session.get(RECEIPT_KEY) or {}
+    code = receipts.pop(str(vote_id), None)
+    if code is not None:
+        session[RECEIPT_KEY] = receipts
+    return code
+
+
+@bp.get("/votes/<int:vote_id>")
+@login_required
+def detail(vote_id: int):
+    """The vote: what it is about, the rule, the ballot (big buttons), the receipt after casting."""
+    vote = caught_up(vote_or_404(vote_id, current_user))
+    voter, ballot = services.my_ballot(db.session, current_user, vote)
+    household_voted = ballot is not None and ballot.cast_by_id not in (None, current_user.id)
+    can_moderate = vote.can_moderate(current_user)
+    conflicts = services.open_conflicts(db.session, vote) if can_moderate else []
+    return render_template(
+        "voting/detail.html", vote=vote, voter=voter, ballot=ballot, household_voted=household_voted,
+        can_moderate=can_moderate, can_enter_paper=services.can_enter_paper(db.session, current_user, vote),
+        can_see_results=services.can_see_results(vote, current_user), rule_text=services.rule_text(vote),
+        rule_label=services.rule_label(vote), basis_label=services.basis_label(vote.basis),
+        kind_label=services.kind_label(vote.kind), receipt=_receipt_for(vote.id),
+        my_choice=services.describe_choice(vote, ballot.choice) if ballot else None,
+        electorate=services.electorate_size(db.session, vote) if vote.opened_at else None,
+        conflicts=conflicts, empty_form=EmptyForm(), state=vote.state)
+
+
+def _choice_from_form(vote: Vote):
+    """The ballot as the form sent it: one value, several (approval) or ranks per option (ranked)."""
+    if vote.kind == VoteKind.APPROVAL:
+        return request.form.getlist("choice")
+    if vote.kind == VoteKind.RANKED:
+        tiers: dict[int, list[str]] = {}
+        for option in vote.options:
+            rank = request.form.get(f"rank-{option.key}", "").strip()
+            if rank.isdigit():
+                tiers.setdefault(int(rank), []).append(option.key)
+        return [tiers[rank] for rank in sorted(tiers)]
+    return request.form.get("choice", "")
+
+
+@bp.post("/votes/<int:vote_id>/ballot")
+@login_required
+@ballot_rate_limit
+def cast(vote_id: int):
+    """Cast or change the ballot; the receipt code is shown once, on the vote page."""
+    vote = vote_or_404(vote_id, current_user)
+    if not EmptyForm().validate_on_submit():
+        flash(_("请求有误，请刷新页面后重试"), "error")
+        return redirect(url_for(".detail", vote_id=vote_id))
+    try:
+        result = services.cast_ballot(db.session, current_user, vote, _choice_from_form(vote))
+    except DomainError as error:
+        db.session.rollback()
+        services.record_refusal(db.session, current_user, vote_id, "ballot.refused", error)
+        db.session.commit()
+        flash(error.message, "error")
+        return redirect(url_for(".detail", vote_id=vote_id)), 303
+    db.session.commit()
+    live.publish(vote_id)
+    receipts = session.get(RECEIPT_KEY) or {}
+    receipts[str(vote_id)] = result.receipt
+    session[RECEIPT_KEY] = receipts
+    flash(_("已投票") if result.created else _("已更改您的选票"))
+    return redirect(url_for(".detail", vote_id=vote_id))
+
+
+# -- results and receipts ----------------------------------------------------------------------
+
+
+def _charts(report: services.VoteReport) -> dict:
+    labels = [label for label, _n in report.tally_rows]
+    # Bars split each group's ballots; those who did not vote are in the figures, not the bars.
+    series = [(label, label) for label in labels]
+    drawn = {"tally": charts.bar_chart(report.tally_rows, title=_("计票结果"))}
+    drawn["groups"] = [
+        (name, charts.stacked_chart(rows, title=_("按%(group)s", group=name), series=series))
+        for name, rows in report.breakdown.items() if rows
+    ]
+    return drawn
+
+
+@bp.get("/votes/<int:vote_id>/result")
+@login_required
+def result(vote_id: int):
+    """The result with every check explained: required against actual, passed or not, and why."""
+    vote = caught_up(vote_or_404(vote_id, current_user))
+    report = services.vote_result(db.session, current_user, vote)
+    can_moderate = vote.can_moderate(current_user)
+    ballots = (services.open_ballot_list(db.session, current_user, vote)
+               if can_moderate and not vote.secret and vote.state != VoteState.DRAFT else None)
+    return render_template(
+        "voting/result.html", vote=vote, report=report, charts=_charts(report),
+        advisory_charts=_charts(report.advisory) if report.advisory else None, ballots=ballots,
+        rule_label=services.rule_label(vote), basis_label=services.basis_label(vote.basis),
+        can_moderate=can_moderate, state=vote.state)
+
+
+@bp.get("/votes/<int:vote_id>/receipts")
+@login_required
+def receipts(vote_id: int):
+    """After the close: every receipt hash with its choice; a voter checks their code here."""
+    vote = caught_up(vote_or_404(vote_id, current_user))
+    if vote.state != VoteState.CLOSED:
+        flash(_("表决结束后才公布回执清单"), "error")
+        return redirect(url_for(".detail", vote_id=vote.id))
+    code = request.args.get("code", "").strip()
+    found = services.find_receipt(db.session, vote, code) if code else None
+    page = services.receipts(db.session, vote, per_page=100, page=page_number())
+    return render_template("voting/receipts.html", vote=vote, page=page, code=code, found=found,
+                           found_choice=services.describe_choice(vote, found.choice) if found else None,
+                           describe=lambda c: services.describe_choice(vote, c),
+                           source_label=services.source_label)
+
+
+# -- paper forms, conflicts, reconciliation ----------------------------------------------------
+
+
+def _parse_lines(text: str) -> list[services.PaperEntry]:
+    entries = []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        parts = line.replace("，", " ").replace("\t", " ").split()
+        if not parts:
+            continue
+        entries.append(services.PaperEntry(room=parts[0], choice=parts[1] if len(parts) > 1 else "",
+                                           name=" ".join(parts[2:]), line=number))
+    return entries
+
+
+@bp.route("/votes/<int:vote_id>/paper", methods=["GET", "POST"])
+@login_required
+def paper(vote_id: int):
+    """Enter paper forms (征询单) by building and room, many per submit, straight from the keyboard."""
+    vote = caught_up(paper_vote_or_404(vote_id, current_user))
+    buildings = services.paper_buildings(db.session, current_user, vote)
+    form = PaperForm()
+    form.building_id.choices = [SelectChoice(b.id, b.name) for b in buildings]
+    outcomes = []
+    status = 200
+    if form.validate_on_submit():
+        building = db.session.get(Building, form.building_id.data)
+        if building is None or building.community_id != vote.community_id:
+            raise NotFound(_("找不到该楼栋"))
+        try:
+            outcomes = services.enter_paper_ballots(db.session, current_user, vote, building,
+                                                    _parse_lines(form.lines.data))
+        except DomainError as error:
+            db.session.rollback()
+            services.record_refusal(db.session, current_user, vote_id, "ballot.paper_refused", error)
+            db.session.commit()
+            _form_errors(form, error)
+            status = error.status
+        else:
+            db.session.commit()
+            live.publish(vote_id)
+            recorded = sum(o.status == "recorded" for o in outcomes)
+            flash(_("已录入 %(n)d 张征询单", n=recorded))
+            # Keep only the lines that still need attention in the box, so they can be fixed and sent again.
+            failed = {o.line for o in outcomes if o.status == "error"}
+            form.lines.data = "\n".join(line for n, line in enumerate(form.lines.data.splitlines(), start=1)
+                                        if n in failed)
+    elif form.is_submitted():
+        status = 422
+    can_moderate = vote.can_moderate(current_user)
+    return render_template(
+        "voting/paper.html", vote=vote, form=form, outcomes=outcomes,
+        conflicts=services.open_conflicts(db.session, vote) if can_moderate else [],
+        resolve_form=ResolveForm(), can_moderate=can_moderate, state=vote.state,
+        describe=lambda c: services.describe_choice(vote, c), source_label=services.source_label,
+        options=vote.options), status
+
+
+@bp.post("/votes/<int:vote_id>/conflicts/<int:conflict_id>")
+@login_required
+def resolve(vote_id: int, conflict_id: int):
+    """Settle a conflict between a paper form and a ballot already counted (moderators)."""
+    vote = vote_or_404(vote_id, current_user, moderate=True)
+    form = ResolveForm()
+    if not form.validate_on_submit():
+        flash(_("请选择处理方式"), "error")
+        return redirect(url_for(".paper", vote_id=vote.id))
+    services.resolve_conflict(db.session, current_user, vote, conflict_id, form.resolution.data)
+    db.session.commit()
+    live.publish(vote.id)
+    flash(_("冲突已处理"))
+    return redirect(url_for(".paper", vote_id=vote.id))
+
+
+@bp.get("/votes/<int:vote_id>/unanswered")
+@login_required
+def unanswered(vote_id: int):
+    """Units that have not answered yet, by building: the list for door-to-door follow-up."""
+    vote = caught_up(paper_vote_or_404(vote_id, current_user))
+    buildings = services.paper_buildings(db.session, current_user, vote)
+    wanted = request.args.get("building", "")
+    building_id = int(wanted) if wanted.isdigit() else None
+    if not vote.can_moderate(current_user):
+        allowed = {b.id for b in buildings}
+        building_id = building_id if building_id in allowed else (min(allowed) if allowed else -1)
+    page = services.unanswered_units(db.session, vote, building_id=building_id, page=page_number())
+    return render_template("voting/unanswered.html", vote=vote, page=page, buildings=buildings,
+                           building_id=building_id, state=vote.state)
+
+
+# -- the hall display (现场大屏) ----------------------------------------------------------------
+
+
+def _show_results(vote: Vote) -> bool:
+    return vote.state == VoteState.CLOSED or (vote.state == VoteState.OPEN and vote.show_running)
+
+
+@bp.get("/votes/<int:vote_id>/hall")
+@login_required
+def hall(vote_id: int):
+    """Full screen for a projector: live turnout (and results once allowed), a QR code to vote."""
+    vote = caught_up(vote_or_404(vote_id, current_user))
+    link = url_for(".detail", vote_id=vote.id, _external=True)
+    qr = Markup(segno.make(link, error="m").svg_inline(  # noqa: S704 -- SVG drawn by segno from our own URL
+        scale=8, border=2, omitsize=False, title=_("扫码投票")))
+    figures = services.live_counts(db.session, vote, _show_results(vote))
+    return render_template("voting/hall.html", vote=vote, qr=qr, link=link, figures=figures)
+
+
+@bp.get("/votes/<int:vote_id>/live")
+@login_required
+def live_stream(vote_id: int):
+    """Server-sent events with the hall display's figures, within a second or two of each ballot.
+
+    The stream runs after the request has ended: it holds its own app context, a fixed locale and
+    read-only transactions, and touches nothing of the request (the user was checked above).
+    """
+    vote_id = vote_or_404(vote_id, current_user).id
+    app = current_app._get_current_object()
+    locale = str(get_locale() or "zh_Hans")
+    db.session.rollback()
+
+    def figures() -> dict:
+        try:
+            fresh = db.session.get(Vote, vote_id, populate_existing=True)
+            return services.live_counts(db.session, fresh, _show_results(fresh))
+        finally:
+            db.session.rollback()  # no snapshot or lock held between two reads
+
+    def generate():
+        with app.app_context(), force_locale(locale):
+            token = write_intent.set(False)
+            try:
+                yield from live.stream(vote_id, figures)
+            finally:
+                with contextlib.suppress(ValueError):  # closed from another context: nothing to undo
+                    write_intent.reset(token)
+
+    return Response(generate(), mimetype="text/event-stream",
+                    headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+# -- floor captains (楼组长) ---------------------------------------------------------------------
+
+
+@bp.route("/communities/<int:community_id>/floor-captains", methods=["GET", "POST"])
+@login_required
+def captains(community_id: int):
+    """Grant a building's floor captain (moderators): they may enter that building's paper forms."""
+    community = community_or_404(community_id, current_user, moderate=True)
+    form = CaptainForm()
+    buildings = db.session.execute(
+        select(Building).where(Building.community_id == community.id).order_by(Building.sort_key)
+    ).scalars().all()
+    form.building_id.choices = [SelectChoice(b.id, b.name) for b in buildings]
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.grant_captain(db.session, current_user, community, form.username.data, form.building_id.data)
+        except DomainError as error:
+            db.session.rollback()
+            _form_errors(form, error)
+            status = 422
+        else:
+            db.session.commit()
+            flash(_("已任命楼组长"))
+            return redirect(url_for(".captains", community_id=community.id))
+    elif form.is_submitted():
+        status = 422
+    return render_template("voting/captains.html", community=community, form=form,
+                           captains=services.captains_of(db.session, community), empty_form=EmptyForm()), status
+
+
+@bp.post("/communities/<int:community_id>/floor-captains/<int:captain_id>/revoke")
+@login_required
+def revoke_captain(community_id: int, captain_id: int):
+    """Take a floor captain's role back (moderators)."""
+    community = community_or_404(community_id, current_user, moderate=True)
+    if EmptyForm().validate_on_submit():
+        services.revoke_captain(db.session, current_user, community, captain_id)
+        db.session.commit()
+        flash(_("已撤销楼组长"))
+    return redirect(url_for(".captains", community_id=community.id))

@@ -1,0 +1,73 @@
+"""Forms of the voting pages. Times are typed in Shanghai time and stored in UTC."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateTimeLocalField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from deliberation.consultations.forms import LOCAL_FORMAT, MultiCheckboxField
+
+KINDS = [
+    SelectChoice("proposal", _l("对一个方案表决：同意 / 不同意 / 弃权")),
+    SelectChoice("single", _l("在几个方案中选一个")),
+    SelectChoice("approval", _l("认可投票：可以选多个方案")),
+    SelectChoice("ranked", _l("排序投票：按喜好排序（舒尔茨法计票）")),
+]
+BASES = [
+    SelectChoice("person", _l("每人一票")),
+    SelectChoice("household", _l("每户一票（家中第一位投票的成员代表全户）")),
+    SelectChoice("owner", _l("每位业主一票（多套房屋的业主只投一次，面积合计）")),
+]
+GROUPS = [
+    SelectChoice("age", _l("年龄段")),
+    SelectChoice("building", _l("楼栋")),
+    SelectChoice("tenure", _l("居住身份")),
+]
+
+
+class VoteForm(FlaskForm):
+    title = StringField(_l("表决标题"), validators=[DataRequired(_l("请填写表决标题")), Length(max=200)])
+    kind = RadioField(_l("表决方式"), choices=KINDS, default="proposal")
+    proposal_id = SelectField(_l("表决的方案"), coerce=int, validate_choice=False,
+                              description=_l("“对一个方案表决”时选择"))
+    option_proposal_ids = MultiCheckboxField(_l("参加比较的方案"), coerce=int, validate_choice=False)
+    option_labels = TextAreaField(_l("其他选项（每行一个，可空）"), validators=[Optional(), Length(max=2000)],
+                                  description=_l("例如：维持现状"))
+    rule_name = RadioField(_l("通过规则"), default="simple_majority", validate_choice=False)
+    quorum = StringField(_l("法定人数比例（“法定人数+多数”时填写，如 1/2、3/5）"),
+                         validators=[Optional(), Length(max=20)])
+    group = SelectField(_l("分群体（“各群体均过半数”时选择）"), choices=GROUPS, default="age")
+    basis = RadioField(_l("计票单位"), choices=BASES, default="person",
+                       description=_l("选择民法典规则时自动按业主计票"))
+    secret = BooleanField(_l("无记名：任何人（含主持人）都看不到谁投了什么，结束后断开投票人与选票的联系"))
+    advisory_all = BooleanField(_l("同时请全体居民（含租户、家属）参加参考性表决，两种结果并列显示，以业主表决为准"))
+    show_running = BooleanField(_l("投票期间向居民公开实时结果"))
+    opens_at = DateTimeLocalField(_l("计划开始时间（可空：由主持人手动开启）"), format=LOCAL_FORMAT,
+                                  validators=[Optional()])
+    closes_at = DateTimeLocalField(_l("计划结束时间（可空：由主持人手动结束）"), format=LOCAL_FORMAT,
+                                   validators=[Optional()])
+
+
+class PaperForm(FlaskForm):
+    building_id = SelectField(_l("楼栋"), coerce=int, validate_choice=False)
+    lines = TextAreaField(
+        _l("征询单（每行一张：室号 选项 [姓名]）"),
+        validators=[DataRequired(_l("请至少填写一行")), Length(max=20000)],
+        description=_l("选项：1 同意、2 不同意、3 弃权；多方案时写方案编号（认可投票如 1,3；排序如 2>1>3）。"
+                       "一户有多位表决权人时在后面写姓名。"),
+    )
+
+
+class ResolveForm(FlaskForm):
+    resolution = RadioField(_l("处理方式"), choices=[
+        SelectChoice("keep", _l("保留已计入的选票，作废这张征询单")),
+        SelectChoice("paper", _l("以这张征询单为准，替换已计入的选票")),
+    ], validators=[DataRequired(_l("请选择处理方式"))])
+
+
+class CaptainForm(FlaskForm):
+    username = StringField(_l("用户名"), validators=[DataRequired(_l("请填写用户名")), Length(max=50)])
+    building_id = SelectField(_l("楼栋"), coerce=int, validate_choice=False)

@@ -1,0 +1,201 @@
+"""Votes (表决) on a proposal or between variants, their frozen electorate, ballots and paper conflicts.
+
+A vote's state is derived from what was stored (opened_at, closed_at) and from the clock
+(opens_at, closes_at) whenever it is read, like a consultation's phase; the services bring the
+stored fields up to date (freezing the electorate, storing the decision) the first time a request
+meets a vote whose time has come.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from deliberation.accounts.models import User, enum_column
+from deliberation.consultations.models import Consultation, Proposal
+from deliberation.db import UTCDateTime, bool_false, intpk, str50, str200, timestamp, timestamp_null, utcnow
+from deliberation.extensions import db
+
+
+class VoteKind(enum.StrEnum):
+    PROPOSAL = "proposal"  # 同意 / 不同意 / 弃权 on one proposal, decided by a rule of rules.py
+    SINGLE = "single"  # one choice between variants
+    APPROVAL = "approval"  # approval of several variants
+    RANKED = "ranked"  # ranked ballots, counted by the Schulze method
+
+
+class VoteBasis(enum.StrEnum):
+    PERSON = "person"
+    HOUSEHOLD = "household"
+    OWNER = "owner"
+
+
+class VoteState(enum.StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class BallotSource(enum.StrEnum):
+    ONLINE = "online"
+    PAPER = "paper"
+
+
+YES_NO = ("agree", "disagree", "abstain")
+VARIANT_RULES = {VoteKind.SINGLE: "plurality", VoteKind.APPROVAL: "approval", VoteKind.RANKED: "schulze"}
+
+
+class Vote(db.Model):
+    """A vote of a consultation: its rule, basis, secrecy, schedule, and at the close its decision."""
+
+    __tablename__ = "votes"
+    id: Mapped[intpk]
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), index=True)
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), index=True
+    )
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id", ondelete="SET NULL"), index=True)
+    title: Mapped[str200]
+    kind: Mapped[VoteKind] = enum_column(VoteKind, default=VoteKind.PROPOSAL)
+    rule_name: Mapped[str50]
+    rule_params: Mapped[dict] = mapped_column(JSON, default=dict)
+    basis: Mapped[VoteBasis] = enum_column(VoteBasis, default=VoteBasis.PERSON)
+    secret: Mapped[bool_false]
+    advisory_all: Mapped[bool_false]
+    show_running: Mapped[bool_false]
+    opens_at: Mapped[timestamp_null]
+    closes_at: Mapped[timestamp_null]
+    opened_at: Mapped[timestamp_null]
+    closed_at: Mapped[timestamp_null]
+    # Written once at the close: {"decision", "choice_result", "tally_rows", "breakdown", ...}.
+    decision: Mapped[dict | None] = mapped_column(JSON)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[timestamp]
+
+    consultation: Mapped[Consultation] = relationship()
+    proposal: Mapped[Proposal | None] = relationship()
+    created_by: Mapped[User | None] = relationship()
+    options: Mapped[list[VoteOption]] = relationship(
+        back_populates="vote", order_by="VoteOption.position", cascade="all, delete-orphan"
+    )
+
+    def state_at(self, now: datetime) -> VoteState:
+        """Closed once closed or past closes_at; open once opened or past opens_at; else a draft."""
+        opened = self.opened_at is not None or (self.opens_at is not None and self.opens_at <= now)
+        if self.closed_at is not None or (opened and self.closes_at is not None and self.closes_at <= now):
+            return VoteState.CLOSED
+        return VoteState.OPEN if opened else VoteState.DRAFT
+
+    @property
+    def state(self) -> VoteState:
+        return self.state_at(utcnow())
+
+    @property
+    def is_variant(self) -> bool:
+        return self.kind != VoteKind.PROPOSAL
+
+    def can_moderate(self, user: User) -> bool:
+        return self.consultation.can_moderate(user)
+
+
+class VoteOption(db.Model):
+    """One variant of a choice vote, usually a proposal of the consultation."""
+
+    __tablename__ = "vote_options"
+    __table_args__ = (UniqueConstraint("vote_id", "position"),)
+    id: Mapped[intpk]
+    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id", ondelete="SET NULL"))
+    label: Mapped[str200]
+
+    vote: Mapped[Vote] = relationship(back_populates="options")
+
+    @property
+    def key(self) -> str:
+        """The option as it is written in a ballot's choice."""
+        return str(self.id)
+
+
+class VoteVoter(db.Model):
+    """The frozen electorate: one row per voter key, written when the vote opens, never after.
+
+    Keys: "p:<person id>", "h:<household id>", "o:<person id>" (an owner, once for all units).
+    ``advisory`` rows are residents asked for their advice beside the owners' binding vote.
+    ``took_part`` is set at the close of a secret vote, when ballots lose their voter key.
+    """
+
+    __tablename__ = "vote_voters"
+    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"), primary_key=True)
+    voter_key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    advisory: Mapped[bool_false]
+    person_ids: Mapped[list] = mapped_column(JSON, default=list)
+    # Exclusive area in hundredths of m²: sums in SQL stay exact on every database.
+    area_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    building: Mapped[str] = mapped_column(String(50), default="", server_default="")
+    age_band: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    tenure: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    took_part: Mapped[bool_false]
+
+
+class VoteVoterUnit(db.Model):
+    """Which units a voter key answers for: paper forms by room, and the list of units not answered."""
+
+    __tablename__ = "vote_voter_units"
+    __table_args__ = (Index("ix_vote_voter_units_vote_unit", "vote_id", "unit_id"),)
+    id: Mapped[intpk]
+    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"))
+    voter_key: Mapped[str] = mapped_column(String(40))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+
+
+class Ballot(db.Model):
+    """One ballot per voter key per vote (the unique constraint makes a second one impossible).
+
+    ``choice`` is "agree" / "disagree" / "abstain", an option key, or canonical JSON for approval
+    (a sorted list of keys) and ranked ballots (a list of tiers). A secret vote's ballots lose
+    ``voter_key`` and ``cast_by_id`` at the close; who took part stays in VoteVoter.took_part.
+    """
+
+    __tablename__ = "ballots"
+    __table_args__ = (
+        UniqueConstraint("vote_id", "voter_key"),
+        Index("ix_ballots_vote_choice", "vote_id", "choice"),
+    )
+    id: Mapped[intpk]
+    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"), index=True)
+    voter_key: Mapped[str | None] = mapped_column(String(40))
+    choice: Mapped[str] = mapped_column(String(1000))
+    source: Mapped[BallotSource] = enum_column(BallotSource, default=BallotSource.ONLINE)
+    cast_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    receipt_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    proposal_version: Mapped[int | None]
+    changes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    cast_at: Mapped[timestamp]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])
+
+
+class PaperConflict(db.Model):
+    """A paper form for a voter who already has a ballot: kept aside until the moderator settles it."""
+
+    __tablename__ = "vote_paper_conflicts"
+    id: Mapped[intpk]
+    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"), index=True)
+    voter_key: Mapped[str] = mapped_column(String(40))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"))
+    unit_label: Mapped[str] = mapped_column(String(80), default="")
+    choice: Mapped[str | None] = mapped_column(String(1000))
+    existing_source: Mapped[str] = mapped_column(String(20), default="")
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[timestamp]
+    resolution: Mapped[str | None] = mapped_column(String(20))  # "keep" | "paper"
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    resolved_at: Mapped[timestamp_null]
+
+    entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])

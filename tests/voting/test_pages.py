@@ -1,0 +1,242 @@
+"""The voting pages: create, open, vote with big buttons, receipt, paper forms, results, hall display."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from deliberation.accounts.models import FloorCaptain
+from deliberation.voting import services
+from deliberation.voting.models import Ballot, PaperConflict, Vote
+
+
+def test_moderator_creates_and_opens_a_civil_code_vote(client, session, login, secretary, residents,
+                                                       consultation, proposals):
+    login("shuji")
+    page = client.get(f"/consultations/{consultation.id}/votes/new")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "需参与表决的业主专有面积和人数均达到三分之二以上，且同意的面积和人数均过半数" in html
+    bad = client.post(f"/consultations/{consultation.id}/votes/new", data={
+        "title": "", "kind": "proposal", "proposal_id": proposals[0].id, "rule_name": "civil_code_ordinary",
+        "basis": "person", "group": "age"})
+    assert bad.status_code == 422 and "请填写表决标题" in bad.get_data(as_text=True)
+    response = client.post(f"/consultations/{consultation.id}/votes/new", data={
+        "title": "是否同意方案一", "kind": "proposal", "proposal_id": proposals[0].id,
+        "rule_name": "civil_code_ordinary", "basis": "person", "group": "age", "secret": "y"})
+    assert response.status_code == 302
+    vote = session.execute(select(Vote)).scalar_one()
+    assert vote.basis == "owner" and vote.secret
+    detail = client.get(f"/votes/{vote.id}").get_data(as_text=True)
+    assert "开启表决" in detail and "三分之二以上" in detail
+    assert client.post(f"/votes/{vote.id}/open").status_code == 302
+    session.refresh(vote)
+    assert vote.opened_at is not None
+
+
+def test_resident_votes_with_big_buttons_and_sees_the_receipt_once(client, session, login, make_vote,
+                                                                   residents):
+    vote = make_vote()
+    login("wangayi")
+    html = client.get(f"/votes/{vote.id}").get_data(as_text=True)
+    assert 'value="agree"' in html and "vote-button" in html
+    response = client.post(f"/votes/{vote.id}/ballot", data={"choice": "agree"})
+    assert response.status_code == 302
+    page = client.get(f"/votes/{vote.id}").get_data(as_text=True)
+    code = re.search(r'id="receipt-code">([A-Z0-9-]+)<', page).group(1)
+    assert "您已投票：同意" in page
+    ballot = session.execute(select(Ballot)).scalar_one()
+    assert ballot.receipt_hash == services.receipt_hash(vote.id, code)
+    assert "receipt-code" not in client.get(f"/votes/{vote.id}").get_data(as_text=True)
+    refused = client.post(f"/votes/{vote.id}/ballot", data={"choice": "nonsense"})
+    assert refused.status_code == 303
+    assert "未知的选项" in client.get(f"/votes/{vote.id}").get_data(as_text=True)
+
+
+def test_draft_vote_is_hidden_from_residents(client, login, make_vote, residents):
+    vote = make_vote(open_now=False)
+    login("wangayi")
+    assert client.get(f"/votes/{vote.id}").status_code == 404
+
+
+def test_paper_entry_by_keyboard_lines_and_conflict_settled_by_moderator(client, session, login, make_vote,
+                                                                         residents, secretary):
+    vote = make_vote(rule_name="civil_code_ordinary")
+    services.cast_ballot(session, residents["li"], vote, "agree")
+    session.commit()
+    building = residents["li"].person.household.unit.building
+    login("shuji")
+    page = client.post(f"/votes/{vote.id}/paper", data={"building_id": building.id,
+                                                       "lines": "101 2\n102 同意\n999 1"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "已在网上投票" in html and "5号楼999室不存在" in html and "5号楼102室已录入" in html
+    conflict = session.execute(select(PaperConflict)).scalar_one()
+    response = client.post(f"/votes/{vote.id}/conflicts/{conflict.id}", data={"resolution": "paper"})
+    assert response.status_code == 302
+    ballots = dict(session.execute(select(Ballot.voter_key, Ballot.choice)).all())
+    assert ballots[f"o:{residents['li'].person_id}"] == "disagree"
+    unanswered = client.get(f"/votes/{vote.id}/unanswered").get_data(as_text=True)
+    body = unanswered.split("<tbody>")[1].split("</tbody>")[0]
+    assert "<td>302</td>" in body and "<td>101</td>" not in body and "<td>102</td>" not in body
+    assert "共 1 户" in unanswered
+
+
+def test_floor_captain_enters_own_building_only(client, session, login, make_vote, residents, secretary,
+                                                make_user, community):
+    vote = make_vote(rule_name="civil_code_ordinary")
+    make_user("louzuzhang", community, building="5号楼", room="501")
+    login("shuji")
+    five = residents["li"].person.household.unit.building
+    three = residents["wang"].person.household.unit.building
+    assert client.post(f"/communities/{community.id}/floor-captains",
+                       data={"username": "louzuzhang", "building_id": five.id}).status_code == 302
+    assert session.execute(select(func.count(FloorCaptain.id))).scalar() == 1
+    client.post("/logout")
+    login("louzuzhang")
+    ok = client.post(f"/votes/{vote.id}/paper", data={"building_id": five.id, "lines": "102 1"})
+    assert ok.status_code == 200 and "5号楼102室已录入" in ok.get_data(as_text=True)
+    other = client.post(f"/votes/{vote.id}/paper", data={"building_id": three.id, "lines": "302 1"})
+    assert other.status_code == 403
+    assert session.execute(select(func.count(Ballot.id))).scalar() == 1
+
+
+def test_result_page_explains_every_check(client, session, login, make_vote, residents, secretary):
+    vote = make_vote(rule_name="civil_code_ordinary", advisory_all=True, basis="owner")
+    services.cast_ballot(session, residents["wang"], vote, "agree")
+    services.cast_ballot(session, residents["tenant"], vote, "disagree")
+    services.close_vote(session, secretary, vote)
+    session.commit()
+    login("wangayi")
+    html = client.get(f"/votes/{vote.id}/result").get_data(as_text=True)
+    assert "未通过" in html
+    assert "参与表决的专有面积" in html and "≥ 2/3" in html
+    assert "参考性表决（全体居民）" in html
+    assert "<svg" in html
+    receipts = client.get(f"/votes/{vote.id}/receipts").get_data(as_text=True)
+    assert "共 2 张" in receipts
+
+
+def test_running_results_only_when_allowed(client, login, make_vote, residents):
+    hidden = make_vote()
+    shown = make_vote(show_running=True)
+    login("wangayi")
+    assert client.get(f"/votes/{hidden.id}/result").status_code == 403
+    assert client.get(f"/votes/{shown.id}/result").status_code == 200
+
+
+@pytest.mark.parametrize("transport", ["polling", "redis"])
+def test_hall_display_has_a_qr_code_and_the_stream_updates_within_two_seconds(
+        app, client, session, login, make_vote, residents, transport, request):
+    app.config["LIVE_STREAM_SECONDS"] = 6
+    if transport == "redis":
+        app.config["REDIS_URL"] = request.getfixturevalue("redis_url")
+        # Without a publication the stream would look again only after 5 s: a quick update proves pub/sub.
+        app.config["LIVE_POLL_SECONDS"] = 5
+    vote = make_vote()
+    vote_id = vote.id
+    login("wangayi")
+    page = client.get(f"/votes/{vote_id}/hall").get_data(as_text=True)
+    assert "<svg" in page and f"/votes/{vote_id}" in page and 'data-field="participants"' in page
+    session.commit()
+    session.close()
+
+    response = client.get(f"/votes/{vote_id}/live")
+    assert response.mimetype == "text/event-stream"
+    chunks = iter(response.response)
+    first = ""
+    while '"participants": 0' not in first:
+        first += next(chunks).decode()
+    cast_at = {}
+
+    def cast_later():
+        time.sleep(0.5)
+        other = app.test_client()
+        other.post("/login", data={"username": "lishushu", "password": "correct horse battery"})
+        cast_at["t"] = time.monotonic()
+        other.post(f"/votes/{vote_id}/ballot", data={"choice": "agree"})
+
+    thread = threading.Thread(target=cast_later)
+    thread.start()
+    seen = ""
+    while '"participants": 1' not in seen:
+        seen += next(chunks).decode()
+    arrived = time.monotonic()
+    thread.join()
+    response.close()
+    assert arrived - cast_at["t"] < 2.0
+
+
+def test_secret_vote_shows_no_list_of_who_chose_what(client, session, login, make_vote, residents, secretary):
+    secret = make_vote(secret=True)
+    open_vote = make_vote(title="记名表决")
+    for vote in (secret, open_vote):
+        services.cast_ballot(session, residents["wang"], vote, "agree")
+    session.commit()
+    login("shuji")
+    assert "投票明细" not in client.get(f"/votes/{secret.id}/result").get_data(as_text=True)
+    listing = client.get(f"/votes/{open_vote.id}/result").get_data(as_text=True)
+    assert "投票明细" in listing and "wangayi" in listing
+
+
+def test_moderator_revokes_a_floor_captain(client, session, login, residents, secretary, community):
+    from deliberation.accounts.models import Building
+
+    building = session.execute(select(Building).where(Building.name == "3号楼")).scalar_one()
+    login("shuji")
+    client.post(f"/communities/{community.id}/floor-captains", data={"username": "wangayi",
+                                                                     "building_id": building.id})
+    captain = session.execute(select(FloorCaptain)).scalar_one()
+    unknown = client.post(f"/communities/{community.id}/floor-captains",
+                          data={"username": "nobody", "building_id": building.id})
+    assert unknown.status_code == 422 and "本居民区没有这个用户名" in unknown.get_data(as_text=True)
+    assert client.post(f"/communities/{community.id}/floor-captains/{captain.id}/revoke").status_code == 302
+    assert session.execute(select(func.count(FloorCaptain.id))).scalar() == 0
+    client.post("/logout")
+    login("wangayi")
+    assert client.get(f"/communities/{community.id}/floor-captains").status_code == 403
+
+
+def test_variant_ballots_through_the_form(client, session, login, make_vote, residents, proposals):
+    approval = make_vote(kind="approval", option_proposal_ids=[p.id for p in proposals])
+    ranked = make_vote(kind="ranked", option_proposal_ids=[p.id for p in proposals])
+    login("wangayi")
+    a, b, c = (o.key for o in approval.options)
+    client.post(f"/votes/{approval.id}/ballot", data={"choice": [a, c]})
+    x, y, z = (o.key for o in ranked.options)
+    client.post(f"/votes/{ranked.id}/ballot", data={f"rank-{x}": "2", f"rank-{y}": "1", f"rank-{z}": ""})
+    choices = dict(session.execute(select(Ballot.vote_id, Ballot.choice)).all())
+    assert choices[approval.id] == f'["{a}", "{c}"]'
+    assert choices[ranked.id] == f'[["{y}"], ["{x}"]]'
+    assert "您已投票：方案二：并入车棚 &gt; 方案一：原址改造" in client.get(f"/votes/{ranked.id}").get_data(
+        as_text=True)
+
+
+def test_partial_for_the_consultation_page(app, session, login, make_vote, residents, consultation, client):
+    from flask import render_template
+    from flask_login import login_user
+
+    shown = make_vote(title="已开启的表决")
+    make_vote(title="草稿表决", open_now=False)
+    with app.test_request_context():
+        login_user(residents["wang"])
+        votes = services.votes_for_consultation(session, residents["wang"], consultation)
+        html = render_template("voting/_consultation_votes.html", consultation=consultation, votes=votes)
+    assert f"/votes/{shown.id}" in html and "已开启的表决" in html and "草稿表决" not in html
+    assert "投票中" in html
+
+
+def test_hall_shows_running_results_only_when_allowed(client, session, login, make_vote, residents):
+    hidden = make_vote()
+    shown = make_vote(show_running=True)
+    for vote in (hidden, shown):
+        services.cast_ballot(session, residents["li"], vote, "disagree")
+    session.commit()
+    login("wangayi")
+    assert "结果在表决结束后公布" in client.get(f"/votes/{hidden.id}/hall").get_data(as_text=True)
+    page = client.get(f"/votes/{shown.id}/hall").get_data(as_text=True)
+    assert "<span>不同意</span> <strong>1</strong>" in page
