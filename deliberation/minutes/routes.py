@@ -1,7 +1,148 @@
-"""Pages of the minutes capability."""
+"""Pages of the minutes: read and download the published versions; moderators draft and publish."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from dataclasses import asdict
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from deliberation import documents
+from deliberation.accounts.forms import EmptyForm
+from deliberation.consultations.access import consultation_or_404
+from deliberation.db import write_intent
+from deliberation.errors import DomainError, NotFound
+from deliberation.extensions import db
+from deliberation.minutes import render, services
+from deliberation.minutes.forms import DraftForm
 
 bp = Blueprint("minutes", __name__)
+
+
+def _version_arg() -> int | None:
+    value = request.args.get("version", "")
+    if not value:
+        return None
+    if not value.isdigit():
+        raise NotFound(_("找不到该版本的纪要"))
+    return int(value)
+
+
+def _draft_arg() -> bool:
+    return request.args.get("draft", "") in ("1", "true", "yes")
+
+
+@bp.get("/consultations/<int:consultation_id>/minutes")
+@login_required
+def page(consultation_id: int):
+    """The minutes of a session: the published version asked for (or the latest); the draft for moderators."""
+    consultation = consultation_or_404(consultation_id, current_user)
+    can_moderate = consultation.can_moderate(current_user)
+    version = _version_arg()
+    published = services.published_versions(db.session, consultation)
+    contents = None
+    if version is not None or (published and not (can_moderate and _draft_arg())):
+        contents = services.contents_for(db.session, current_user, consultation, version=version)
+    form = draft = preview = None
+    if can_moderate:
+        fields = services.draft_fields(db.session, consultation)
+        form = DraftForm(data=asdict(fields))
+        draft = services.current_draft(db.session, consultation)
+        if contents is None:
+            preview = services.preview(db.session, current_user, consultation)
+    return _page(consultation, contents=contents, preview=preview, published=published, form=form, draft=draft)
+
+
+def _page(consultation, *, contents, preview, published, form, draft, status: int = 200):
+    shown = contents or preview
+    return render_template(
+        "minutes/page.html",
+        consultation=consultation,
+        shown=shown,
+        body=render.template_context(shown) if shown is not None else None,
+        is_preview=contents is None and preview is not None,
+        published=published,
+        form=form,
+        draft=draft,
+        publish_form=EmptyForm(),
+        formats=render.FORMATS,
+        can_moderate=form is not None,
+    ), status
+
+
+@bp.post("/consultations/<int:consultation_id>/minutes/draft")
+@login_required
+def save_draft(consultation_id: int):
+    """Save the draft's closing notes, names and correction note."""
+    consultation = consultation_or_404(consultation_id, current_user, moderate=True)
+    form = DraftForm()
+    if form.validate_on_submit():
+        try:
+            services.save_draft(
+                db.session, current_user, consultation, closing_notes=form.closing_notes.data,
+                host=form.host.data, recorder=form.recorder.data, change_note=form.change_note.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            _form_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("纪要草稿已保存"))
+            return redirect(url_for(".page", consultation_id=consultation.id, draft=1))
+    published = services.published_versions(db.session, consultation)
+    preview = services.preview(db.session, current_user, consultation)
+    return _page(consultation, contents=None, preview=preview, published=published, form=form,
+                 draft=services.current_draft(db.session, consultation), status=422)
+
+
+def _form_errors(form, error: DomainError) -> None:
+    for name, message in error.fields.items():
+        if name in form:
+            form[name].errors = [*form[name].errors, message]
+    flash(error.message, "error")
+
+
+@bp.post("/consultations/<int:consultation_id>/minutes/publish")
+@login_required
+def publish(consultation_id: int):
+    """Publish the draft: it becomes the next version, frozen."""
+    consultation = consultation_or_404(consultation_id, current_user, moderate=True)
+    if not EmptyForm().validate_on_submit():
+        flash(_("请求有误，请重试"), "error")
+        return redirect(url_for(".page", consultation_id=consultation.id, draft=1))
+    try:
+        minutes = services.publish(db.session, current_user, consultation)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for(".page", consultation_id=consultation.id, draft=1))
+    db.session.commit()
+    flash(_("第%(n)d版纪要已公布", n=minutes.number))
+    return redirect(url_for(".page", consultation_id=consultation.id, version=minutes.number))
+
+
+@bp.get("/consultations/<int:consultation_id>/minutes/document")
+@login_required
+def document(consultation_id: int):
+    """The printable page alone (the same template the PDF is made from)."""
+    consultation = consultation_or_404(consultation_id, current_user)
+    contents = services.contents_for(db.session, current_user, consultation, version=_version_arg(),
+                                     draft=_draft_arg())
+    return render.render_html(contents, linked_css=True)
+
+
+@bp.get("/consultations/<int:consultation_id>/minutes/download")
+@login_required
+def download(consultation_id: int):
+    """The minutes as a file: ?format=pdf|docx|md|html|csv|xlsx [&version=N | &draft=1]."""
+    # A download is recorded in the audit log: this GET writes, so it takes the write lock up front.
+    db.session.rollback()
+    write_intent.set(True)
+    consultation = consultation_or_404(consultation_id, current_user)
+    data, name, mimetype = services.export(
+        db.session, current_user, consultation, request.args.get("format", "pdf"), version=_version_arg(),
+        draft=_draft_arg(),
+    )
+    db.session.commit()
+    return documents.download(data, name, mimetype)

@@ -1,0 +1,673 @@
+"""The contents of the minutes: one tree of plain dataclasses, assembled with a few aggregate queries.
+
+Every format (HTML, PDF, DOCX, Markdown, CSV, XLSX) is rendered from this one tree, and a published
+version stores it as JSON (`to_json` / `from_json`), so a publication renders the same forever.
+
+The sections follow the issue's order: community, title, dates, organiser and participants (bodies
+and numbers, never a voter's name), background, joint meetings, proposals in their final version
+with the earlier versions named, comment rounds summarised (counts, the most-supported concerns
+with their official answers), surveys, votes (rule, checks, breakdown, channels, outcome), closing
+notes, signature lines, when it was generated and the digest of the ballot record.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import types
+import typing
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import and_, case, distinct, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from deliberation.accounts.models import User
+from deliberation.consultations.eligibility import eligible_person_ids
+from deliberation.consultations.models import (
+    Comment,
+    CommentRound,
+    CommentStatus,
+    Consultation,
+    JointMeeting,
+    Proposal,
+    ProposalVersion,
+)
+from deliberation.db import utcnow
+
+logger = logging.getLogger(__name__)
+
+TOP_CONCERNS = 5  # quoted per round; the rest are counted, never loaded
+AGREED = "达成共识"
+NOT_AGREED = "未达成共识"
+
+
+# -- the tree ----------------------------------------------------------------------------------
+
+
+@dataclass
+class DateLine:
+    label: str
+    value: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass
+class Participation:
+    organiser: str
+    convener: str  # who created the session (a moderator: staff, never a voter)
+    bodies: list[str]  # the participating bodies, as the moderator wrote them
+    scope: str  # who was eligible, in words
+    eligible: int  # persons inside the scope
+    comments: int
+    commenters: int
+    voters: int  # persons who cast any ballot, all votes together (largest vote)
+    meetings: int
+
+
+@dataclass
+class Meeting:
+    held_at: datetime
+    place: str
+    attendees: str
+    notes: str
+
+
+@dataclass
+class EarlierVersion:
+    number: int
+    title: str
+    created_at: datetime
+    change_note: str
+
+
+@dataclass
+class ProposalSection:
+    title: str
+    number: int  # the final version's number
+    is_variant: bool
+    created_at: datetime
+    change_note: str
+    body_markdown: str
+    body_html: str  # sanitised by consultations.markup when the version was written
+    earlier: list[EarlierVersion] = field(default_factory=list)
+
+
+@dataclass
+class Concern:
+    body: str
+    supports: int
+    proposal: str  # the proposal's title, "" for the session as a whole
+    created_at: datetime
+    answer: str  # the official answer(s), "" when none was given
+    answered_at: datetime | None = None
+
+
+@dataclass
+class RoundSummary:
+    number: int
+    opens_at: datetime
+    closes_at: datetime
+    comments: int
+    commenters: int
+    answers: int
+    concerns: list[Concern] = field(default_factory=list)
+
+
+@dataclass
+class LabelCount:
+    label: str
+    count: int
+    share: str = ""
+
+
+@dataclass
+class SurveyQuestion:
+    text: str
+    answers: int
+    rows: list[LabelCount] = field(default_factory=list)
+    average: str = ""  # scale questions
+    texts: int = 0  # free-text answers (counted, never quoted: they may name people)
+
+
+@dataclass
+class SurveySection:
+    title: str
+    responses: int
+    online: int = 0
+    paper: int = 0
+    eligible: int = 0
+    response_rate: str = ""
+    questions: list[SurveyQuestion] = field(default_factory=list)
+
+
+@dataclass
+class CheckRow:
+    label: str
+    required: str
+    actual: str
+    passed: bool
+    explanation: str = ""
+
+
+@dataclass
+class GroupRow:
+    value: str
+    counts: list[int]  # in the order of Breakdown.choices
+
+
+@dataclass
+class Breakdown:
+    name: str  # 楼栋 / 年龄段 / 产权
+    choices: list[str]
+    rows: list[GroupRow] = field(default_factory=list)
+
+
+@dataclass
+class VoteSection:
+    title: str
+    subject: str  # the proposal(s) voted on
+    rule_label: str
+    rule_text: str  # the rule in plain words
+    basis: str
+    secret: bool
+    advisory: bool
+    opens_at: datetime | None
+    closes_at: datetime | None
+    electorate: int
+    participants: int
+    online: int
+    paper: int
+    tally: list[LabelCount]
+    checks: list[CheckRow]
+    breakdowns: list[Breakdown]
+    agreed: bool | None  # None: a choice between variants, or no decision yet
+    outcome: str  # 达成共识 / 未达成共识, or the chosen variant
+    summary: str
+    final: bool = True  # False while the vote is still open (running figures)
+    electorate_area: str = ""  # m², owner votes
+    participant_area: str = ""
+
+
+@dataclass
+class MinutesContents:
+    community: str
+    district: str
+    title: str
+    doc_number: str  # 文号-like reference, e.g. 银杏居民区议纪〔2026〕第3号
+    version: int
+    draft: bool
+    change_note: str
+    dates: list[DateLine]
+    participation: Participation
+    background: str
+    meetings: list[Meeting]
+    proposals: list[ProposalSection]
+    rounds: list[RoundSummary]
+    total_comments: int
+    total_commenters: int
+    surveys: list[SurveySection]
+    surveys_available: bool
+    votes: list[VoteSection]
+    voting_available: bool
+    outcome: str  # overall: 达成共识 / 未达成共识 / "" when nothing was put to a vote
+    closing_notes: str
+    host: str
+    recorder: str
+    generated_at: datetime
+    ballot_digest: str
+    consultation_id: int = 0
+
+    @property
+    def outcome_agreed(self) -> bool:
+        return self.outcome == AGREED
+
+
+# -- JSON round trip ---------------------------------------------------------------------------
+
+
+def _default(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def to_json(contents: MinutesContents) -> dict:
+    """A JSON-ready dict (datetimes as ISO 8601 with their offset)."""
+    return json.loads(json.dumps(dataclasses.asdict(contents), ensure_ascii=False, default=_default))
+
+
+def canonical_bytes(data: dict) -> bytes:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_default).encode()
+
+
+def content_digest(data: dict) -> str:
+    """SHA-256 of the canonical JSON of the contents: what a published version is checked against."""
+    return hashlib.sha256(canonical_bytes(data)).hexdigest()
+
+
+def from_json(data: dict) -> MinutesContents:
+    return _build(MinutesContents, data)
+
+
+def _build(cls, data):
+    hints = typing.get_type_hints(cls)
+    kwargs = {}
+    for f in dataclasses.fields(cls):
+        if f.name in data:
+            kwargs[f.name] = _value(hints[f.name], data[f.name])
+    return cls(**kwargs)
+
+
+def _value(hint, value):
+    if value is None:
+        return None
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        inner = [a for a in typing.get_args(hint) if a is not type(None)]
+        return _value(inner[0], value)
+    if origin is list:
+        (item,) = typing.get_args(hint)
+        return [_value(item, v) for v in value]
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value)
+    if hint is datetime:
+        return datetime.fromisoformat(value)
+    return value
+
+
+# -- assembly ----------------------------------------------------------------------------------
+
+
+def doc_number(consultation: Consultation) -> str:
+    year = consultation.created_at.year if consultation.created_at else utcnow().year
+    return _("%(community)s议纪〔%(year)d〕第%(n)d号", community=consultation.community.name, year=year,
+             n=consultation.id)
+
+
+DOCUMENT_LOCALE = "zh_Hans"  # the minutes are the community's record: one language, whoever asks
+
+
+def assemble(
+    session: Session,
+    viewer: User | None,
+    consultation: Consultation,
+    *,
+    closing_notes: str = "",
+    host: str = "",
+    recorder: str = "",
+    version: int = 1,
+    draft: bool = True,
+    change_note: str = "",
+) -> MinutesContents:
+    """Everything the minutes say, read from the database now (a fixed number of queries)."""
+    with force_locale(DOCUMENT_LOCALE):
+        return _assemble(session, viewer, consultation, closing_notes=closing_notes, host=host, recorder=recorder,
+                         version=version, draft=draft, change_note=change_note)
+
+
+def _assemble(session, viewer, consultation, *, closing_notes, host, recorder, version, draft, change_note):
+    from deliberation.consultations.services import eligibility_label
+
+    proposals = _proposals(session, consultation)
+    titles = {p.id: p.title for p in proposals}
+    rounds, total_comments, total_commenters = _rounds(session, consultation, titles)
+    votes, voting_available, ballot_digest, voters = _votes(session, viewer, consultation)
+    surveys, surveys_available = _surveys(session, viewer, consultation)
+    meetings = _meetings(session, consultation)
+    eligible = session.execute(
+        select(func.count()).select_from(eligible_person_ids(consultation).subquery())
+    ).scalar_one()
+    decided = [v for v in votes if v.agreed is not None and v.final and not v.advisory]
+    if not decided:
+        outcome = ""
+    elif all(v.agreed for v in decided):
+        outcome = AGREED
+    else:
+        outcome = NOT_AGREED
+    community = consultation.community
+    convener = consultation.created_by.display_name if consultation.created_by else ""
+    return MinutesContents(
+        community=community.name,
+        district=community.district or "",
+        title=consultation.title,
+        doc_number=doc_number(consultation),
+        version=version,
+        draft=draft,
+        change_note=change_note,
+        dates=_dates(consultation, rounds, votes),
+        participation=Participation(
+            organiser=community.name,
+            convener=convener,
+            bodies=[line.strip() for line in (consultation.participants or "").splitlines() if line.strip()],
+            scope=eligibility_label(consultation.eligibility)
+            + (
+                "（" + "、".join(b.name for b in consultation.buildings) + "）"
+                if consultation.buildings
+                else ""
+            ),
+            eligible=eligible,
+            comments=total_comments,
+            commenters=total_commenters,
+            voters=voters,
+            meetings=len(meetings),
+        ),
+        background=consultation.background or "",
+        meetings=meetings,
+        proposals=[_proposal_section(p) for p in proposals],
+        rounds=rounds,
+        total_comments=total_comments,
+        total_commenters=total_commenters,
+        surveys=surveys,
+        surveys_available=surveys_available,
+        votes=votes,
+        voting_available=voting_available,
+        outcome=outcome,
+        closing_notes=closing_notes,
+        host=host,
+        recorder=recorder,
+        generated_at=utcnow(),
+        ballot_digest=ballot_digest,
+        consultation_id=consultation.id,
+    )
+
+
+def _dates(consultation: Consultation, rounds: list[RoundSummary], votes: list[VoteSection]) -> list[DateLine]:
+    lines = [DateLine(_("发起"), consultation.created_at)]
+    if rounds:
+        lines.append(DateLine(_("意见征集"), rounds[0].opens_at, rounds[-1].closes_at))
+    elif consultation.commenting_at:
+        lines.append(DateLine(_("征求意见"), consultation.commenting_at))
+    opened = [v.opens_at for v in votes if v.opens_at]
+    closed = [v.closes_at for v in votes if v.closes_at]
+    if opened or closed:
+        lines.append(DateLine(_("表决"), min(opened) if opened else None, max(closed) if closed else None))
+    elif consultation.voting_at:
+        lines.append(DateLine(_("表决"), consultation.voting_at))
+    if consultation.closes_at:
+        lines.append(DateLine(_("结束"), consultation.closes_at))
+    return lines
+
+
+def _proposals(session: Session, consultation: Consultation) -> list[Proposal]:
+    return list(
+        session.execute(
+            select(Proposal)
+            .where(Proposal.consultation_id == consultation.id)
+            .options(selectinload(Proposal.versions).selectinload(ProposalVersion.pictures))
+            .order_by(Proposal.id)
+        ).scalars()
+    )
+
+
+def _proposal_section(proposal: Proposal) -> ProposalSection:
+    final = proposal.current_version
+    return ProposalSection(
+        title=final.title,
+        number=final.number,
+        is_variant=proposal.is_variant,
+        created_at=final.created_at,
+        change_note=final.change_note or "",
+        body_markdown=final.body_markdown,
+        body_html=final.body_html,
+        earlier=[
+            EarlierVersion(v.number, v.title, v.created_at, v.change_note or "") for v in proposal.versions[:-1]
+        ],
+    )
+
+
+def _meetings(session: Session, consultation: Consultation) -> list[Meeting]:
+    rows = session.execute(
+        select(JointMeeting)
+        .where(JointMeeting.consultation_id == consultation.id)
+        .order_by(JointMeeting.held_at, JointMeeting.id)
+    ).scalars()
+    return [Meeting(m.held_at, m.place, m.attendees, m.notes or "") for m in rows]
+
+
+def _rounds(
+    session: Session, consultation: Consultation, titles: dict[int, str]
+) -> tuple[list[RoundSummary], int, int]:
+    """Counts per round in one GROUP BY; the top concerns of every round in one windowed query."""
+    published = Comment.status == CommentStatus.PUBLISHED
+    said = and_(published, Comment.is_official_answer.is_(False))
+    answered = and_(published, Comment.is_official_answer.is_(True))
+    counts = {
+        row.round_id: row
+        for row in session.execute(
+            select(
+                Comment.round_id,
+                func.count(case((said, Comment.id))).label("comments"),
+                func.count(distinct(case((said, Comment.author_id)))).label("commenters"),
+                func.count(case((answered, Comment.id))).label("answers"),
+            )
+            .where(Comment.consultation_id == consultation.id)
+            .group_by(Comment.round_id)
+        )
+    }
+    totals = session.execute(
+        select(func.count(Comment.id), func.count(distinct(Comment.author_id))).where(
+            Comment.consultation_id == consultation.id, said
+        )
+    ).one()
+    rank = (
+        func.row_number()
+        .over(partition_by=Comment.round_id, order_by=(Comment.support_count.desc(), Comment.id))
+        .label("rank")
+    )
+    ranked = (
+        select(Comment.id, rank)
+        .where(Comment.consultation_id == consultation.id, said, Comment.parent_id.is_(None))
+        .subquery()
+    )
+    top = list(
+        session.execute(
+            select(Comment.id, Comment.round_id, Comment.body, Comment.support_count, Comment.proposal_id,
+                   Comment.created_at)
+            .join(ranked, ranked.c.id == Comment.id)
+            .where(ranked.c.rank <= TOP_CONCERNS)
+            .order_by(Comment.round_id, Comment.support_count.desc(), Comment.id)
+        )
+    )
+    answers: dict[int, list] = {}
+    if top:
+        for row in session.execute(
+            select(Comment.parent_id, Comment.body, Comment.created_at)
+            .where(Comment.parent_id.in_([t.id for t in top]), answered)
+            .order_by(Comment.created_at, Comment.id)
+        ):
+            answers.setdefault(row.parent_id, []).append(row)
+    concerns: dict[int, list[Concern]] = {}
+    for t in top:
+        given = answers.get(t.id, [])
+        concerns.setdefault(t.round_id, []).append(
+            Concern(
+                body=t.body,
+                supports=t.support_count,
+                proposal=titles.get(t.proposal_id, "") if t.proposal_id else "",
+                created_at=t.created_at,
+                answer="\n".join(a.body for a in given),
+                answered_at=given[-1].created_at if given else None,
+            )
+        )
+    rounds = session.execute(
+        select(CommentRound).where(CommentRound.consultation_id == consultation.id).order_by(CommentRound.number)
+    ).scalars()
+    summaries = []
+    for r in rounds:
+        c = counts.get(r.id)
+        summaries.append(
+            RoundSummary(
+                number=r.number,
+                opens_at=r.opens_at,
+                closes_at=r.closes_at,
+                comments=c.comments if c else 0,
+                commenters=c.commenters if c else 0,
+                answers=c.answers if c else 0,
+                concerns=concerns.get(r.id, []),
+            )
+        )
+    return summaries, totals[0], totals[1]
+
+
+# -- votes and surveys (other capabilities, imported when they exist) ------------------------------
+
+
+class SystemViewer:
+    """The command line's viewer: sees what a moderator of every community sees."""
+
+    id = None
+    person_id = None
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+    is_admin = True
+    display_name = ""
+
+    def role_in(self, community_id: int):
+        from deliberation.accounts.models import Role
+
+        return Role.ADMIN
+
+
+def _viewer(viewer: User | None):
+    return viewer if viewer is not None else SystemViewer()
+
+
+def _votes(
+    session: Session, viewer: User | None, consultation: Consultation
+) -> tuple[list[VoteSection], bool, str, int]:
+    """(sections, whether voting exists, digest of the ballot record, largest number of participants)."""
+    try:
+        from deliberation.voting.services import ballot_record_digest, basis_label, consultation_results
+    except ImportError:
+        logger.info("voting services not available: minutes without votes")
+        return [], False, "", 0
+    sections = []
+    for report in consultation_results(session, _viewer(viewer), consultation):
+        sections.append(_vote_section(report, basis_label))
+        if report.advisory is not None:
+            sections.append(_vote_section(report.advisory, basis_label, advisory=True))
+    digest = ballot_record_digest(session, consultation)
+    voters = max((s.participants for s in sections), default=0)
+    return sections, True, digest, voters
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)
+
+
+def _vote_section(report, basis_label, *, advisory: bool = False) -> VoteSection:
+    """Copy a voting.services.VoteReport into plain data (nothing of it is queried again)."""
+    from deliberation.charts import percent
+
+    vote = report.vote
+    decision = report.decision
+    checks: list[CheckRow] = []
+    agreed = None
+    summary = ""
+    rule_label = ""
+    if decision is not None:
+        agreed = bool(decision.agreed)
+        summary = decision.summary
+        rule_label = decision.rule.label
+        checks = [CheckRow(c.label or c.name, c.required_text, c.actual_text, bool(c.passed), c.explanation)
+                  for c in decision.checks]
+    tally = [LabelCount(_text(label), int(count)) for label, count in report.tally_rows]
+    total = sum(r.count for r in tally)
+    for r in tally:
+        r.share = percent(r.count, total)
+    breakdowns = []
+    for name, groups in (report.breakdown or {}).items():
+        choices: list[str] = []
+        for _group, counts in groups:
+            choices += [c for c in counts if c not in choices]
+        breakdowns.append(Breakdown(
+            name=_text(name),
+            choices=[_choice_label(c) for c in choices],
+            rows=[GroupRow(_text(v), [int(counts.get(c, 0)) for c in choices]) for v, counts in groups],
+        ))
+    outcome = (AGREED if agreed else NOT_AGREED) if agreed is not None else _choice_outcome(report.choice_result)
+    if not report.final:
+        outcome = _("表决尚未结束（以上为当前统计）")
+    areas = report.areas or {}
+    return VoteSection(
+        title=_text(report.title or vote.title),
+        subject=_vote_subject(vote),
+        rule_label=rule_label,
+        rule_text=_text(report.rule_text),
+        basis=_("全体居民一人一票") if advisory else _text(basis_label(vote.basis)),
+        secret=bool(vote.secret),
+        advisory=advisory,
+        opens_at=vote.opened_at or vote.opens_at,
+        closes_at=vote.closed_at or vote.closes_at,
+        electorate=int(report.electorate),
+        participants=int(report.participants),
+        online=int(report.online),
+        paper=int(report.paper),
+        tally=tally,
+        checks=checks,
+        breakdowns=breakdowns,
+        agreed=agreed,
+        outcome=outcome,
+        summary=summary,
+        final=bool(report.final),
+        electorate_area=_text(areas.get("electorate", "")),
+        participant_area=_text(areas.get("participants", "")),
+    )
+
+
+CHOICE_LABELS = {"agree": "同意", "disagree": "反对", "abstain": "弃权"}
+
+
+def _choice_label(choice) -> str:
+    return CHOICE_LABELS.get(str(choice), str(choice))
+
+
+def _vote_subject(vote) -> str:
+    if getattr(vote, "proposal", None) is not None:
+        return _text(vote.proposal.title)
+    options = getattr(vote, "options", None) or []
+    return "、".join(_text(getattr(o, "label", "") or getattr(o, "title", "")) for o in options)
+
+
+def _choice_outcome(result: dict | None) -> str:
+    """The outcome of a choice between variants: the winner, or a tie said as a tie."""
+    if not result:
+        return ""
+    winners = result.get("winners") or []
+    if result.get("tie") and len(winners) != 1:
+        return _("并列：%(w)s", w="、".join(map(str, winners))) if winners else _("未能选出")
+    return _("选定：%(w)s", w="、".join(map(str, winners))) if winners else ""
+
+
+def _surveys(session: Session, viewer: User | None, consultation: Consultation) -> tuple[list[SurveySection], bool]:
+    try:
+        from deliberation.surveys.models import SurveyState
+        from deliberation.surveys.services import can_see_results, survey_summary, surveys_for_consultation
+    except ImportError:
+        return [], False
+    viewer = _viewer(viewer)
+    sections = []
+    for survey in reversed(surveys_for_consultation(session, viewer, consultation)):
+        if survey.state == SurveyState.DRAFT or not can_see_results(survey, viewer):
+            continue
+        summary = survey_summary(session, survey)
+        sections.append(SurveySection(
+            title=summary.title,
+            responses=summary.response_count,
+            online=summary.online_count,
+            paper=summary.paper_count,
+            eligible=summary.eligible_count,
+            response_rate=summary.response_rate,
+            questions=[
+                SurveyQuestion(q.label, q.answered,
+                               [LabelCount(r.label, r.count, r.percent) for r in q.rows], q.average, q.text_count)
+                for q in summary.questions
+            ],
+        ))
+    return sections, True

@@ -1,0 +1,61 @@
+"""A session with 5,000 comments exports in a few seconds: counts are aggregated, only top concerns quoted."""
+
+from __future__ import annotations
+
+import random
+import time
+from datetime import timedelta
+
+from sqlalchemy import event, insert
+
+from deliberation.consultations.models import Comment
+from deliberation.db import utcnow
+from deliberation.extensions import db
+from deliberation.minutes import contents as minutes_contents
+from deliberation.minutes import services
+
+COMMENTS = 5000
+
+
+def add_comments(session, consultation, authors: list[int], n: int = COMMENTS) -> None:
+    rng = random.Random(7)
+    rounds = consultation.rounds
+    plan = consultation.proposals[0]
+    now = utcnow()
+    rows = [
+        {"consultation_id": consultation.id, "round_id": rounds[i % len(rounds)].id, "proposal_id": plan.id,
+         "author_id": authors[i % len(authors)], "body": f"第{i}条意见：" + "停车位怎么安排？" * rng.randint(1, 8),
+         "is_official_answer": False, "status": "published", "support_count": rng.randint(0, 300),
+         "created_at": now - timedelta(minutes=i), "hidden_reason": ""}
+        for i in range(n)
+    ]
+    session.execute(insert(Comment), rows)
+    session.commit()
+
+
+def test_5000_comments_export_in_a_few_seconds(session, run, secretary, residents):
+    add_comments(session, run.consultation, [u.id for u in residents])
+    statements = []
+
+    def count(*args):
+        statements.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        started = time.perf_counter()
+        contents = minutes_contents.assemble(session, secretary, run.consultation)
+        assembled = time.perf_counter() - started
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert contents.total_comments == COMMENTS + 4
+    assert all(len(r.concerns) == minutes_contents.TOP_CONCERNS for r in contents.rounds)
+    assert contents.rounds[0].concerns[0].supports >= contents.rounds[0].concerns[-1].supports
+    assert len(statements) < 30, "a fixed number of queries, none per comment"
+    assert assembled < 3.0, assembled
+    for fmt in ("pdf", "docx", "xlsx", "md"):
+        started = time.perf_counter()
+        data, _name, _type = services.export(session, secretary, run.consultation, fmt)
+        elapsed = time.perf_counter() - started
+        # About 2.5 s for the PDF on an idle machine (WeasyPrint layout and CJK font subsetting);
+        # the bound leaves room for a busy CI runner.
+        assert data and elapsed < 10.0, (fmt, elapsed)
