@@ -30,6 +30,7 @@ from deliberation.accounts.models import (
 )
 from deliberation.booking.demo import load_demo_rooms
 from deliberation.consultations.demo import load_demo_consultation
+from deliberation.voting.demo import load_demo_votes
 
 COMMUNITY = "银杏居民区"
 OTHER_COMMUNITY = "梧桐居民区"
@@ -150,7 +151,8 @@ def load_demo(session: Session) -> list[DemoLogin]:
         residents.append(user)
         logins.append(DemoLogin(label, username, DEMO_PASSWORD, person.name))
     session.flush()
-    load_demo_consultation(session, community, secretary, residents)
+    consultation = load_demo_consultation(session, community, secretary, residents)
+    load_demo_votes(session, consultation, secretary)
     load_demo_rooms(session, community, secretary)
     audit.record(session, admin, "demo.load", community, community_id=community.id)
     return logins

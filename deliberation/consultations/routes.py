@@ -57,6 +57,7 @@ from deliberation.consultations.models import (
     RoundState,
 )
 from deliberation.consultations.ratelimit import comment_rate_limit
+from deliberation.voting.services import votes_for_consultation
 from deliberation.errors import DomainError, NotFound
 from deliberation.extensions import db
 from deliberation.pagination import page_number, paginate
@@ -258,6 +259,7 @@ def _render_detail(
         staircases=services.staircases_of(db.session, consultation),
         effective_phase=consultation.effective_phase,
         round_open=listing.round is not None and listing.round.state == RoundState.OPEN,
+        votes=votes_for_consultation(db.session, current_user, consultation),
     ), status
 
 
