@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from deliberation.accounts.models import User
+from deliberation.accounts.models import Community, User
 from deliberation.booking.models import Booking, BookingSeries, Room, Team
-from deliberation.errors import NotFound
+from deliberation.errors import Forbidden, NotFound
 from deliberation.extensions import db
 
 
@@ -16,6 +16,25 @@ def room_or_404(room_id: int, user: User) -> Room:
     if room is None or not room.can_view(user):
         raise NotFound(_("找不到该场地"))
     return room
+
+
+def room_to_manage_or_404(room_id: int, user: User) -> Room:
+    """The room for its community's moderators; 404 for other communities, 403 for residents."""
+    room = room_or_404(room_id, user)
+    if not room.can_manage(user):
+        raise Forbidden(_("只有本居民区的主持人可以管理场地"))
+    return room
+
+
+def team_to_manage_or_404(team_id: int, user: User) -> Team:
+    """A team for its community's moderators; 404 for other communities, 403 for residents."""
+    team = db.session.get(Team, team_id)
+    community = db.session.get(Community, team.community_id) if team is not None else None
+    if community is None or not community.can_view(user):
+        raise NotFound(_("找不到该团队"))
+    if not community.can_moderate(user):
+        raise Forbidden(_("只有本居民区的主持人可以管理团队"))
+    return team
 
 
 def booking_or_404(booking_id: int, user: User) -> Booking:

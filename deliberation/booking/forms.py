@@ -1,12 +1,26 @@
-"""Forms for booking a room and for the moderator's decisions."""
+"""Forms for booking a room, the moderator's decisions and the moderator's setup of the station."""
 
 from __future__ import annotations
 
+from datetime import time
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 
 class BookingForm(FlaskForm):
@@ -40,3 +54,81 @@ class SeriesForm(FlaskForm):
 
 class DecisionForm(FlaskForm):
     note = StringField(_l("说明（可选）"), validators=[Optional(), Length(max=200)])
+
+
+# -- the moderator's setup of the station -------------------------------------------------------
+
+NOISE_CHOICES = [SelectChoice("quiet", _l("安静（阅读、书画）")), SelectChoice("normal", _l("一般")),
+                 SelectChoice("noisy", _l("吵闹（舞蹈、乐器）"))]
+BOOKER_CHOICES = [SelectChoice("residents", _l("居民均可预约")), SelectChoice("teams", _l("仅限已登记团队")),
+                  SelectChoice("moderators", _l("仅限居委会"))]
+
+
+class RoomForm(FlaskForm):
+    name = StringField(_l("场地名称"), validators=[DataRequired(_l("请填写场地名称")),
+                                                   Length(max=50, message=_l("最多 50 个字"))])
+    description = StringField(_l("说明（可选）"), validators=[Optional(), Length(max=200, message=_l("最多 200 个字"))],
+                              description=_l("例如：镜墙、音响；与舞蹈房一墙之隔"))
+    capacity = IntegerField(_l("可容纳人数"), validators=[
+        InputRequired(_l("请填写可容纳人数")), NumberRange(min=1, max=10000, message=_l("请填写 1 到 10000 之间的人数"))])
+    noise = SelectField(_l("噪音"), choices=NOISE_CHOICES, default="normal",
+                        description=_l("安静的场地与相邻的吵闹场地不能同时使用"))
+    booker = SelectField(_l("谁可以预约"), choices=BOOKER_CHOICES, default="residents")
+    needs_approval = BooleanField(_l("预约需居委会审批"))
+
+
+class DayHoursForm(Form):
+    """One weekday's opening hours: a window and an optional second one; empty means closed."""
+
+    opens1 = TimeField(_l("开门"), validators=[Optional()])
+    closes1 = TimeField(_l("关门"), validators=[Optional()])
+    opens2 = TimeField(_l("第二时段开门"), validators=[Optional()])
+    closes2 = TimeField(_l("第二时段关门"), validators=[Optional()])
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for opens, closes in ((self.opens1, self.closes1), (self.opens2, self.closes2)):
+            if opens.errors or closes.errors:
+                continue
+            if opens.data and closes.data is None:
+                closes.errors = [*closes.errors, _l("请填写关门时间")]
+                valid = False
+            elif closes.data and opens.data is None:
+                opens.errors = [*opens.errors, _l("请填写开门时间")]
+                valid = False
+        return valid
+
+    def windows(self) -> list[tuple[time, time]]:
+        return [(o.data, c.data) for o, c in ((self.opens1, self.closes1), (self.opens2, self.closes2))
+                if o.data is not None and c.data is not None]
+
+
+class HoursForm(FlaskForm):
+    days = FieldList(FormField(DayHoursForm), min_entries=7, max_entries=7)
+
+
+class ClosedDateForm(FlaskForm):
+    day = DateField(_l("日期"), validators=[DataRequired(_l("请选择日期"))])
+    reason = StringField(_l("原因（可选）"), validators=[Optional(), Length(max=200, message=_l("最多 200 个字"))],
+                         description=_l("例如：春节、消防检查"))
+
+
+class NeighboursForm(FlaskForm):
+    neighbours = SelectMultipleField(_l("相邻的场地"), coerce=int, validate_choice=False)
+
+
+class SettingsForm(FlaskForm):
+    limit = IntegerField(_l("每位居民最多同时持有的未来预约数"), validators=[
+        InputRequired(_l("请填写 1 到 100 之间的数")), NumberRange(min=1, max=100, message=_l("请填写 1 到 100 之间的数"))],
+        description=_l("每周系列预约算一个；居委会不受此限"))
+
+
+class TeamForm(FlaskForm):
+    name = StringField(_l("团队名称"), validators=[DataRequired(_l("请填写团队名称")),
+                                                   Length(max=50, message=_l("最多 50 个字"))])
+    members = TextAreaField(_l("成员的用户名（可选）"), validators=[Optional(), Length(max=2000)],
+                            description=_l("每行一个；成员可以代表团队预约"))
+
+
+class MemberForm(FlaskForm):
+    username = StringField(_l("用户名"), validators=[DataRequired(_l("请填写用户名")), Length(max=50)])

@@ -22,12 +22,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import case, distinct, func, or_, select, text
+from sqlalchemy import case, delete, distinct, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from deliberation import audit
-from deliberation.accounts.models import Community, User
+from deliberation.accounts.models import Community, Membership, User
 from deliberation.booking.models import (
     ACTIVE_STATUSES,
     DEFAULT_MAX_FUTURE_BOOKINGS,
@@ -521,20 +521,42 @@ def _require_moderator(actor: User, community: Community) -> None:
         raise Forbidden(_("只有本居民区的主持人可以管理场地"))
 
 
+def _clean_room(session: Session, community: Community, name: str, capacity: int, description: str,
+                room: Room | None = None) -> tuple[str, str]:
+    """A room's name and description, tidied, after checking the name, its uniqueness and the capacity."""
+    name = " ".join((name or "").split())
+    if not name or len(name) > 50:
+        raise Invalid(_("请填写 50 字以内的场地名称"), fields={"name": _("请填写 50 字以内的场地名称")})
+    if capacity is None or not 1 <= capacity <= 10000:
+        raise Invalid(_("容量须在 1 到 10000 人之间"), fields={"capacity": _("容量须在 1 到 10000 人之间")})
+    description = " ".join((description or "").split())
+    if len(description) > 200:
+        raise Invalid(_("说明最多 200 个字"), fields={"description": _("说明最多 200 个字")})
+    same = select(Room.id).where(Room.community_id == community.id, Room.name == name)
+    if room is not None:
+        same = same.where(Room.id != room.id)
+    if session.execute(same).first():
+        message = _("已有名为“%(name)s”的场地", name=name)
+        raise Conflict(message, fields={"name": message})
+    return name, description
+
+
+def _choice(kind, value, field: str):
+    """A Noise or Booker from its value; Invalid names the field for anything else."""
+    try:
+        return kind(value)
+    except ValueError:
+        raise Invalid(_("请从列表中选择"), fields={field: _("请从列表中选择")}) from None
+
+
 def create_room(session: Session, actor: User, community: Community, *, name: str, capacity: int,
                 noise: Noise = Noise.NORMAL, needs_approval: bool = False, booker: Booker = Booker.RESIDENTS,
                 description: str = "") -> Room:
     """Add a bookable room to the community's station."""
     _require_moderator(actor, community)
-    name = " ".join((name or "").split())
-    if not name or len(name) > 50:
-        raise Invalid(_("请填写 50 字以内的场地名称"), fields={"name": _("名称不正确")})
-    if capacity is None or capacity < 1:
-        raise Invalid(_("容量至少为 1"), fields={"capacity": _("容量至少为 1")})
-    if session.execute(select(Room.id).where(Room.community_id == community.id, Room.name == name)).first():
-        raise Conflict(_("已有名为“%(name)s”的场地", name=name), fields={"name": _("名称已被使用")})
-    room = Room(community=community, name=name, capacity=capacity, noise=Noise(noise),
-                needs_approval=needs_approval, booker=Booker(booker), description=description.strip()[:200])
+    name, description = _clean_room(session, community, name, capacity, description)
+    room = Room(community=community, name=name, capacity=capacity, noise=_choice(Noise, noise, "noise"),
+                needs_approval=needs_approval, booker=_choice(Booker, booker, "booker"), description=description)
     session.add(room)
     audit.record(session, actor, "room.create", room, community_id=community.id, name=name, capacity=capacity,
                  noise=room.noise.value, booker=room.booker.value, needs_approval=needs_approval)
@@ -542,16 +564,57 @@ def create_room(session: Session, actor: User, community: Community, *, name: st
     return room
 
 
+def update_room(session: Session, actor: User, room: Room, *, name: str, capacity: int, noise: Noise,
+                needs_approval: bool, booker: Booker, description: str = "") -> Room:
+    """Change a room's name, capacity, noise level, approval and who may book it.
+
+    Existing bookings stay as they are: the new rules apply to bookings made from now on.
+    """
+    _require_moderator(actor, room.community)
+    name, description = _clean_room(session, room.community, name, capacity, description, room)
+    noise, booker = _choice(Noise, noise, "noise"), _choice(Booker, booker, "booker")
+    before = {"name": room.name, "capacity": room.capacity, "noise": room.noise.value,
+              "needs_approval": room.needs_approval, "booker": room.booker.value,
+              "description": room.description}
+    room.name, room.capacity, room.noise = name, capacity, noise
+    room.needs_approval, room.booker, room.description = bool(needs_approval), booker, description
+    after = {"name": room.name, "capacity": room.capacity, "noise": room.noise.value,
+             "needs_approval": room.needs_approval, "booker": room.booker.value,
+             "description": room.description}
+    changed = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
+    audit.record(session, actor, "room.update", room, community_id=room.community_id, changed=changed)
+    session.flush()
+    return room
+
+
+def _minutes(at: time) -> int:
+    return at.hour * 60 + at.minute
+
+
 def set_opening_hours(session: Session, actor: User, room: Room,
                       hours: Iterable[tuple[int, time, time]]) -> list[OpeningHours]:
-    """Replace a room's weekly opening hours: (weekday 0=Monday, opens, closes) local times."""
+    """Replace a room's weekly opening hours: (weekday 0=Monday, opens, closes) local times.
+
+    A window closing at or before it opens runs past midnight (18:00–02:00); 00:00–00:00 is all day.
+    Two windows of one weekday may not overlap; an invalid weekday answers with the field
+    `hours-<weekday>`.
+    """
     _require_moderator(actor, room.community)
     rows = []
+    spans: dict[int, list[tuple[int, int]]] = {}
     for weekday, opens, closes in hours:
         if not 0 <= weekday <= 6:
             raise Invalid(_("星期须为 0（周一）到 6（周日）"), fields={"weekday": _("星期不正确")})
         if opens == closes and closes != time():
-            raise Invalid(_("开门和关门时间不能相同"), fields={"closes": _("时间不正确")})
+            message = _("开门和关门时间不能相同")
+            raise Invalid(message, fields={f"hours-{weekday}": message})
+        start = _minutes(opens)
+        end = _minutes(closes) + (24 * 60 if closes <= opens else 0)
+        for other_start, other_end in spans.get(weekday, []):
+            if start < other_end and other_start < end:
+                message = _("同一天的两个开放时段不能重叠")
+                raise Invalid(message, fields={f"hours-{weekday}": message})
+        spans.setdefault(weekday, []).append((start, end))
         rows.append(OpeningHours(weekday=weekday, opens=opens, closes=closes))
     room.hours = rows
     audit.record(session, actor, "room.hours", room, community_id=room.community_id,
@@ -564,15 +627,47 @@ def set_opening_hours(session: Session, actor: User, room: Room,
 def add_closed_date(session: Session, actor: User, room: Room, day: date, reason: str = "") -> ClosedDate:
     """Close a room on a date. Live bookings that day are left for the moderator to cancel."""
     _require_moderator(actor, room.community)
+    if day is None:
+        raise Invalid(_("请选择日期"), fields={"day": _("请选择日期")})
+    if day < local_today():
+        message = _("不能把已经过去的日期设为不开放")
+        raise Invalid(message, fields={"day": message})
+    reason = " ".join((reason or "").split())
+    if len(reason) > 200:
+        raise Invalid(_("原因最多 200 个字"), fields={"reason": _("原因最多 200 个字")})
     if session.execute(select(ClosedDate.id).where(ClosedDate.room_id == room.id,
                                                    ClosedDate.day == day)).first():
-        raise Conflict(_("“%(room)s”在 %(day)s 已设为不开放", room=room.name, day=day.isoformat()))
-    closed = ClosedDate(room_id=room.id, day=day, reason=(reason or "").strip()[:200])
+        message = _("“%(room)s”在 %(day)s 已设为不开放", room=room.name, day=day.isoformat())
+        raise Conflict(message, fields={"day": message})
+    closed = ClosedDate(room_id=room.id, day=day, reason=reason)
     session.add(closed)
     audit.record(session, actor, "room.closed_date", room, community_id=room.community_id,
                  day=day.isoformat(), reason=closed.reason)
     session.flush()
     return closed
+
+
+def remove_closed_date(session: Session, actor: User, room: Room, closed: ClosedDate) -> None:
+    """Open a room again on a date that was closed."""
+    _require_moderator(actor, room.community)
+    if closed.room_id != room.id:
+        raise NotFound(_("找不到该日期"))
+    audit.record(session, actor, "room.closed_date_remove", room, community_id=room.community_id,
+                 day=closed.day.isoformat(), reason=closed.reason)
+    session.delete(closed)
+    session.flush()
+
+
+def closed_dates_from(session: Session, room: Room, first: date) -> list[ClosedDate]:
+    """The room's closed dates from `first` on, soonest first."""
+    return list(session.execute(select(ClosedDate).where(ClosedDate.room_id == room.id, ClosedDate.day >= first)
+                                .order_by(ClosedDate.day)).scalars())
+
+
+def bookings_on(session: Session, room: Room, day: date) -> list[Booking]:
+    """The room's live bookings touching a local date (to warn when the date is closed)."""
+    return bookings_between(session, [room.id], local_to_utc(day, time()),
+                            local_to_utc(day + timedelta(days=1), time()))
 
 
 def set_neighbours(session: Session, actor: User, room: Room, other: Room) -> Adjacency:
@@ -593,15 +688,57 @@ def set_neighbours(session: Session, actor: User, room: Room, other: Room) -> Ad
     return pair
 
 
+def set_room_neighbours(session: Session, actor: User, room: Room, others: Iterable[Room]) -> list[Room]:
+    """Make exactly `others` the rooms next to `room` (pairs hold both ways round)."""
+    _require_moderator(actor, room.community)
+    wanted = {r.id: r for r in others}
+    if any(r.community_id != room.community_id for r in wanted.values()) or room.id in wanted:
+        raise Invalid(_("只能把同一居民区的两个不同场地设为相邻"), fields={"neighbours": _("场地不正确")})
+    current = {r.id: r for r in neighbours_of(session, room)}
+    added = [wanted[i] for i in wanted if i not in current]
+    removed = [current[i] for i in current if i not in wanted]
+    for other in removed:
+        low, high = sorted((room.id, other.id))
+        session.execute(delete(Adjacency).where(Adjacency.room_id == low, Adjacency.neighbour_id == high))
+    for other in added:
+        low, high = sorted((room.id, other.id))
+        session.add(Adjacency(room_id=low, neighbour_id=high))
+    if added or removed:
+        audit.record(session, actor, "room.neighbours_set", room, community_id=room.community_id,
+                     added=sorted(r.name for r in added), removed=sorted(r.name for r in removed))
+    session.flush()
+    return sorted(wanted.values(), key=lambda r: r.name)
+
+
+def community_users(session: Session, community: Community, usernames: Iterable[str],
+                    field: str = "members") -> list[User]:
+    """The users of a community with these user names; Invalid names the ones not found."""
+    names = list(dict.fromkeys(n.strip() for n in usernames if n and n.strip()))
+    if not names:
+        return []
+    found = {u.username: u for u in session.execute(
+        select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.community_id == community.id, User.username.in_(names))).scalars()}
+    missing = [n for n in names if n not in found]
+    if missing:
+        message = _("本居民区没有这些用户名：%(names)s", names="、".join(missing))
+        raise Invalid(message, fields={field: message})
+    return [found[n] for n in names]
+
+
 def register_team(session: Session, actor: User, community: Community, name: str,
                   members: Iterable[User] = ()) -> Team:
     """Register a team (dance team, class, partner shop) and its members who may book for it."""
     _require_moderator(actor, community)
     name = " ".join((name or "").split())
     if not name or len(name) > 50:
-        raise Invalid(_("请填写 50 字以内的团队名称"), fields={"name": _("名称不正确")})
+        raise Invalid(_("请填写 50 字以内的团队名称"), fields={"name": _("请填写 50 字以内的团队名称")})
     if session.execute(select(Team.id).where(Team.community_id == community.id, Team.name == name)).first():
-        raise Conflict(_("已有名为“%(name)s”的团队", name=name), fields={"name": _("名称已被使用")})
+        message = _("已有名为“%(name)s”的团队", name=name)
+        raise Conflict(message, fields={"name": message})
+    members = list(members)
+    if any(not community.can_view(m) for m in members):
+        raise Invalid(_("团队成员须是本居民区的用户"), fields={"members": _("团队成员须是本居民区的用户")})
     team = Team(community_id=community.id, name=name)
     session.add(team)
     session.flush()
@@ -611,6 +748,55 @@ def register_team(session: Session, actor: User, community: Community, name: str
                  members=member_ids)
     session.flush()
     return team
+
+
+def team_members(session: Session, team: Team) -> list[User]:
+    """The members of a team, by user name."""
+    return list(session.execute(select(User).join(TeamMember, TeamMember.user_id == User.id)
+                                .where(TeamMember.team_id == team.id).order_by(User.username)).scalars())
+
+
+def teams_with_members(session: Session, community: Community) -> list[tuple[Team, list[User]]]:
+    """Every team of a community with its members, in two queries."""
+    teams = list(session.execute(select(Team).where(Team.community_id == community.id)
+                                 .order_by(Team.name)).scalars())
+    members: dict[int, list[User]] = {t.id: [] for t in teams}
+    if teams:
+        for team_id, user in session.execute(
+                select(TeamMember.team_id, User).join(User, User.id == TeamMember.user_id)
+                .where(TeamMember.team_id.in_(list(members))).order_by(User.username)):
+            members[team_id].append(user)
+    return [(t, members[t.id]) for t in teams]
+
+
+def add_team_member(session: Session, actor: User, team: Team, username: str) -> User:
+    """Let a user of the community book for the team."""
+    community = session.get(Community, team.community_id)
+    _require_moderator(actor, community)
+    if not (username or "").strip():
+        raise Invalid(_("请填写用户名"), fields={"username": _("请填写用户名")})
+    (user,) = community_users(session, community, [username], field="username")
+    if session.execute(select(TeamMember.id).where(TeamMember.team_id == team.id,
+                                                   TeamMember.user_id == user.id)).first():
+        message = _("%(name)s 已是“%(team)s”的成员", name=user.display_name, team=team.name)
+        raise Conflict(message, fields={"username": message})
+    session.add(TeamMember(team_id=team.id, user_id=user.id))
+    audit.record(session, actor, "team.member_add", team, community_id=team.community_id,
+                 user_id=user.id, username=user.username)
+    session.flush()
+    return user
+
+
+def remove_team_member(session: Session, actor: User, team: Team, user_id: int) -> None:
+    """Stop a user booking for the team; their existing bookings stay."""
+    _require_moderator(actor, session.get(Community, team.community_id))
+    member = session.execute(select(TeamMember).where(TeamMember.team_id == team.id,
+                                                      TeamMember.user_id == user_id)).scalar()
+    if member is None:
+        raise NotFound(_("该用户不是这个团队的成员"))
+    session.delete(member)
+    audit.record(session, actor, "team.member_remove", team, community_id=team.community_id, user_id=user_id)
+    session.flush()
 
 
 def set_max_future_bookings(session: Session, actor: User, community: Community,

@@ -27,6 +27,19 @@ def test_the_rooms_page_lists_the_stations_rooms(client, login, resident, commun
     assert "乒乓房" in page and "舞蹈房" in page and "吵闹" in page
 
 
+def test_the_rooms_page_joins_days_with_equal_hours_and_marks_hours_past_midnight(client, login, resident,
+                                                                                 community, make_room):
+    from datetime import time
+
+    make_room("共享书吧", hours=[(d, time(9), time(21)) for d in range(4)]
+              + [(4, time(9), time(1)), (5, time(9), time(1))])
+    login("wangayi")
+    page = client.get(f"/communities/{community.id}/rooms").get_data(as_text=True)
+    assert "<dt>周一至周四</dt>" in page and "<dt>周五至周六</dt>" in page
+    assert "09:00–01:00（次日）" in page
+    assert '<dt>周日</dt>\n      <dd class="muted">不开放</dd>' in page
+
+
 def test_booking_a_room_on_the_form_shows_it_in_the_room_and_station_calendars(
         client, login, resident, community, pingpong, monday, session
 ):
