@@ -89,10 +89,15 @@ def neighbours_of(session: Session, room: Room) -> list[Room]:
 
 def bookings_between(session: Session, room_ids: Iterable[int], lo: datetime, hi: datetime,
                      statuses: Iterable[BookingStatus] = ACTIVE_STATUSES) -> list[Booking]:
-    """Bookings of these rooms that overlap [lo, hi), in time order."""
+    """Bookings of these rooms that overlap [lo, hi), in time order.
+
+    No booking lasts longer than MAX_BOOKING_HOURS, so a lower bound on starts_at keeps the index
+    range to the days around [lo, hi) instead of the room's whole history.
+    """
+    earliest = lo - timedelta(hours=MAX_BOOKING_HOURS)
     return list(session.execute(
         select(Booking).where(Booking.room_id.in_(list(room_ids)), Booking.status.in_(list(statuses)),
-                              Booking.starts_at < hi, Booking.ends_at > lo)
+                              Booking.starts_at < hi, Booking.starts_at > earliest, Booking.ends_at > lo)
         .order_by(Booking.starts_at, Booking.id)
         .options(joinedload(Booking.room), joinedload(Booking.team))
     ).scalars())
