@@ -30,6 +30,7 @@ from deliberation.accounts.models import (
 )
 from deliberation.booking.demo import load_demo_rooms
 from deliberation.consultations.demo import load_demo_consultation
+from deliberation.surveys.demo import load_demo_survey
 from deliberation.voting.demo import load_demo_votes
 
 COMMUNITY = "银杏居民区"
@@ -153,6 +154,7 @@ def load_demo(session: Session) -> list[DemoLogin]:
     session.flush()
     consultation = load_demo_consultation(session, community, secretary, residents)
     load_demo_votes(session, consultation, secretary)
+    load_demo_survey(session, community, secretary, consultation)
     load_demo_rooms(session, community, secretary)
     audit.record(session, admin, "demo.load", community, community_id=community.id)
     return logins
