@@ -19,7 +19,7 @@ from deliberation.extensions import db
 from deliberation.limits import per_user
 from deliberation.rules import PRESETS
 from deliberation.voting import live, services
-from deliberation.voting.access import caught_up, paper_vote_or_404, vote_or_404
+from deliberation.voting.access import ballot_vote_or_404, caught_up, paper_vote_or_404, vote_or_404
 from deliberation.voting.models import Vote, VoteBasis, VoteKind
 
 bp = Blueprint("api_voting", __name__, description="表决：创建、开启、关闭、投票、纸质征询单、结果与回执")
@@ -232,7 +232,7 @@ def close_vote(vote_id: int):
     """Close an open vote (moderators) and store the decision; a closed vote stays as it is."""
     vote = services.close_vote(db.session, g.api_user, vote_or_404(vote_id, g.api_user, moderate=True))
     db.session.commit()
-    live.publish(vote.id)
+    live.publish(vote_id)
     return vote_out(vote)
 
 
@@ -248,19 +248,19 @@ def close_vote(vote_id: int):
 @bp.alt_response(422, description="unknown choice")
 def cast_ballot(data, vote_id: int):
     """Cast a ballot, or change it until the close. Keep the receipt code to check the published list."""
-    vote = vote_or_404(vote_id, g.api_user)
+    vote, voter = ballot_vote_or_404(vote_id, g.api_user)
     try:
-        result = services.cast_ballot(db.session, g.api_user, vote, data["choice"])
+        result = services.cast_ballot(db.session, g.api_user, vote, data["choice"], voter)
     except DomainError as error:
         db.session.rollback()
         services.record_refusal(db.session, g.api_user, vote_id, "ballot.refused", error)
         db.session.commit()
         raise
-    body = {"vote_id": vote.id, "receipt": result.receipt, "receipt_hash": result.ballot.receipt_hash,
+    body = {"vote_id": vote_id, "receipt": result.receipt, "receipt_hash": result.ballot.receipt_hash,
             "choice": _choice_out(vote, result.ballot.choice), "changed": not result.created,
             "advisory": result.advisory}
     db.session.commit()
-    live.publish(vote.id)
+    live.publish(vote_id)
     return body, 201 if result.created else 200
 
 
@@ -291,7 +291,7 @@ def enter_paper_ballots(data, vote_id: int):
         db.session.commit()
         raise
     db.session.commit()
-    live.publish(vote.id)
+    live.publish(vote_id)
     return {"recorded": sum(o.status == "recorded" for o in outcomes),
             "conflicts": sum(o.status == "conflict" for o in outcomes),
             "errors": sum(o.status == "error" for o in outcomes),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from deliberation.accounts.models import User
 from deliberation.consultations.models import Comment, Consultation, Idea, Proposal, ProposalPicture
@@ -12,7 +13,7 @@ from deliberation.extensions import db
 
 def consultation_or_404(consultation_id: int, user: User, *, moderate: bool = False) -> Consultation:
     """The session if the user may see it (drafts: moderators only; other communities: never)."""
-    consultation = db.session.get(Consultation, consultation_id)
+    consultation = db.session.get(Consultation, consultation_id, options=[joinedload(Consultation.community)])
     if consultation is None or not user.is_authenticated or not consultation.can_view(user):
         raise NotFound(_("找不到该议事"))
     if moderate and not consultation.can_moderate(user):

@@ -155,7 +155,9 @@ class Consultation(db.Model):
         return self.effective_phase != Phase.DRAFT and may_take_part(self, user)
 
     def can_take_part(self, user: User) -> bool:
-        """Comment and support: moderators, and eligible residents once the session is public."""
+        """Comment and support: moderators, and eligible residents once the session is public.
+
+        The same as can_view: the session page relies on it and does not ask twice."""
         return self.can_view(user)
 
 

@@ -57,10 +57,10 @@ from deliberation.consultations.models import (
     RoundState,
 )
 from deliberation.consultations.ratelimit import comment_rate_limit
-from deliberation.voting.services import votes_for_consultation
 from deliberation.errors import DomainError, NotFound
 from deliberation.extensions import db
 from deliberation.pagination import page_number, paginate
+from deliberation.voting.services import votes_for_consultation
 
 bp = Blueprint("consultations", __name__)
 
@@ -203,8 +203,14 @@ def _render_detail(
     reply_to: int | None = None,
     reply_form: ReplyForm | None = None,
     meeting_form: MeetingForm | None = None,
+    report_to: int | None = None,
 ):
-    """The session page; forms that failed come back with their errors and what was typed."""
+    """The session page; forms that failed come back with their errors and what was typed.
+
+    Every caller loaded the session through consultation_or_404, which asked can_view already, and
+    taking part is viewing (Consultation.can_take_part): the eligibility is not computed twice.
+    The reply and report forms are written out for the one comment chosen (reply_to, report_to).
+    """
     proposals = (
         db.session.execute(
             select(Proposal)
@@ -234,6 +240,14 @@ def _render_detail(
     comment_form.proposal_id.choices = [SelectChoice("", _("整个议事"))] + [
         SelectChoice(str(p.id), p.title) for p in proposals
     ]
+    # This page of comments, for the links that choose the comment to reply to or to report.
+    comment_link = url_for(
+        ".detail",
+        consultation_id=consultation.id,
+        round=listing.round.number if listing.round else None,
+        sort=listing.sort,
+        page=listing.page.number if listing.page.number > 1 else None,
+    )
     phase_form = PhaseForm()
     phase_form.phase.choices = [
         SelectChoice(p.value, services.phase_label(p)) for p in services.next_phases(consultation)
@@ -245,10 +259,13 @@ def _render_detail(
         rounds=rounds,
         listing=listing,
         can_moderate=can_moderate,
-        can_take_part=consultation.can_take_part(current_user),
+        can_take_part=True,
         comment_form=comment_form,
         reply_form=reply_form or ReplyForm(),
         reply_to=reply_to,
+        report_to=report_to,
+        comment_link=comment_link,
+        comment_sep="&" if "?" in comment_link else "?",
         reason_form=ReasonForm(),
         empty_form=EmptyForm(),
         phase_form=phase_form,
@@ -268,7 +285,11 @@ def _render_detail(
 def detail(consultation_id: int):
     """A session: background, timeline, proposals, meetings and the round's comments."""
     consultation = consultation_or_404(consultation_id, current_user)
-    return _render_detail(consultation)
+    return _render_detail(
+        consultation,
+        reply_to=request.args.get("reply", type=int),
+        report_to=request.args.get("report", type=int),
+    )
 
 
 @bp.post("/consultations/<int:consultation_id>/phase")

@@ -14,7 +14,7 @@ from datetime import datetime
 from flask import current_app, has_app_context, has_request_context, request
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, delete, func, insert, or_, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
 
 from deliberation import audit
 from deliberation.accounts.models import Building, Community, Person, Unit, User
@@ -976,9 +976,13 @@ def list_comments(
     stmt = select(Comment).where(Comment.round_id == round_.id, Comment.parent_id.is_(None))
     if proposal_id is not None:
         stmt = stmt.where(Comment.proposal_id == proposal_id)
-    stmt = _visible_comments(stmt, consultation, viewer).options(
-        selectinload(Comment.author), selectinload(Comment.proposal_version)
+    # Authors and versions joined into the same statement (one for the page, one for the replies,
+    # one for the viewer's supports); the authors' roles are not needed here.
+    shown_with = (
+        joinedload(Comment.author).options(lazyload(User.memberships)),
+        joinedload(Comment.proposal_version),
     )
+    stmt = _visible_comments(stmt, consultation, viewer).options(*shown_with)
     order = (
         (Comment.support_count.desc(), Comment.created_at.desc(), Comment.id.desc())
         if sort == "supported"
@@ -992,7 +996,7 @@ def list_comments(
             select(Comment).where(Comment.thread_id.in_(top_ids)), consultation, viewer
         )
         for reply in session.execute(
-            reply_stmt.options(selectinload(Comment.author), selectinload(Comment.proposal_version)).order_by(
+            reply_stmt.options(*shown_with).order_by(
                 Comment.is_official_answer.desc(), Comment.created_at, Comment.id
             )
         ).scalars():

@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from deliberation.accounts.models import User, enum_column
@@ -152,18 +152,41 @@ class VoteVoterUnit(db.Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
 
 
+class VoteElectorateGroup(db.Model):
+    """The frozen electorate counted once at the opening: voters and area per advisory/building/age/tenure.
+
+    The result reads these few rows instead of aggregating the electorate (a million owners) again.
+    """
+
+    __tablename__ = "vote_electorate_groups"
+    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"), primary_key=True)
+    advisory: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    building: Mapped[str] = mapped_column(String(50), primary_key=True)
+    age_band: Mapped[str] = mapped_column(String(20), primary_key=True)
+    tenure: Mapped[str] = mapped_column(String(20), primary_key=True)
+    voters: Mapped[int] = mapped_column(Integer)
+    area_cents: Mapped[int] = mapped_column(BigInteger)
+
+
 class Ballot(db.Model):
     """One ballot per voter key per vote (the unique constraint makes a second one impossible).
 
     ``choice`` is "agree" / "disagree" / "abstain", an option key, or canonical JSON for approval
     (a sorted list of keys) and ranked ballots (a list of tiers). A secret vote's ballots lose
     ``voter_key`` and ``cast_by_id`` at the close; who took part stays in VoteVoter.took_part.
+
+    The voter's facts (advisory, building, age band, tenure, area) are copied from the frozen
+    electorate when the ballot is cast or entered, so a tally is one GROUP BY over ballots alone
+    (the covering index ix_ballots_vote_facts). NULL facts: a ballot written without them (bulk SQL);
+    the result then joins those to the electorate. A secret vote's ballots lose them at the close.
     """
 
     __tablename__ = "ballots"
     __table_args__ = (
         UniqueConstraint("vote_id", "voter_key"),
         Index("ix_ballots_vote_choice", "vote_id", "choice"),
+        Index("ix_ballots_vote_facts", "vote_id", "advisory", "building", "age_band", "tenure", "choice", "source",
+              "area_cents"),
     )
     id: Mapped[intpk]
     vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"), index=True)
@@ -177,6 +200,11 @@ class Ballot(db.Model):
     changes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     cast_at: Mapped[timestamp]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    advisory: Mapped[bool | None] = mapped_column(Boolean)
+    building: Mapped[str | None] = mapped_column(String(50))
+    age_band: Mapped[str | None] = mapped_column(String(20))
+    tenure: Mapped[str | None] = mapped_column(String(20))
+    area_cents: Mapped[int | None] = mapped_column(Integer)
 
     entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])
 

@@ -36,7 +36,7 @@ from deliberation.extensions import db
 from deliberation.limits import per_user
 from deliberation.pagination import page_number
 from deliberation.voting import live, services
-from deliberation.voting.access import caught_up, paper_vote_or_404, vote_or_404
+from deliberation.voting.access import ballot_vote_or_404, caught_up, paper_vote_or_404, vote_or_404
 from deliberation.voting.forms import CaptainForm, PaperForm, ResolveForm, VoteForm
 from deliberation.voting.models import Vote, VoteKind, VoteState
 
@@ -108,9 +108,10 @@ def open_vote(vote_id: int):
         flash(_("请求有误，请重试"), "error")
         return redirect(url_for(".detail", vote_id=vote.id))
     services.open_vote(db.session, current_user, vote)
+    size = services.electorate_size(db.session, vote)
     db.session.commit()
-    flash(_("表决已开启，表决权人名册已固定：%(n)d 人", n=services.electorate_size(db.session, vote)))
-    return redirect(url_for(".detail", vote_id=vote.id))
+    flash(_("表决已开启，表决权人名册已固定：%(n)d 人", n=size))
+    return redirect(url_for(".detail", vote_id=vote_id))
 
 
 @bp.post("/votes/<int:vote_id>/close")
@@ -123,9 +124,9 @@ def close_vote(vote_id: int):
         return redirect(url_for(".detail", vote_id=vote.id))
     services.close_vote(db.session, current_user, vote)
     db.session.commit()
-    live.publish(vote.id)
+    live.publish(vote_id)
     flash(_("表决已结束，结果已保存"))
-    return redirect(url_for(".result", vote_id=vote.id))
+    return redirect(url_for(".result", vote_id=vote_id))
 
 
 # -- the vote page and the ballot --------------------------------------------------------------
@@ -178,12 +179,12 @@ def _choice_from_form(vote: Vote):
 @ballot_rate_limit
 def cast(vote_id: int):
     """Cast or change the ballot; the receipt code is shown once, on the vote page."""
-    vote = vote_or_404(vote_id, current_user)
+    vote, voter = ballot_vote_or_404(vote_id, current_user)
     if not EmptyForm().validate_on_submit():
         flash(_("请求有误，请刷新页面后重试"), "error")
         return redirect(url_for(".detail", vote_id=vote_id))
     try:
-        result = services.cast_ballot(db.session, current_user, vote, _choice_from_form(vote))
+        result = services.cast_ballot(db.session, current_user, vote, _choice_from_form(vote), voter)
     except DomainError as error:
         db.session.rollback()
         services.record_refusal(db.session, current_user, vote_id, "ballot.refused", error)
@@ -315,9 +316,9 @@ def resolve(vote_id: int, conflict_id: int):
         return redirect(url_for(".paper", vote_id=vote.id))
     services.resolve_conflict(db.session, current_user, vote, conflict_id, form.resolution.data)
     db.session.commit()
-    live.publish(vote.id)
+    live.publish(vote_id)
     flash(_("冲突已处理"))
-    return redirect(url_for(".paper", vote_id=vote.id))
+    return redirect(url_for(".paper", vote_id=vote_id))
 
 
 @bp.get("/votes/<int:vote_id>/unanswered")

@@ -25,7 +25,20 @@ from itertools import chain, repeat
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import Integer, and_, cast, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -43,7 +56,7 @@ from deliberation.accounts.models import (
     User,
 )
 from deliberation.consultations.eligibility import eligible_person_ids
-from deliberation.consultations.models import Consultation, Phase, Proposal
+from deliberation.consultations.models import Consultation, Phase, Proposal, ProposalVersion
 from deliberation.db import utcnow
 from deliberation.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from deliberation.pagination import Page, paginate
@@ -55,6 +68,7 @@ from deliberation.voting.models import (
     PaperConflict,
     Vote,
     VoteBasis,
+    VoteElectorateGroup,
     VoteKind,
     VoteOption,
     VoteState,
@@ -377,7 +391,44 @@ def _freeze_electorate(session: Session, vote: Vote) -> int:
     return sum(1 for v in voters if not v["advisory"])
 
 
+def _count_electorate(session: Session, vote: Vote) -> None:
+    """Count the frozen electorate once: voters and area per advisory/building/age band/tenure."""
+    session.execute(delete(VoteElectorateGroup).where(VoteElectorateGroup.vote_id == vote.id)
+                    .execution_options(synchronize_session=False))
+    groups = (VoteVoter.advisory, VoteVoter.building, VoteVoter.age_band, VoteVoter.tenure)
+    session.execute(insert(VoteElectorateGroup).from_select(
+        ["vote_id", "advisory", "building", "age_band", "tenure", "voters", "area_cents"],
+        select(VoteVoter.vote_id, *groups, func.count(), func.coalesce(func.sum(VoteVoter.area_cents), 0))
+        .where(VoteVoter.vote_id == vote.id).group_by(VoteVoter.vote_id, *groups),
+    ))
+
+
+def backfill_ballot_facts(session: Session, vote: Vote) -> None:
+    """Copy the voter's facts onto ballots written without them, and count the electorate again.
+
+    For data written around the services (bulk SQL: the benchmark's million ballots, imports): one
+    UPDATE … FROM over the vote's ballots, then the electorate's groups. Casting and paper entry
+    fill the facts themselves; the result is right without this, only slower.
+    """
+    session.execute(
+        update(Ballot)
+        .where(Ballot.vote_id == vote.id, Ballot.advisory.is_(None), VoteVoter.vote_id == Ballot.vote_id,
+               VoteVoter.voter_key == Ballot.voter_key)
+        .values(advisory=VoteVoter.advisory, building=VoteVoter.building, age_band=VoteVoter.age_band,
+                tenure=VoteVoter.tenure, area_cents=VoteVoter.area_cents)
+        .execution_options(synchronize_session=False)
+    )
+    _count_electorate(session, vote)
+
+
 def electorate_size(session: Session, vote: Vote) -> int:
+    """The binding electorate: from the groups counted at the opening, else counted here."""
+    counted = session.execute(
+        select(func.sum(VoteElectorateGroup.voters))
+        .where(VoteElectorateGroup.vote_id == vote.id, VoteElectorateGroup.advisory.is_(False))
+    ).scalar()
+    if counted is not None:
+        return int(counted)
     return session.execute(
         select(func.count()).where(VoteVoter.vote_id == vote.id, VoteVoter.advisory.is_(False))
     ).scalar() or 0
@@ -390,6 +441,7 @@ def _open(session: Session, actor: User | None, vote: Vote, when: datetime, sche
     vote.opened_at = when
     size = _freeze_electorate(session, vote)
     session.flush()
+    _count_electorate(session, vote)
     audit.record(session, actor, "vote.open", vote, community_id=vote.community_id, electorate=size,
                  scheduled=scheduled)
     logger.info("vote %s opened (%s voters) by %s", vote.id, size, getattr(actor, "id", "schedule"))
@@ -424,12 +476,19 @@ def _lock(session: Session, vote: Vote) -> None:
 
 
 def _still_open(session: Session, vote: Vote) -> bool:
+    return _open_with_version(session, vote)[0]
+
+
+def _open_with_version(session: Session, vote: Vote) -> tuple[bool, int | None]:
     """Whether the vote is open, holding a shared row lock until commit: a close (which locks the row
-    for update) waits for ballots in flight, and ballots arriving during a close wait and then see it."""
-    closed_at = session.execute(
-        select(Vote.closed_at).where(Vote.id == vote.id).with_for_update(read=True)
-    ).scalar()
-    return closed_at is None and vote.state == VoteState.OPEN
+    for update) waits for ballots in flight, and ballots arriving during a close wait and then see it.
+    With it, in the same statement, the number of the proposal's current version (for the ballot)."""
+    version = (select(func.max(ProposalVersion.number)).where(ProposalVersion.proposal_id == Vote.proposal_id)
+               .scalar_subquery())
+    closed_at, number = session.execute(
+        select(Vote.closed_at, version).where(Vote.id == vote.id).with_for_update(read=True, of=Vote)
+    ).one()
+    return closed_at is None and vote.state == VoteState.OPEN, number
 
 
 def refresh(session: Session, vote: Vote) -> Vote:
@@ -479,7 +538,8 @@ def _close(session: Session, actor: User | None, vote: Vote, when: datetime) -> 
 
 
 def _unlink_ballots(session: Session, vote: Vote, when: datetime) -> None:
-    """Remove every link between a voter and a choice: no key, no user, no time, no telling id."""
+    """Remove every link between a voter and a choice: no key, no user, no time, no telling id, and none
+    of the voter's facts (building, age band, tenure, area together could single a voter out)."""
     rows = session.execute(
         select(Ballot.choice, Ballot.source, Ballot.entered_by_id, Ballot.receipt_hash, Ballot.proposal_version)
         .where(Ballot.vote_id == vote.id)
@@ -502,12 +562,12 @@ def _unlink_ballots(session: Session, vote: Vote, when: datetime) -> None:
 
 def canonical_choice(vote: Vote, choice: object) -> str:
     """The stored form of a ballot's choice, or Invalid (422) for an unknown or malformed one."""
-    labels = option_labels(vote)
+    if vote.kind == VoteKind.PROPOSAL and isinstance(choice, str) and choice in YES_NO:
+        return choice  # the common case, before any message is translated
     bad = Invalid(_("未知的选项"), fields={"choice": _("未知的选项")})
     if vote.kind == VoteKind.PROPOSAL:
-        if isinstance(choice, str) and choice in YES_NO:
-            return choice
         raise bad
+    labels = option_labels(vote)
     if vote.kind == VoteKind.SINGLE:
         key = str(choice) if isinstance(choice, str | int) and not isinstance(choice, bool) else None
         if key in labels:
@@ -544,35 +604,32 @@ def canonical_choice(vote: Vote, choice: object) -> str:
     return json.dumps(tiers)
 
 
-def _candidate_keys(vote: Vote, person: Person) -> list[str]:
-    if vote.basis == VoteBasis.PERSON:
-        return [f"p:{person.id}"]
-    if vote.basis == VoteBasis.HOUSEHOLD:
-        return [f"h:{person.household_id}"] if person.household_id else []
-    return [f"o:{person.id}", f"p:{person.id}"]
-
-
 def voter_for(session: Session, vote: Vote, user: User) -> VoteVoter | None:
-    """The user's row in the frozen electorate (binding before advisory), or None."""
+    """The user's row in the frozen electorate (binding before advisory), or None: one query.
+
+    The electorate was frozen from the session's eligible persons of the vote's community, so a row
+    naming the user's person is the whole answer (no other check of the person is needed).
+    """
     if not user.is_authenticated or user.person_id is None or vote.opened_at is None:
         return None
-    person = session.get(Person, user.person_id)
-    if person is None or person.community_id != vote.community_id:
-        return None
-    keys = _candidate_keys(vote, person)
-    if not keys:
-        return None
-    rows = {
-        row.voter_key: row
-        for row in session.execute(
-            select(VoteVoter).where(VoteVoter.vote_id == vote.id, VoteVoter.voter_key.in_(keys))
-        ).scalars()
-    }
-    for key in keys:
-        row = rows.get(key)
-        if row is not None and person.id in (row.person_ids or []):
-            return row
-    return None
+    person_id = user.person_id
+    if vote.basis == VoteBasis.HOUSEHOLD:
+        keys = None
+        stmt = select(VoteVoter).join(Person, and_(
+            Person.id == person_id, Person.household_id.is_not(None),
+            VoteVoter.voter_key == literal("h:") + cast(Person.household_id, String)))
+    else:
+        keys = [f"o:{person_id}", f"p:{person_id}"] if vote.basis == VoteBasis.OWNER else [f"p:{person_id}"]
+        stmt = select(VoteVoter).where(VoteVoter.voter_key.in_(keys))
+    rows = session.execute(stmt.where(VoteVoter.vote_id == vote.id)).scalars().all()
+    rows = sorted(rows, key=lambda row: keys.index(row.voter_key) if keys else 0)
+    return next((row for row in rows if person_id in (row.person_ids or [])), None)
+
+
+def _facts(voter: VoteVoter) -> dict:
+    """The voter's facts a ballot carries, so that results need no join to the electorate."""
+    return {"advisory": voter.advisory, "building": voter.building, "age_band": voter.age_band,
+            "tenure": voter.tenure, "area_cents": voter.area_cents}
 
 
 @dataclass
@@ -583,43 +640,59 @@ class CastResult:
     advisory: bool = False
 
 
-def cast_ballot(session: Session, actor: User, vote: Vote, choice: object) -> CastResult:
-    """Cast (201) or change (200) the actor's ballot; one per voter key, whatever arrives at once."""
+_UNSET = object()
+
+
+def _insert_once(session: Session, values: dict) -> Ballot | None:
+    """INSERT … ON CONFLICT (vote_id, voter_key) DO NOTHING RETURNING: the new ballot, or None when
+    the voter key has one already (also when another request got there first, at the same instant)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    stmt = upsert(Ballot).values(**values).on_conflict_do_nothing(index_elements=["vote_id", "voter_key"])
+    return session.execute(stmt.returning(Ballot), execution_options={"populate_existing": True}).scalar()
+
+
+def cast_ballot(session: Session, actor: User, vote: Vote, choice: object,
+                voter: VoteVoter | None | object = _UNSET) -> CastResult:
+    """Cast (201) or change (200) the actor's ballot; one per voter key, whatever arrives at once.
+
+    ``voter``: the actor's row of the frozen electorate when the caller looked it up already
+    (voting.access.ballot_vote_or_404); otherwise it is looked up here.
+    """
     refresh(session, vote)
-    if not _still_open(session, vote):
+    still_open, version = _open_with_version(session, vote)
+    if not still_open:
         raise Conflict(_("表决未在进行中，不能投票"), detail={"state": vote.state.value})
-    voter = voter_for(session, vote, actor)
-    if voter is None:
+    if voter is _UNSET or voter is None:  # None: perhaps looked up before refresh() opened the vote
+        voter = voter_for(session, vote, actor)
+    if voter is None or voter.vote_id != vote.id:
         raise Forbidden(_("您不在本次表决的表决权人名册中"))
     stored = canonical_choice(vote, choice)
     code, digest = _new_receipt(vote.id)
     now = utcnow()
-    version = vote.proposal.current_version.number if vote.proposal is not None else None
-    try:
-        # A savepoint: when another request for the same voter key got there first (even at the same
-        # instant), the unique constraint refuses this insert and the ballot is changed instead.
-        with session.begin_nested():
-            ballot = Ballot(vote_id=vote.id, voter_key=voter.voter_key, choice=stored,
-                            source=BallotSource.ONLINE, cast_by_id=actor.id, receipt_hash=digest,
-                            proposal_version=version, cast_at=now, updated_at=now)
-            session.add(ballot)
-        created = True
-    except IntegrityError:
+    ballot = _insert_once(session, {
+        "vote_id": vote.id, "voter_key": voter.voter_key, "choice": stored, "source": BallotSource.ONLINE,
+        "cast_by_id": actor.id, "receipt_hash": digest, "proposal_version": version, "changes": 0,
+        "cast_at": now, "updated_at": now, **_facts(voter)})
+    created = ballot is not None
+    if not created:
         ballot = session.execute(
             select(Ballot).where(Ballot.vote_id == vote.id, Ballot.voter_key == voter.voter_key)
             .with_for_update()
         ).scalar_one()
         if ballot.source == BallotSource.PAPER:
-            raise Conflict(_("您的纸质征询单已由工作人员录入；如需更改，请联系居委会")) from None
+            raise Conflict(_("您的纸质征询单已由工作人员录入；如需更改，请联系居委会"))
         if ballot.cast_by_id != actor.id:
-            raise Conflict(_("本户已由家庭成员投票，由其代表全户")) from None
+            raise Conflict(_("本户已由家庭成员投票，由其代表全户"))
         ballot.choice = stored
         ballot.receipt_hash = digest
         ballot.proposal_version = version
         ballot.changes += 1
         ballot.updated_at = now
-        created = False
-    session.flush()
+        session.flush()
     audit.record(session, actor, "ballot.cast" if created else "ballot.change", vote,
                  community_id=vote.community_id, advisory=voter.advisory, **_audit_choice(vote, stored))
     return CastResult(ballot, created, code, voter.advisory)
@@ -720,7 +793,8 @@ def enter_paper_ballots(session: Session, actor: User, vote: Vote, building: Bui
     if building.community_id != vote.community_id or not can_enter_paper(session, actor, vote, building.id):
         raise Forbidden(_("只有主持人或本楼楼组长可以录入本楼的征询单"))
     refresh(session, vote)
-    if not _still_open(session, vote):
+    still_open, version = _open_with_version(session, vote)
+    if not still_open:
         raise Conflict(_("表决未在进行中，不能录入征询单"))
     if not entries:
         raise Invalid(_("请至少填写一行"), fields={"lines": _("请至少填写一行")})
@@ -733,8 +807,10 @@ def enter_paper_ballots(session: Session, actor: User, vote: Vote, building: Bui
         select(Unit.room, Unit.id).where(Unit.building_id == building.id, Unit.room.in_(rooms))
     ).all())
     keys_of: dict[int, list[str]] = defaultdict(list)
-    for unit_id, key in session.execute(
-        select(VoteVoterUnit.unit_id, VoteVoterUnit.voter_key)
+    facts: dict[str, dict] = {}
+    for unit_id, key, building_name, age_band, tenure, area_cents in session.execute(
+        select(VoteVoterUnit.unit_id, VoteVoterUnit.voter_key, VoteVoter.building, VoteVoter.age_band,
+               VoteVoter.tenure, VoteVoter.area_cents)
         .join(VoteVoter, and_(VoteVoter.vote_id == VoteVoterUnit.vote_id,
                               VoteVoter.voter_key == VoteVoterUnit.voter_key))
         .where(VoteVoterUnit.vote_id == vote.id, VoteVoterUnit.unit_id.in_(list(units.values())),
@@ -742,6 +818,8 @@ def enter_paper_ballots(session: Session, actor: User, vote: Vote, building: Bui
         .order_by(VoteVoterUnit.voter_key)
     ).all():
         keys_of[unit_id].append(key)
+        facts[key] = {"advisory": False, "building": building_name, "age_band": age_band, "tenure": tenure,
+                      "area_cents": area_cents}
     names: dict[str, str] = {}
     person_ids = {int(k.split(":")[1]) for ks in keys_of.values() for k in ks if not k.startswith("h:")}
     if person_ids:
@@ -776,21 +854,21 @@ def enter_paper_ballots(session: Session, actor: User, vote: Vote, building: Bui
         except Invalid as error:
             outcomes.append(refuse(error.message))
             continue
-        outcomes.append(_paper_ballot(session, actor, vote, keys[0], unit_id, label, stored, entry.line, room))
+        outcomes.append(_paper_ballot(session, actor, vote, keys[0], unit_id, label, stored, entry.line, room,
+                                      facts[keys[0]], version))
     session.flush()
     return outcomes
 
 
 def _paper_ballot(session: Session, actor: User, vote: Vote, key: str, unit_id: int, label: str, stored: str,
-                  line: int, room: str) -> PaperOutcome:
+                  line: int, room: str, facts: dict, version: int | None) -> PaperOutcome:
     code, digest = _new_receipt(vote.id)
     now = utcnow()
-    version = vote.proposal.current_version.number if vote.proposal is not None else None
     try:
         with session.begin_nested():
             session.add(Ballot(vote_id=vote.id, voter_key=key, choice=stored, source=BallotSource.PAPER,
                                entered_by_id=actor.id, receipt_hash=digest, proposal_version=version,
-                               cast_at=now, updated_at=now))
+                               cast_at=now, updated_at=now, **facts))
     except IntegrityError:
         existing = session.execute(
             select(Ballot.source).where(Ballot.vote_id == vote.id, Ballot.voter_key == key)
@@ -1009,21 +1087,39 @@ def ballot_record_digest(session: Session, consultation: Consultation) -> str:
 
 
 def _aggregates(session: Session, vote: Vote):
-    """Two GROUP BY queries: the electorate, and the ballots, by advisory/building/age band/tenure."""
+    """The electorate's groups (counted at the opening) and one GROUP BY over the vote's ballots.
+
+    Rows: (advisory, building, age band, tenure, voters, area cents) and (advisory, building, age band,
+    tenure, choice, source, ballots, area cents). Ballots that carry no facts (written by bulk SQL)
+    are joined to the electorate in a second branch of the same statement.
+    """
     electorate = session.execute(
-        select(VoteVoter.advisory, VoteVoter.building, VoteVoter.age_band, VoteVoter.tenure,
-               func.count(), func.coalesce(func.sum(VoteVoter.area_cents), 0))
-        .where(VoteVoter.vote_id == vote.id)
-        .group_by(VoteVoter.advisory, VoteVoter.building, VoteVoter.age_band, VoteVoter.tenure)
+        select(VoteElectorateGroup.advisory, VoteElectorateGroup.building, VoteElectorateGroup.age_band,
+               VoteElectorateGroup.tenure, VoteElectorateGroup.voters, VoteElectorateGroup.area_cents)
+        .where(VoteElectorateGroup.vote_id == vote.id)
     ).all()
-    ballots = session.execute(
+    if not electorate:  # opened around the services, or an empty electorate: count it here
+        electorate = session.execute(
+            select(VoteVoter.advisory, VoteVoter.building, VoteVoter.age_band, VoteVoter.tenure,
+                   func.count(), func.coalesce(func.sum(VoteVoter.area_cents), 0))
+            .where(VoteVoter.vote_id == vote.id)
+            .group_by(VoteVoter.advisory, VoteVoter.building, VoteVoter.age_band, VoteVoter.tenure)
+        ).all()
+    with_facts = (
+        select(Ballot.advisory, Ballot.building, Ballot.age_band, Ballot.tenure, Ballot.choice, Ballot.source,
+               func.count(), func.coalesce(func.sum(Ballot.area_cents), 0))
+        .where(Ballot.vote_id == vote.id, Ballot.advisory.is_not(None))
+        .group_by(Ballot.advisory, Ballot.building, Ballot.age_band, Ballot.tenure, Ballot.choice, Ballot.source)
+    )
+    without_facts = (
         select(VoteVoter.advisory, VoteVoter.building, VoteVoter.age_band, VoteVoter.tenure, Ballot.choice,
                Ballot.source, func.count(), func.coalesce(func.sum(VoteVoter.area_cents), 0))
         .join(VoteVoter, and_(VoteVoter.vote_id == Ballot.vote_id, VoteVoter.voter_key == Ballot.voter_key))
-        .where(Ballot.vote_id == vote.id)
+        .where(Ballot.vote_id == vote.id, Ballot.advisory.is_(None))
         .group_by(VoteVoter.advisory, VoteVoter.building, VoteVoter.age_band, VoteVoter.tenure, Ballot.choice,
                   Ballot.source)
-    ).all()
+    )
+    ballots = session.execute(union_all(with_facts, without_facts)).all()
     return electorate, ballots
 
 
@@ -1275,11 +1371,17 @@ def open_ballot_list(session: Session, actor: User, vote: Vote) -> list[tuple[st
 def live_counts(session: Session, vote: Vote, show_results: bool) -> dict:
     """The figures of the hall display: cheap enough to compute every second."""
     electorate = electorate_size(session, vote)
-    by_source = dict(session.execute(
+    with_facts = (select(Ballot.source, func.count()).where(Ballot.vote_id == vote.id, Ballot.advisory.is_(False))
+                  .group_by(Ballot.source))
+    without_facts = (
         select(Ballot.source, func.count())
         .join(VoteVoter, and_(VoteVoter.vote_id == Ballot.vote_id, VoteVoter.voter_key == Ballot.voter_key))
-        .where(Ballot.vote_id == vote.id, VoteVoter.advisory.is_(False)).group_by(Ballot.source)
-    ).all())
+        .where(Ballot.vote_id == vote.id, Ballot.advisory.is_(None), VoteVoter.advisory.is_(False))
+        .group_by(Ballot.source)
+    )
+    by_source: dict[str, int] = defaultdict(int)
+    for source, n in session.execute(union_all(with_facts, without_facts)).all():
+        by_source[source] += n
     participants = sum(by_source.values())
     if vote.closed_at is not None and vote.decision:
         participants = vote.decision["participants"]

@@ -76,3 +76,19 @@ def make_vote(session, secretary, consultation, proposals):
         return vote
 
     return make
+
+
+@pytest.fixture
+def crowd_of_owners(session, make_user, community):
+    """Twelve owners and tenants in three buildings, born across the age bands, owning different areas."""
+    from decimal import Decimal
+
+    users = []
+    for n in range(12):
+        user = make_user(f"yezhu{n:02d}", community, building=f"{n % 3 + 1}号楼", room=f"{n + 1:02d}01",
+                         tenure="tenant" if n % 4 == 3 else "owner")
+        user.person.birth_year = 1940 + n * 6
+        user.person.household.unit.area = Decimal("60.00") + n
+        users.append(user)
+    session.commit()
+    return users

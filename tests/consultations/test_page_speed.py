@@ -1,0 +1,107 @@
+"""The session page stays cheap however many comments it has: a fixed number of statements (one for the
+page of comments, one for their replies, one for the viewer's supports; eligibility asked once), and
+the reply and report forms written out only for the comment chosen by a link."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+
+from sqlalchemy import event, inspect
+
+from deliberation.consultations import services
+from deliberation.extensions import db
+
+# The signed-in user with roles (2), the session with its community, its eligibility for the viewer (one
+# statement, asked once), the proposals with their ideas, versions and pictures (4), the rounds, the
+# comments' count, the page of comments, their replies, the viewer's supports, the staircases, the
+# votes, the joint meetings.
+PAGE_STATEMENTS = 16
+
+
+@contextlib.contextmanager
+def counted():
+    statements: list[str] = []
+
+    def listen(conn, cursor, statement, parameters, context, executemany):
+        if not statement.startswith("BEGIN"):
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+
+
+def _fresh(session, obj):
+    """The object in the current session (the page requests start with an empty one)."""
+    return session.get(type(obj), inspect(obj).identity[0])
+
+
+def _comments(session, consultation, authors, n, viewer, secretary):
+    consultation, viewer, secretary = (_fresh(session, o) for o in (consultation, viewer, secretary))
+    authors = [_fresh(session, a) for a in authors]
+    proposal = services.create_proposal(session, secretary, consultation, "方案一", "正文")
+    made = []
+    for i in range(n):
+        author = authors[i % len(authors)]
+        comment = services.post_comment(session, author, consultation, f"第 {i + 1} 条意见",
+                                        proposal_id=proposal.id if i % 3 == 0 else None)
+        made.append(comment)
+        services.post_comment(session, authors[(i + 1) % len(authors)], consultation, f"回复 {i + 1}",
+                              parent_id=comment.id)
+    for comment in made[: n // 2]:
+        if comment.author_id != viewer.id:
+            services.support_comment(session, viewer, comment)
+    session.commit()
+    return made
+
+
+def _page(client, consultation_id, query=""):
+    db.session.remove()  # a request starts with an empty session, as it does outside the tests
+    with counted() as statements:
+        response = client.get(f"/consultations/{consultation_id}{query}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True), statements
+
+
+def test_the_session_page_takes_the_same_few_statements_for_any_number_of_comments(
+        client, session, consultation, round_, resident, neighbour, make_user, community, login, secretary):
+    authors = [neighbour] + [make_user(f"jumin{n}", community, building="3号楼", room=f"7{n}1") for n in range(4)]
+    consultation_id = consultation.id
+    _comments(session, consultation, authors, 4, resident, secretary)
+    login("wangayi")
+    _page(client, consultation_id)  # warm: the first request of a client loads more than the page
+    few_html, few = _page(client, consultation_id)
+    _comments(session, consultation, authors, 16, resident, secretary)
+    many_html, many = _page(client, consultation_id)
+    assert few_html.count('class="comment') < many_html.count('class="comment')
+    assert len(many) == len(few), (few, many)
+    assert len(many) <= PAGE_STATEMENTS, "\n".join(s.replace("\n", " ")[:150] for s in many)
+    assert sum("FROM comment_supports" in s for s in many) == 1
+    assert sum("FROM ownerships" in s for s in many) == 1  # eligibility asked once, not twice
+    assert sum(s.lstrip().startswith("SELECT comments.") for s in many) == 2  # the page, the replies
+
+
+def test_reply_and_report_forms_only_for_the_chosen_comment(client, session, consultation, round_, resident,
+                                                           neighbour, make_user, community, login, secretary):
+    authors = [neighbour, make_user("jumin", community, building="3号楼", room="901")]
+    made = _comments(session, consultation, authors, 6, resident, secretary)
+    chosen, round_number = made[2].id, made[2].round.number
+    consultation_id = consultation.id
+    login("wangayi")
+    page, _statements = _page(client, consultation_id)
+    assert 'id="reply-' not in page and 'id="report-' not in page
+    base = f"/consultations/{consultation_id}?round={round_number}&amp;sort=supported"
+    assert f'href="{base}&amp;reply={chosen}#comment-{chosen}"' in page
+    assert f'href="{base}&amp;report={chosen}#comment-{chosen}"' in page
+    page, _statements = _page(client, consultation_id, f"?reply={chosen}")
+    assert re.findall(r'id="reply-(\d+)"', page) == [str(chosen)]
+    assert f'action="/comments/{chosen}/replies"' in page
+    page, _statements = _page(client, consultation_id, f"?report={chosen}")
+    assert re.findall(r'id="report-(\d+)"', page) == [str(chosen)]
+    response = client.post(f"/comments/{chosen}/replies", data={"body": ""})
+    assert response.status_code == 422
+    assert re.findall(r'id="reply-(\d+)"', response.get_data(as_text=True)) == [str(chosen)]
+

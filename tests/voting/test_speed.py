@@ -1,0 +1,185 @@
+"""The hot paths stay cheap: a ballot in a bounded number of statements, results as one GROUP BY over
+ballots that carry their voter's facts, the electorate counted once at the opening."""
+
+from __future__ import annotations
+
+import contextlib
+from decimal import Decimal
+
+from sqlalchemy import delete, event, func, select, update
+
+from deliberation.consultations.models import Eligibility
+from deliberation.extensions import db
+from deliberation.voting import services
+from deliberation.voting.models import Ballot, VoteElectorateGroup, VoteVoter
+
+# A new ballot: the token's user with their roles, the vote with its session and community, the voter's
+# row, the vote's lock with the proposal's version, the INSERT; then the audit event (its chain: on
+# PostgreSQL an advisory lock, the last hash, the row). SQLite adds BEGIN IMMEDIATE before all of them.
+NEW_BALLOT_STATEMENTS = 5
+# A changed ballot: the INSERT finds one, so it is read FOR UPDATE and updated: two more.
+CHANGED_BALLOT_STATEMENTS = 7
+
+
+def _audit_statements() -> int:
+    return 3 if db.engine.dialect.name == "postgresql" else 2
+
+
+@contextlib.contextmanager
+def counted():
+    statements: list[str] = []
+
+    def listen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+
+
+def _report_figures(report):
+    decision = report.decision
+    return (report.tally_rows, report.breakdown, report.online, report.paper, report.electorate,
+            report.participants, report.areas, decision.tally if decision else None,
+            decision.checks if decision else None)
+
+
+def test_a_ballot_through_the_api_takes_few_statements(client, session, api_token, make_vote, residents):
+    vote_id = make_vote().id
+    wang = api_token("wangayi")
+    session.commit()
+    with counted() as statements:
+        first = client.post(f"/api/v1/votes/{vote_id}/ballot", json={"choice": "agree"}, headers=wang)
+    assert first.status_code == 201, first.get_json()
+    queries = [s for s in statements if not s.startswith("BEGIN")]
+    assert len(queries) <= NEW_BALLOT_STATEMENTS + _audit_statements(), statements
+    if db.engine.dialect.name == "sqlite":
+        assert statements[0] == "BEGIN IMMEDIATE"  # the write lock is taken before the first read
+    with counted() as statements:
+        changed = client.post(f"/api/v1/votes/{vote_id}/ballot", json={"choice": "disagree"}, headers=wang)
+    assert changed.status_code == 200 and changed.get_json()["changed"] is True
+    queries = [s for s in statements if not s.startswith("BEGIN")]
+    assert len(queries) <= CHANGED_BALLOT_STATEMENTS + _audit_statements(), statements
+    ballot = session.execute(select(Ballot).where(Ballot.vote_id == vote_id)).scalar_one()
+    assert ballot.choice == "disagree" and ballot.changes == 1
+
+
+def test_the_frozen_electorate_decides_who_votes(client, session, api_token, make_vote, residents, consultation,
+                                                  make_user, community):
+    vote_id = make_vote().id
+    newcomer = make_user("xinlai", community, building="9号楼", room="901")  # moved in after the opening
+    consultation.eligibility = Eligibility.PERSONS  # nobody is named: the session's eligibility now says no
+    session.commit()
+    wang = client.post(f"/api/v1/votes/{vote_id}/ballot", json={"choice": "agree"}, headers=api_token("wangayi"))
+    assert wang.status_code == 201  # in the electorate frozen at the opening
+    assert newcomer.person_id is not None
+    late = client.post(f"/api/v1/votes/{vote_id}/ballot", json={"choice": "agree"}, headers=api_token("xinlai"))
+    assert late.status_code == 404  # outside the electorate, and the session is not theirs to see
+
+
+def test_ballots_carry_the_voters_facts(session, make_vote, residents, secretary):
+    vote = make_vote(rule_name="civil_code_ordinary", advisory_all=True)
+    services.cast_ballot(session, residents["wang"], vote, "agree")
+    services.cast_ballot(session, residents["tenant"], vote, "disagree")  # advisory
+    building = residents["li"].person.household.unit.building
+    [outcome] = services.enter_paper_ballots(session, secretary, vote, building,
+                                             [services.PaperEntry(room="101", choice="1", line=1)])
+    assert outcome.status == "recorded"
+    session.commit()
+    rows = session.execute(select(Ballot, VoteVoter).join(VoteVoter, (VoteVoter.vote_id == Ballot.vote_id)
+                                                          & (VoteVoter.voter_key == Ballot.voter_key))
+                           .where(Ballot.vote_id == vote.id)).all()
+    assert len(rows) == 3
+    for ballot, voter in rows:
+        assert (ballot.advisory, ballot.building, ballot.age_band, ballot.tenure, ballot.area_cents) == (
+            voter.advisory, voter.building, voter.age_band, voter.tenure, voter.area_cents)
+    assert {ballot.advisory for ballot, _voter in rows} == {True, False}
+
+
+def test_the_electorate_is_counted_once_at_the_opening(session, make_vote, residents):
+    vote = make_vote(rule_name="civil_code_ordinary", advisory_all=True)
+    stored = {(g.advisory, g.building, g.age_band, g.tenure): (g.voters, g.area_cents) for g in session.execute(
+        select(VoteElectorateGroup).where(VoteElectorateGroup.vote_id == vote.id)).scalars()}
+    counted_now = {tuple(row[:4]): (row[4], row[5]) for row in session.execute(
+        select(VoteVoter.advisory, VoteVoter.building, VoteVoter.age_band, VoteVoter.tenure, func.count(),
+               func.sum(VoteVoter.area_cents))
+        .where(VoteVoter.vote_id == vote.id)
+        .group_by(VoteVoter.advisory, VoteVoter.building, VoteVoter.age_band, VoteVoter.tenure)).all()}
+    assert stored == counted_now
+    assert sum(n for (advisory, *_rest), (n, _a) in stored.items() if not advisory) == 3
+    assert services.electorate_size(session, vote) == 3
+
+
+def test_a_running_result_is_two_statements(session, make_vote, residents):
+    vote = make_vote(rule_name="civil_code_ordinary")
+    for name in ("wang", "li"):
+        services.cast_ballot(session, residents[name], vote, "agree")
+    session.commit()
+    assert vote.options == []  # loaded with the vote where it is shown
+    with counted() as statements:
+        report = services.report_for(session, vote)
+    queries = [s for s in statements if not s.startswith("BEGIN")]
+    assert len(queries) == 2, queries  # the electorate's stored groups, the ballots' GROUP BY
+    assert "vote_electorate_groups" in queries[0] and "GROUP BY" in queries[1]
+    assert report.participants == 2 and report.areas["participants"] == str(Decimal("177.00"))
+
+
+def test_ballots_written_without_facts_count_the_same_and_can_be_backfilled(session, make_vote, crowd_of_owners,
+                                                                           secretary):
+    vote = make_vote(rule_name="civil_code_ordinary", advisory_all=True)
+    for n, user in enumerate(crowd_of_owners):
+        services.cast_ballot(session, user, vote, ("agree", "disagree", "abstain", "agree")[n % 4])
+    session.commit()
+    expected = _report_figures(services.report_for(session, vote))
+    expected_counts = services.live_counts(session, vote, show_results=False)
+    # As bulk SQL writes them (the benchmark's million ballots): no facts, no counted electorate.
+    session.execute(update(Ballot).where(Ballot.vote_id == vote.id).values(
+        advisory=None, building=None, age_band=None, tenure=None, area_cents=None))
+    session.execute(delete(VoteElectorateGroup).where(VoteElectorateGroup.vote_id == vote.id))
+    session.commit()
+    assert _report_figures(services.report_for(session, vote)) == expected
+    assert services.live_counts(session, vote, show_results=False) == expected_counts
+    services.backfill_ballot_facts(session, vote)
+    session.commit()
+    assert session.execute(select(func.count()).where(Ballot.vote_id == vote.id, Ballot.building.is_(None))
+                           ).scalar() == 0
+    assert session.execute(select(func.count()).select_from(VoteElectorateGroup)
+                           .where(VoteElectorateGroup.vote_id == vote.id)).scalar() > 0
+    assert _report_figures(services.report_for(session, vote)) == expected
+    assert services.live_counts(session, vote, show_results=False) == expected_counts
+
+
+def test_secret_ballots_lose_the_voters_facts_at_the_close(session, make_vote, residents, secretary):
+    vote = make_vote(secret=True, rule_name="civil_code_ordinary")
+    services.cast_ballot(session, residents["wang"], vote, "agree")
+    services.cast_ballot(session, residents["li"], vote, "disagree")
+    session.commit()
+    assert session.execute(select(func.count()).where(Ballot.vote_id == vote.id, Ballot.building.is_not(None))
+                           ).scalar() == 2
+    services.close_vote(session, secretary, vote)
+    session.commit()
+    ballots = session.execute(select(Ballot).where(Ballot.vote_id == vote.id)).scalars().all()
+    assert len(ballots) == 2
+    for ballot in ballots:
+        assert ballot.voter_key is None and ballot.cast_by_id is None
+        assert (ballot.advisory, ballot.building, ballot.age_band, ballot.tenure, ballot.area_cents) == (
+            None, None, None, None, None)
+    report = services.report_for(session, vote)
+    assert dict(report.tally_rows) == {"同意": 1, "不同意": 1, "弃权": 0}
+    assert report.areas["participants"] == "177.00"
+
+
+def test_the_first_ballot_after_a_scheduled_opening_is_counted(client, session, api_token, make_vote, residents):
+    from datetime import timedelta
+
+    from deliberation.db import utcnow
+
+    vote = make_vote(open_now=False, opens_at=utcnow() + timedelta(hours=1))
+    vote.opens_at = utcnow() - timedelta(minutes=1)  # the time has come; nobody has opened it yet
+    session.commit()
+    vote_id = vote.id
+    response = client.post(f"/api/v1/votes/{vote_id}/ballot", json={"choice": "agree"}, headers=api_token("wangayi"))
+    assert response.status_code == 201, response.get_json()
+    assert session.execute(select(func.count()).where(Ballot.vote_id == vote_id)).scalar() == 1
