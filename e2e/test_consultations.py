@@ -198,7 +198,8 @@ def test_a_secretary_runs_a_consultation_and_a_resident_follows_it_on_a_phone(
         # -- The secretary answers officially and hides the abuse. ----------------------------------
         desktop.goto(url + consultation_path + "?sort=newest")
         question = desktop.locator(f"#{question_id}")
-        question.locator("summary:has-text('回复')").click()
+        with desktop.expect_navigation():
+            question.locator("a:has-text('回复')").click()
         question.locator("textarea[name=body]").fill(ANSWER)
         assert question.locator("input[name=official]").is_checked()
         with desktop.expect_navigation():
