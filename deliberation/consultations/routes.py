@@ -60,6 +60,7 @@ from deliberation.consultations.ratelimit import comment_rate_limit
 from deliberation.errors import DomainError, NotFound
 from deliberation.extensions import db
 from deliberation.pagination import page_number, paginate
+from deliberation.surveys.services import surveys_for_consultation
 from deliberation.voting.services import votes_for_consultation
 
 bp = Blueprint("consultations", __name__)
@@ -277,6 +278,7 @@ def _render_detail(
         effective_phase=consultation.effective_phase,
         round_open=listing.round is not None and listing.round.state == RoundState.OPEN,
         votes=votes_for_consultation(db.session, current_user, consultation),
+        surveys=surveys_for_consultation(db.session, current_user, consultation),
     ), status
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import logging
 import types
 import typing
 from dataclasses import dataclass, field
@@ -38,8 +37,9 @@ from deliberation.consultations.models import (
     ProposalVersion,
 )
 from deliberation.db import utcnow
-
-logger = logging.getLogger(__name__)
+from deliberation.surveys.models import SurveyState
+from deliberation.surveys.services import can_see_results, survey_summary, surveys_for_consultation
+from deliberation.voting.services import ballot_record_digest, basis_label, consultation_results
 
 TOP_CONCERNS = 5  # quoted per round; the rest are counted, never loaded
 AGREED = "达成共识"
@@ -211,9 +211,7 @@ class MinutesContents:
     total_comments: int
     total_commenters: int
     surveys: list[SurveySection]
-    surveys_available: bool
     votes: list[VoteSection]
-    voting_available: bool
     outcome: str  # overall: 达成共识 / 未达成共识 / "" when nothing was put to a vote
     closing_notes: str
     host: str
@@ -316,8 +314,8 @@ def _assemble(session, viewer, consultation, *, closing_notes, host, recorder, v
     proposals = _proposals(session, consultation)
     titles = {p.id: p.title for p in proposals}
     rounds, total_comments, total_commenters = _rounds(session, consultation, titles)
-    votes, voting_available, ballot_digest, voters = _votes(session, viewer, consultation)
-    surveys, surveys_available = _surveys(session, viewer, consultation)
+    votes, ballot_digest, voters = _votes(session, viewer, consultation)
+    surveys = _surveys(session, viewer, consultation)
     meetings = _meetings(session, consultation)
     eligible = session.execute(
         select(func.count()).select_from(eligible_person_ids(consultation).subquery())
@@ -363,9 +361,7 @@ def _assemble(session, viewer, consultation, *, closing_notes, host, recorder, v
         total_comments=total_comments,
         total_commenters=total_commenters,
         surveys=surveys,
-        surveys_available=surveys_available,
         votes=votes,
-        voting_available=voting_available,
         outcome=outcome,
         closing_notes=closing_notes,
         host=host,
@@ -538,15 +534,8 @@ def _viewer(viewer: User | None):
     return viewer if viewer is not None else SystemViewer()
 
 
-def _votes(
-    session: Session, viewer: User | None, consultation: Consultation
-) -> tuple[list[VoteSection], bool, str, int]:
-    """(sections, whether voting exists, digest of the ballot record, largest number of participants)."""
-    try:
-        from deliberation.voting.services import ballot_record_digest, basis_label, consultation_results
-    except ImportError:
-        logger.info("voting services not available: minutes without votes")
-        return [], False, "", 0
+def _votes(session: Session, viewer: User | None, consultation: Consultation) -> tuple[list[VoteSection], str, int]:
+    """(sections, digest of the ballot record, largest number of participants)."""
     sections = []
     for report in consultation_results(session, _viewer(viewer), consultation):
         sections.append(_vote_section(report, basis_label))
@@ -554,7 +543,7 @@ def _votes(
             sections.append(_vote_section(report.advisory, basis_label, advisory=True))
     digest = ballot_record_digest(session, consultation)
     voters = max((s.participants for s in sections), default=0)
-    return sections, True, digest, voters
+    return sections, digest, voters
 
 
 def _text(value) -> str:
@@ -645,12 +634,7 @@ def _choice_outcome(result: dict | None) -> str:
     return _("选定：%(w)s", w="、".join(map(str, winners))) if winners else ""
 
 
-def _surveys(session: Session, viewer: User | None, consultation: Consultation) -> tuple[list[SurveySection], bool]:
-    try:
-        from deliberation.surveys.models import SurveyState
-        from deliberation.surveys.services import can_see_results, survey_summary, surveys_for_consultation
-    except ImportError:
-        return [], False
+def _surveys(session: Session, viewer: User | None, consultation: Consultation) -> list[SurveySection]:
     viewer = _viewer(viewer)
     sections = []
     for survey in reversed(surveys_for_consultation(session, viewer, consultation)):
@@ -670,4 +654,4 @@ def _surveys(session: Session, viewer: User | None, consultation: Consultation) 
                 for q in summary.questions
             ],
         ))
-    return sections, True
+    return sections

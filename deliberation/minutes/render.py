@@ -319,9 +319,7 @@ def render_markdown(m: MinutesContents) -> str:
                 if q.rows:
                     out += _md_table([_("选项"), _("人数"), _("占比")], [[r.label, r.count, r.share] for r in q.rows])
     out += [f"## {next(heads)}", ""]
-    if not m.voting_available:
-        out += [_("（表决功能尚未启用，本纪要不含表决结果。）"), ""]
-    elif not m.votes:
+    if not m.votes:
         out += [_("（本次议事未进行表决。）"), ""]
     for vote in m.votes:
         out += [f"### {vote.title}", ""] + _md_table([_("项目"), _("内容")], vote_facts(vote))
@@ -577,9 +575,7 @@ def render_docx(m: MinutesContents) -> bytes:
                 if q.rows:
                     table([_("选项"), _("人数"), _("占比")], [[r.label, r.count, r.share] for r in q.rows])
     heading(next(heads))
-    if not m.voting_available:
-        para(_("（表决功能尚未启用，本纪要不含表决结果。）"))
-    elif not m.votes:
+    if not m.votes:
         para(_("（本次议事未进行表决。）"))
     for vote in m.votes:
         heading(vote.title, 2)

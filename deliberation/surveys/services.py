@@ -1134,12 +1134,15 @@ def visible_surveys_clause(session: Session, user: User, community_id: int):
 
 
 def surveys_for_consultation(session: Session, viewer: User, consultation: Consultation) -> list[Survey]:
-    """The surveys of a session that this viewer may see (drafts for moderators only), newest first."""
-    return list(session.execute(
-        select(Survey).where(Survey.consultation_id == consultation.id,
-                             visible_surveys_clause(session, viewer, consultation.community_id))
-        .order_by(Survey.created_at.desc(), Survey.id.desc())
-    ).scalars())
+    """The surveys of a session the viewer may already see (drafts for moderators only), newest first.
+
+    Whoever may see the session may see its published surveys (they share its eligibility), so the
+    caller's access check on the session is the only one needed.
+    """
+    stmt = select(Survey).where(Survey.consultation_id == consultation.id)
+    if not consultation.can_moderate(viewer):
+        stmt = stmt.where(Survey.state != SurveyState.DRAFT)
+    return list(session.execute(stmt.order_by(Survey.created_at.desc(), Survey.id.desc())).scalars())
 
 
 def response_counts(session: Session, survey_ids: list[int]) -> dict[int, int]:

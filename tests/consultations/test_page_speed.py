@@ -15,8 +15,8 @@ from deliberation.extensions import db
 # The signed-in user with roles (2), the session with its community, its eligibility for the viewer (one
 # statement, asked once), the proposals with their ideas, versions and pictures (4), the rounds, the
 # comments' count, the page of comments, their replies, the viewer's supports, the staircases, the
-# votes, the joint meetings.
-PAGE_STATEMENTS = 16
+# votes, the surveys, the joint meetings.
+PAGE_STATEMENTS = 17
 
 
 @contextlib.contextmanager
