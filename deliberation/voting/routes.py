@@ -351,7 +351,7 @@ def hall(vote_id: int):
     vote = caught_up(vote_or_404(vote_id, current_user))
     link = url_for(".detail", vote_id=vote.id, _external=True)
     qr = Markup(segno.make(link, error="m").svg_inline(  # noqa: S704 -- SVG drawn by segno from our own URL
-        scale=8, border=2, omitsize=False, title=_("扫码投票")))
+        scale=8, border=2, omitsize=True, title=_("扫码投票")))
     figures = services.live_counts(db.session, vote, _show_results(vote))
     return render_template("voting/hall.html", vote=vote, qr=qr, link=link, figures=figures)
 
