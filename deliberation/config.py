@@ -34,6 +34,11 @@ def secret_key(instance_path: str) -> str:
 def from_environment(instance_path: str) -> dict:
     env = os.environ.get
     redis_url = env("REDIS_URL") or None
+    scheme = env("PREFERRED_URL_SCHEME", "http")
+    # Cookies marked Secure when the site is served over HTTPS (or when told so explicitly).
+    secure = env("SESSION_COOKIE_SECURE", "1" if scheme == "https" else "0") == "1"
+    idle = timedelta(hours=int(env("SESSION_IDLE_HOURS", str(7 * 24))))
+    absolute = timedelta(hours=int(env("SESSION_ABSOLUTE_HOURS", str(30 * 24))))
     return {
         "SECRET_KEY": secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url(env("DATABASE_URL"), instance_path),
@@ -44,12 +49,27 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "PROXY_FIX_HOPS": int(env("PROXY_FIX_HOPS", "0")),
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
+        "PREFERRED_URL_SCHEME": scheme,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": env("SESSION_COOKIE_SECURE", "0") == "1",
+        "SESSION_COOKIE_SECURE": secure,
+        # Over HTTPS the __Host- prefix pins the cookies to this host, Secure, path / (ASVS 3.3.1, 3.3.3).
+        "SESSION_COOKIE_NAME": "__Host-session" if secure else "session",
+        "REMEMBER_COOKIE_NAME": "__Host-remember_token" if secure else "remember_token",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "PERMANENT_SESSION_LIFETIME": timedelta(days=14),
+        "REMEMBER_COOKIE_SECURE": secure,
+        # A signed-in session ends after SESSION_IDLE_TIMEOUT without a request, and in any case
+        # SESSION_ABSOLUTE_LIFETIME after the password was typed (web._session_lifetimes).
+        "SESSION_IDLE_TIMEOUT": idle,
+        "SESSION_ABSOLUTE_LIFETIME": absolute,
+        "REMEMBER_COOKIE_DURATION": absolute,
+        "PERMANENT_SESSION_LIFETIME": absolute,
+        # Rate limits (Flask-Limiter syntax), per client address and per account or invite code.
+        "LOGIN_RATE_LIMIT": env("LOGIN_RATE_LIMIT", "20 per minute"),
+        "LOGIN_ACCOUNT_RATE_LIMIT": env("LOGIN_ACCOUNT_RATE_LIMIT", "10 per 10 minutes"),
+        "INVITE_RATE_LIMIT": env("INVITE_RATE_LIMIT", "10 per minute"),
+        "INVITE_CODE_RATE_LIMIT": env("INVITE_CODE_RATE_LIMIT", "5 per 10 minutes"),
         "BABEL_DEFAULT_LOCALE": "zh_Hans",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent.parent / "translations"),

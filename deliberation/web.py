@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
-from flask import Flask, g, has_request_context, render_template, request, session
+from flask import Flask, current_app, g, has_request_context, render_template, request, session
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, logout_user
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from deliberation.db import configure_sqlite, write_intent
 from deliberation.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -34,8 +36,18 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 
 
+class IdConverter(IntegerConverter):
+    """`<int:…>` in URLs: ids fit the database's integer column, so a huge number is a 404, not a 500."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 -- werkzeug's signature
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
     from deliberation.accounts import passwords
+
+    app.url_map.converters["int"] = IdConverter
 
     if app.config.get("PROXY_FIX_HOPS"):
         hops = app.config["PROXY_FIX_HOPS"]
@@ -60,7 +72,9 @@ def init_app(app: Flask) -> None:
             configure_sqlite(db.engine)
 
     app.before_request(_before_request)
+    app.before_request(_session_lifetimes)
     app.after_request(_security_headers)
+    app.after_request(_audit_refusal)
     app.teardown_request(_reset_write_intent)
     app.context_processor(_template_context)
     app.register_error_handler(HTTPException, _http_error)
@@ -110,6 +124,51 @@ def _before_request():
     g.write_intent_token = write_intent.set(request.method not in READ_ONLY_METHODS)
 
 
+def _session_lifetimes():
+    """End a signed-in session idle for longer than SESSION_IDLE_TIMEOUT, or older than
+    SESSION_ABSOLUTE_LIFETIME since the password was typed; the remember cookie goes with it."""
+    if request.endpoint == "static" or request.path.startswith("/api/") or "_user_id" not in session:
+        return
+    now = int(time.time())
+    started = session.setdefault("signed_in_at", now)
+    seen = session.get("seen_at", now)
+    idle = current_app.config["SESSION_IDLE_TIMEOUT"].total_seconds()
+    absolute = current_app.config["SESSION_ABSOLUTE_LIFETIME"].total_seconds()
+    if now - seen > idle or now - started > absolute:
+        keep = {k: session[k] for k in ("lang", "care") if k in session}
+        session.clear()
+        logout_user()  # after clear(): it marks the remember cookie for deletion in the session
+        session.update(keep)
+        return
+    if now - seen >= 60 or "seen_at" not in session:
+        session["seen_at"] = now
+
+
+def _audit_refusal(response):
+    """A signed-in user refused an object (403/404 on a matched route) leaves an audit event."""
+    if response.status_code not in (403, 404) or not request.view_args or request.endpoint in (None, "static"):
+        return response
+    user = g.get("api_user") if request.path.startswith("/api/") else current_user
+    if user is None or not user.is_authenticated:
+        return response
+    from deliberation import audit
+
+    # Only ids: a path may also carry a token (calendar feed links), which must not reach the log.
+    ids = {k: v for k, v in request.view_args.items() if isinstance(v, int)}
+    token = write_intent.set(True)
+    try:
+        db.session.rollback()
+        audit.record(db.session, user, "access.refused", community_id=ids.get("community_id"),
+                     endpoint=request.endpoint, method=request.method, status=response.status_code, ids=ids)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        logger.exception("could not record a refused access")
+    finally:
+        write_intent.reset(token)
+    return response
+
+
 def _reset_write_intent(exc):
     token = g.pop("write_intent_token", None)
     if token is not None:
@@ -122,6 +181,8 @@ def _security_headers(response):
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     if request.endpoint != "static" and "Cache-Control" not in response.headers:
         response.headers["Cache-Control"] = "no-store"
     return response
@@ -142,8 +203,13 @@ def wants_json() -> bool:
 
 def _http_error(error: HTTPException):
     if wants_json():
-        from deliberation.api import error_response
+        from deliberation.api import error_response, json_error
 
+        if error.code == 429:  # Flask-Limiter describes the limit in English ("10 per 1 minute")
+            response, status = json_error(429, "rate_limited", error_message(error))
+            if retry := error.get_response().headers.get("Retry-After"):
+                response.headers["Retry-After"] = retry
+            return response, status
         return error_response(error)
     db.session.rollback()
     return render_template("errors/error.html", status=error.code, message=error_message(error)), error.code

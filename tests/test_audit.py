@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from deliberation import audit
 from deliberation.accounts.models import Community
+from deliberation.audit import AuditEvent
+from tests.conftest import PASSWORD
 
 
 @pytest.fixture
@@ -61,3 +63,71 @@ def test_no_password_reaches_the_audit_log(client, make_user, session):
     client.post("/login", data={"username": "resident1", "password": "a secret that is wrong"})
     rows = session.execute(text("SELECT data FROM audit_events")).scalars().all()
     assert rows and not any("a secret" in str(row) for row in rows)
+
+
+def _actions(session) -> list[tuple[str, dict]]:
+    return [(row.action, row.data) for row in session.execute(
+        select(AuditEvent).order_by(AuditEvent.id)).scalars()]
+
+
+def test_logins_role_changes_and_refused_access_are_audited(client, app, session, make_user, make_community):
+    from deliberation.accounts import services
+    from deliberation.accounts.models import Role
+
+    a, b = make_community("银杏居民区"), make_community("梧桐居民区")
+    make_user("resident1", a)
+    outsider = make_user("outsider", b)
+    admin = make_user("root", None, is_admin=True)
+    client.post("/login", data={"username": "resident1", "password": "not it"})
+    client.post("/login", data={"username": "resident1", "password": PASSWORD})
+    services.grant_role(session, admin, a, outsider, Role.MODERATOR)
+    session.commit()
+    client.post("/logout")
+    # A resident of A asks for B's API and pages, and for A's roster: refused, each refusal recorded.
+    headers = {"Authorization": "Bearer " + client.post(
+        "/api/v1/auth/token", json={"username": "resident1", "password": PASSWORD}).get_json()["token"]}
+    assert client.get(f"/api/v1/communities/{b.id}", headers=headers).status_code == 404
+    client.post("/login", data={"username": "resident1", "password": PASSWORD})
+    assert client.get(f"/communities/{b.id}/roster").status_code == 404
+    assert client.get(f"/communities/{a.id}/roster").status_code == 403
+    events = _actions(session)
+    actions = [action for action, _data in events]
+    assert "auth.login_failed" in actions and "auth.login" in actions
+    assert actions.count("membership.grant") == 1
+    grant = next(data for action, data in events if action == "membership.grant")
+    assert grant["role"] == "moderator" and grant["user_id"] == outsider.id
+    refused = [data for action, data in events if action == "access.refused"]
+    assert [(r["endpoint"], r["status"]) for r in refused] == [
+        ("api_accounts.community", 404), ("accounts.roster", 404), ("accounts.roster", 403)]
+    assert audit.verify(session).ok
+
+
+def test_no_password_or_token_reaches_the_audit_log_or_the_logs(client, session, make_user, make_community,
+                                                                caplog):
+    import logging
+    import re
+
+    from deliberation.accounts.models import Person, User
+
+    caplog.set_level(logging.DEBUG)
+    community = make_community("银杏居民区")
+    make_user("shuji", community, role="moderator")
+    person = Person(community=community, name="李桂兰", tenure="owner")
+    session.add(person)
+    session.commit()
+    secrets = ["a wrong secret 1", PASSWORD, "brand-new secret 2", "guilan-secret-3"]
+    client.post("/login", data={"username": "shuji", "password": secrets[0]})
+    client.post("/login", data={"username": "shuji", "password": PASSWORD})
+    slips = client.post(f"/communities/{community.id}/invites", data={"person_id": [person.id]})
+    [code] = re.findall(r'data-code="([A-Z0-9-]+)"', slips.get_data(as_text=True))
+    client.post("/account", data={"old_password": PASSWORD, "new_password": secrets[2], "confirm": secrets[2]})
+    token = client.post("/api/v1/auth/token", json={"username": "shuji", "password": secrets[2]}).get_json()["token"]
+    client.post("/logout")
+    client.post("/register", data={"code": code, "username": "guilan", "password": secrets[3],
+                                   "confirm": secrets[3]})
+    session_tokens = session.execute(select(User.session_token)).scalars().all()
+    stored = " ".join(str(data) for _action, data in _actions(session))
+    for secret in [*secrets, code, code.replace("-", ""), token, *session_tokens]:
+        assert secret not in stored, secret
+        assert secret not in caplog.text, secret
+    assert {"auth.login_failed", "auth.login", "invite.redeem"} <= {action for action, _d in _actions(session)}

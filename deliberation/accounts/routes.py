@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 import segno
@@ -12,7 +13,7 @@ from markupsafe import Markup
 from sqlalchemy import func, or_, select
 
 from deliberation.accounts import services
-from deliberation.accounts.access import community_or_404
+from deliberation.accounts.access import community_or_404, invite_code_key, login_account_limit
 from deliberation.accounts.forms import (
     CommunityForm,
     EmptyForm,
@@ -61,6 +62,26 @@ def _form_errors(form, error: DomainError) -> None:
     flash(error.message, "error")
 
 
+def _start_session(user: User, remember: bool = False) -> None:
+    """A signed-in session starts afresh (no session fixation), keeping only display choices."""
+    keep = {k: session[k] for k in ("lang", "care") if k in session}
+    session.clear()
+    session.update(keep)
+    login_user(user, remember=remember)
+    session["signed_in_at"] = session["seen_at"] = int(time.time())
+
+
+def _end_session() -> None:
+    keep = {k: session[k] for k in ("lang",) if k in session}
+    session.clear()
+    logout_user()  # after clear(): it marks the remember cookie for deletion in the session
+    session.update(keep)
+
+
+def _config(key: str):
+    return lambda: current_app.config[key]
+
+
 @bp.get("/")
 def index():
     """Home: the communities of the signed-in user, or the invitation to sign in."""
@@ -78,7 +99,8 @@ def index():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("20 per minute", methods=["POST"])
+@limiter.limit(_config("LOGIN_RATE_LIMIT"), methods=["POST"])
+@login_account_limit
 def login():
     """Sign in with a user name and password."""
     form = LoginForm(next=request.args.get("next"))
@@ -89,10 +111,7 @@ def login():
             flash(_("用户名或密码不正确"), "error")
             return render_template("accounts/login.html", form=form), 401
         db.session.commit()
-        keep = {k: session[k] for k in ("lang", "care") if k in session}
-        session.clear()  # no session fixation: a signed-in session starts afresh
-        session.update(keep)
-        login_user(user, remember=form.remember.data)
+        _start_session(user, remember=form.remember.data)
         return redirect(_safe_next(form.next.data) or url_for("accounts.index"))
     status = 422 if form.is_submitted() else 200
     return render_template("accounts/login.html", form=form), status
@@ -103,14 +122,15 @@ def logout():
     """Sign out of this browser."""
     form = EmptyForm()
     if form.validate_on_submit():
-        logout_user()
-        session.clear()
+        _end_session()
         flash(_("您已退出登录"))
     return redirect(url_for("accounts.index"))
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit("20 per minute", methods=["POST"])
+@limiter.limit(_config("INVITE_RATE_LIMIT"), methods=["POST"])
+@limiter.limit(_config("INVITE_CODE_RATE_LIMIT"), key_func=invite_code_key, methods=["POST"],
+               deduct_when=lambda response: response.status_code != 302)
 def register():
     """Register with an invite code from the residents' committee."""
     form = RegisterForm(code=request.args.get("code", ""))
@@ -122,8 +142,7 @@ def register():
             _form_errors(form, error)
             return render_template("accounts/register.html", form=form), error.status
         db.session.commit()
-        session.clear()
-        login_user(user)
+        _start_session(user)
         flash(_("欢迎，%(name)s！您已注册成功。", name=user.display_name))
         return redirect(url_for("accounts.index"))
     status = 422 if form.is_submitted() else 200
@@ -143,7 +162,7 @@ def account():
             _form_errors(form, error)
             return render_template("accounts/account.html", form=form), error.status
         db.session.commit()
-        login_user(current_user._get_current_object())  # this browser keeps its session under the new token
+        _start_session(current_user._get_current_object())  # this browser keeps its session, new token
         flash(_("密码已修改，其他设备上的登录已失效"))
         return redirect(url_for("accounts.account"))
     return render_template("accounts/account.html", form=form), 422 if form.is_submitted() else 200
@@ -156,8 +175,7 @@ def logout_everywhere():
     if EmptyForm().validate_on_submit():
         services.rotate_session_token(db.session, current_user, reason="logout_everywhere")
         db.session.commit()
-        logout_user()
-        session.clear()
+        _end_session()
         flash(_("已在所有设备上退出登录"))
     return redirect(url_for("accounts.login"))
 
@@ -275,7 +293,11 @@ def roster_import_confirm(community_id: int, upload_id: int):
     if not form.validate_on_submit():
         flash(_("请求有误，请重新上传"), "error")
         return redirect(url_for("accounts.roster_import", community_id=found.id))
-    report = parse_roster(upload.data, upload.filename)
+    try:
+        report = parse_roster(upload.data, upload.filename)
+    except RosterError as error:
+        flash(str(error), "error")
+        return redirect(url_for("accounts.roster_import", community_id=found.id))
     result = services.import_roster(db.session, current_user, found, report, only_valid=form.only_valid.data)
     db.session.delete(upload)
     db.session.commit()

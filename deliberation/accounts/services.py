@@ -53,7 +53,11 @@ def normalise_invite_code(code: str) -> str:
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """The user for these credentials, or None; the same work whether the name exists or not."""
-    user = session.execute(select(User).where(User.username == (username or "").strip())).scalar()
+    name = (username or "").strip()
+    # A name no account can have (too long, or with NUL, which PostgreSQL refuses in a query) is
+    # answered as an unknown name, with the same work.
+    user = None if len(name) > 50 or "\x00" in name else session.execute(
+        select(User).where(User.username == name)).scalar()
     ok = verify_password(user.password_hash if user else None, password or "")
     if not ok or user is None or not user.is_active:
         audit.record(session, None, "auth.login_failed", username=(username or "")[:50])

@@ -1,0 +1,117 @@
+"""Fuzzing: schemathesis against /api/v1/openapi.json in-process (WSGI) as a resident and as a
+moderator, and hypothesis-generated posts to the main forms: no 5xx, answers match the document."""
+
+from __future__ import annotations
+
+import contextlib
+import traceback
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+pytestmark = pytest.mark.slow
+
+EXAMPLES = 6
+
+
+def _api_problems(app, headers: dict) -> list[str]:
+    import schemathesis
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import (
+        content_type_conformance,
+        response_schema_conformance,
+    )
+
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    checks = [not_a_server_error, content_type_conformance, response_schema_conformance]
+    problems: list[str] = []
+    calls = []
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) > 20
+
+    def runner(operation):
+        @settings(max_examples=EXAMPLES, database=None, deadline=None,
+                  suppress_health_check=list(HealthCheck))
+        @given(case=operation.as_strategy())
+        def run(case):
+            calls.append(operation.label)
+            try:
+                case.call_and_validate(headers=headers, checks=checks)
+            except (Exception, BaseExceptionGroup) as error:  # schemathesis raises a FailureGroup
+                text = "".join(traceback.format_exception(error))
+                # Known, tested below: errors are documented with flask-smorest's default schema.
+                if "'error' was unexpected" in text and "Schemathesis found 1 distinct failure" in text:
+                    return
+                problems.append(f"{operation.method.upper()} {operation.path}: {str(error)[:300]} "
+                                f"{text[text.find('- ST'):][:500]}")
+                raise
+
+        return run
+
+    for operation in operations:
+        with contextlib.suppress(Exception, BaseExceptionGroup):  # recorded above; on to the next operation
+            runner(operation)()
+    assert {o.label for o in operations} == set(calls), {o.label for o in operations} - set(calls)
+    return problems
+
+
+@pytest.mark.xfail(strict=True, reason="api/__init__.py: JsonApi.ERROR_SCHEMA is flask-smorest's default "
+                   "{code, status, message, errors}, not the {error: {code, message, fields}} sent (lead)")
+def test_error_responses_are_documented_as_they_are_sent(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    schemas = spec["components"]["schemas"]
+    error = schemas.get("Error") or next(iter(s for name, s in schemas.items() if "rror" in name))
+    assert "error" in error.get("properties", {})
+
+
+@pytest.mark.parametrize("actor", ["res_a", "mod_a"])
+def test_the_api_survives_generated_requests(app, world, clients, actor):
+    problems = _api_problems(app, clients[actor][1])
+    assert not problems, "\n".join(problems)
+
+
+TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300)
+FORM = st.dictionaries(st.sampled_from(["title", "body", "background", "name", "username", "password", "code",
+                                        "confirm", "phase", "closes_at", "opens_at", "reason", "q", "sort",
+                                        "attendance", "starts_at", "ends_at", "day", "start", "end", "note",
+                                        "consultation_id", "target_id", "answer", "person_id", "only_valid",
+                                        "role", "display_name", "district", "address", "lang", "next"]),
+                       TEXT | st.integers().map(str), max_size=8)
+
+
+def test_generated_form_posts_never_cause_a_server_error(app, world, clients):
+    client, _headers = clients["mod_a"]
+    w = world
+    targets = [
+        "/login", "/register", "/account",
+        f"/communities/{w.obj('A', 'community')}/consultations/new",
+        f"/consultations/{w.obj('A', 'consultation')}/edit",
+        f"/consultations/{w.obj('A', 'consultation')}/comments",
+        f"/consultations/{w.obj('A', 'consultation')}/phase",
+        f"/consultations/{w.obj('A', 'consultation')}/proposals/new",
+        f"/comments/{w.obj('A', 'comment')}/replies",
+        f"/comments/{w.obj('A', 'comment')}/report",
+        f"/comments/{w.obj('A', 'comment')}/hide",
+        f"/communities/{w.obj('A', 'community')}/ideas",
+        # /ideas/<id>/answer: left out while KNOWN_SERVER_ERRORS lists it (tests/security/conftest.py)
+        f"/ideas/{w.obj('A', 'idea')}/promote",
+        f"/rooms/{w.obj('A', 'room')}/book",
+        f"/rooms/{w.obj('A', 'room')}/series",
+        f"/communities/{w.obj('A', 'community')}/members",
+        f"/communities/{w.obj('A', 'community')}/invites",
+        "/preferences/language",
+    ]
+    failures: list[str] = []
+
+    @settings(max_examples=15, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(target=st.sampled_from(targets), form=FORM)
+    def post(target, form):
+        response = client.post(target, data=form)
+        if response.status_code >= 500:
+            failures.append(f"POST {target} {form!r} → {response.status_code}")
+        assert response.status_code < 500
+
+    with contextlib.suppress(AssertionError):
+        post()
+    assert not failures, failures[:3]
