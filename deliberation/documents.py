@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -74,10 +75,17 @@ def download(data: bytes | str, filename: str, mimetype: str, *, inline: bool = 
     """A file response; Flask writes filename*=UTF-8''… for Chinese names (RFC 6266)."""
     if isinstance(data, str):
         data = data.encode("utf-8")
-    response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=not inline, download_name=filename,
-                         max_age=0)
+    response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=not inline,
+                         download_name=safe_filename(filename), max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def safe_filename(name: str) -> str:
+    """A file name with no path and no control characters: titles typed by users become file names."""
+    cleaned = "".join("_" if ch in '/\\' or unicodedata.category(ch).startswith("C") else ch for ch in name)
+    cleaned = cleaned.strip(" .") or "download"
+    return cleaned[:150]
 
 
 def _csv_value(value: Cell) -> str | int | float:

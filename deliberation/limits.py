@@ -23,10 +23,18 @@ def user_key() -> str:
     return get_remote_address()
 
 
-def per_user(scope: str, config_key: str, default: str):
-    """A decorator limiting a view by user; one bucket per scope for pages and API alike."""
+def per_user(scope: str, config_key: str, default: str, methods: list[str] | None = None):
+    """A decorator limiting a view by user; one bucket per scope for pages and API alike.
+
+    `methods` limits only those methods (e.g. POST), so a page that shows a form and takes it
+    counts only what is sent.
+    """
 
     def rate() -> str:
         return current_app.config.get(config_key, default)
 
-    return limiter.shared_limit(rate, scope=scope, key_func=user_key)
+    return limiter.shared_limit(rate, scope=scope, key_func=user_key, methods=methods)
+
+
+# Bookings, from the pages and the API alike.
+booking_limit = per_user("booking-create", "BOOKING_RATE_LIMIT", "30 per hour", methods=["POST"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Flask, jsonify
 from flask_babel import gettext as _
 from flask_smorest import Api
+from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
 from deliberation.errors import DomainError
@@ -18,7 +19,23 @@ CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_fo
          409: "conflict", 413: "too_large", 415: "unsupported_media_type", 422: "invalid", 429: "rate_limited"}
 
 
+class ErrorDetail(Schema):
+    code = fields.String(metadata={"description": "bad_request, unauthorized, forbidden, not_found, conflict, "
+                                                  "invalid, rate_limited …"})
+    message = fields.String(metadata={"description": "for people, in the request's language"})
+    fields_ = fields.Dict(data_key="fields", keys=fields.String(), values=fields.String(),
+                          metadata={"description": "a message per invalid field"})
+
+
+class Error(Schema):
+    """Every error answer: {"error": {"code", "message", "fields", …}} (DESIGN §4)."""
+
+    error = fields.Nested(ErrorDetail)
+
+
 class JsonApi(Api):
+    ERROR_SCHEMA = Error
+
     def _register_error_handlers(self):
         """Errors are answered by the app's own handler, which knows pages from the API."""
 

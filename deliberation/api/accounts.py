@@ -11,6 +11,7 @@ from marshmallow import Schema, fields, validate
 from werkzeug.exceptions import Unauthorized
 
 from deliberation.accounts import services
+from deliberation.accounts.access import login_account_limit
 from deliberation.accounts.roster import MAX_ROSTER_BYTES, RosterError, parse_roster
 from deliberation.api.auth import BEARER, token_required
 from deliberation.errors import Invalid
@@ -81,6 +82,7 @@ class RosterReportOut(Schema):
 
 @bp.route("/auth/token", methods=["POST"])
 @limiter.limit("10 per minute")
+@login_account_limit
 @bp.arguments(TokenRequest)
 @bp.response(200, TokenResponse)
 def create_token(credentials):

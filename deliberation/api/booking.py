@@ -16,6 +16,7 @@ from deliberation.api.auth import BEARER, token_required
 from deliberation.booking import services
 from deliberation.booking.access import booking_or_404, room_or_404, series_or_404, team_or_404
 from deliberation.extensions import db
+from deliberation.limits import booking_limit
 
 bp = Blueprint("api_booking", __name__, description="场地预约：场地、空闲时段、预约、每周系列与审批")
 
@@ -147,6 +148,7 @@ def room_availability(args, room_id: int):
 
 
 @bp.route("/rooms/<int:room_id>/bookings", methods=["POST"])
+@booking_limit
 @bp.doc(security=BEARER)
 @token_required
 @bp.arguments(BookingIn)
@@ -163,6 +165,7 @@ def create_booking(data, room_id: int):
 
 
 @bp.route("/rooms/<int:room_id>/series", methods=["POST"])
+@booking_limit
 @bp.doc(security=BEARER)
 @token_required
 @bp.arguments(SeriesIn)

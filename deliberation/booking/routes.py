@@ -42,6 +42,7 @@ from deliberation.booking.models import Booking, BookingStatus, ClosedDate, Room
 from deliberation.db import utcnow
 from deliberation.errors import DomainError, NotFound
 from deliberation.extensions import db
+from deliberation.limits import booking_limit
 from deliberation.pagination import paginate
 
 bp = Blueprint("booking", __name__)
@@ -154,6 +155,7 @@ def room_week(room_id: int):
 
 @bp.route("/rooms/<int:room_id>/book", methods=["GET", "POST"])
 @login_required
+@booking_limit
 def book(room_id: int):
     """Book a room: date, start, end, title and attendance; a refusal keeps what was typed."""
     room = room_or_404(room_id, current_user)
@@ -200,6 +202,7 @@ def _exception_dates(text: str | None) -> list[date]:
 
 @bp.route("/rooms/<int:room_id>/series", methods=["GET", "POST"])
 @login_required
+@booking_limit
 def book_series(room_id: int):
     """Book a room every week; each date that cannot be booked is listed with the booking in its way."""
     room = room_or_404(room_id, current_user)

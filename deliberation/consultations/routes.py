@@ -337,7 +337,7 @@ def open_round(consultation_id: int):
             db.session.commit()
             flash(_("第 %(n)d 轮意见征集已开设", n=round_.number))
     else:
-        flash("；".join(m for messages in form.errors.values() for m in messages), "error")
+        flash("；".join(str(m) for messages in form.errors.values() for m in messages), "error")
     return redirect(url_for(".detail", consultation_id=consultation_id) + "#rounds")
 
 
@@ -819,7 +819,7 @@ def _idea_action(idea_id: int, form_class, action, message: str, moderate: bool 
         form.consultation_id.choices = []
     if not form.validate_on_submit():
         flash(
-            "；".join(m for messages in form.errors.values() for m in messages) or _("请求有误，请重试"),
+            "；".join(str(m) for messages in form.errors.values() for m in messages) or _("请求有误，请重试"),
             "error",
         )
         return redirect(url_for(".idea", idea_id=found.id))

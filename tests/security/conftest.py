@@ -19,17 +19,6 @@ from tests.conftest import PASSWORD
 
 MARK = {"A": "AAAMARK", "B": "BBBMARK"}
 
-# Endpoints that answer 500 to a form with errors, found by these tests and reported to their
-# owners: the authorisation matrix marks them xfail (only for server errors) until fixed.
-LAZY_JOIN = ('consultations/routes.py joins form.errors, which holds LazyStrings: '
-             '"；".join(str(m) for …) fixes it')
-KNOWN_SERVER_ERRORS: dict[str, str] = {
-    "consultations.add_meeting": LAZY_JOIN,
-    "consultations.open_round": LAZY_JOIN,
-    "consultations.answer_idea": LAZY_JOIN,
-    "consultations.merge_idea": LAZY_JOIN,
-}
-
 
 def png_bytes(size=(40, 30)) -> bytes:
     out = io.BytesIO()

@@ -21,7 +21,7 @@ from functools import cache
 
 import pytest
 
-from tests.security.conftest import KNOWN_SERVER_ERRORS, MARK
+from tests.security.conftest import MARK
 
 PUBLIC = "public"          # anyone, signed in or not
 SIGNED_IN = "signed-in"    # any signed-in user; no object of a community in the URL
@@ -471,6 +471,4 @@ def test_authorisation_matrix(entry, world, clients):
         # 5. the moderator of A and the administrator
         for actor in ("mod_a", "admin"):
             m.allowed(actor, method, url_a)
-    if endpoint in KNOWN_SERVER_ERRORS and m.problems and all("server error" in p for p in m.problems):
-        pytest.xfail(KNOWN_SERVER_ERRORS[endpoint])
     assert not m.problems, "\n".join(m.problems)

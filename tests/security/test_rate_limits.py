@@ -139,3 +139,18 @@ def test_ballots_and_comments_are_limited_per_user_across_pages_and_api(world, c
     other, other_bearer = clients["captain_a"]
     assert other.post(f"/api/v1/consultations/{consultation}/comments", json={"body": "我的意见"},
                       headers=other_bearer).status_code < 400
+
+
+@pytest.mark.parametrize("config_overrides", [{**LIMITS, "BOOKING_RATE_LIMIT": "2 per hour"}])
+def test_bookings_are_limited_per_user_across_pages_and_api(world, clients, config_overrides):
+    client, bearer = clients["res_a"]
+    room = world.obj("A", "room")
+    body = {"title": "读书会", "attendance": 5, "starts_at": "2030-01-07T10:00:00+08:00",
+            "ends_at": "2030-01-07T11:00:00+08:00"}
+    statuses = [client.post(f"/api/v1/rooms/{room}/bookings", json=body, headers=bearer).status_code
+                for _i in range(3)]
+    assert 429 not in statuses[:2] and statuses[2] == 429, statuses
+    assert client.get(f"/rooms/{room}/book").status_code == 200  # showing the form is not counted
+    assert client.post(f"/rooms/{room}/book", data={"title": "读书会"}).status_code == 429  # same bucket
+    other, other_bearer = clients["captain_a"]
+    assert other.post(f"/api/v1/rooms/{room}/bookings", json=body, headers=other_bearer).status_code != 429
