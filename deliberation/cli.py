@@ -1,4 +1,5 @@
-"""Commands: `flask --app deliberation demo | create-admin | roster import | audit verify | minutes …`."""
+"""Commands: `flask --app deliberation demo | create-admin | roster import | audit verify | minutes export |
+backup | outbox send`."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from deliberation.extensions import db
 
 
 def init_app(app: Flask) -> None:
+    from deliberation.consultations.commands import outbox_group
     from deliberation.minutes.commands import minutes_group
 
     app.cli.add_command(demo)
@@ -23,6 +25,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(audit_group)
     app.cli.add_command(minutes_group)
     app.cli.add_command(backup)
+    app.cli.add_command(outbox_group)
 
 
 @click.command("demo")

@@ -31,6 +31,16 @@ def secret_key(instance_path: str) -> str:
     return path.read_text().strip()
 
 
+OPTIONAL_SETTINGS = (
+    "COMMENT_RATE_LIMIT",  # "10 per minute"
+    "BALLOT_RATE_LIMIT",  # "30 per minute"
+    "BOOKING_RATE_LIMIT",  # "30 per hour"
+    "SURVEY_SAVE_RATE_LIMIT",  # "120 per minute"
+    "MAIL_FROM",  # the sender of notification e-mails; else ?from= in SMTP_URL, else noreply@<host>
+    "UPLOAD_FOLDER",  # pictures; one shared folder for several hosts (default instance/uploads)
+)
+
+
 def from_environment(instance_path: str) -> dict:
     env = os.environ.get
     redis_url = env("REDIS_URL") or None
@@ -39,7 +49,9 @@ def from_environment(instance_path: str) -> dict:
     secure = env("SESSION_COOKIE_SECURE", "1" if scheme == "https" else "0") == "1"
     idle = timedelta(hours=int(env("SESSION_IDLE_HOURS", str(7 * 24))))
     absolute = timedelta(hours=int(env("SESSION_ABSOLUTE_HOURS", str(30 * 24))))
-    return {
+    # Read only when set; otherwise the code's own defaults apply (limits.py, pictures.py, outbox.py).
+    optional = {key: env(key) for key in OPTIONAL_SETTINGS if env(key)}
+    return optional | {
         "SECRET_KEY": secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url(env("DATABASE_URL"), instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},

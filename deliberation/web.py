@@ -115,6 +115,8 @@ def select_locale() -> str:
 
 
 def care_mode() -> bool:
+    if not has_request_context():
+        return False  # documents rendered by a command (minutes export) have no reader
     if current_user and current_user.is_authenticated:
         return current_user.care_mode
     return bool(session.get("care"))
