@@ -171,6 +171,18 @@ def render_xlsx(contents: MinutesContents) -> bytes:
 # -- Markdown ----------------------------------------------------------------------------------
 
 
+UNSAFE_LINK = re.compile(r"\]\(\s*(?:javascript|vbscript|data):", re.IGNORECASE)
+
+
+def _inert(markdown: str) -> str:
+    """Markdown a viewer cannot turn into script: no raw HTML (every < escaped), no script links.
+
+    The minutes quote what residents typed; a Markdown viewer that renders raw HTML or follows
+    javascript: links must find nothing to run.
+    """
+    return UNSAFE_LINK.sub("](#", markdown.replace("<", "&lt;"))
+
+
 def _md_escape_cell(value) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
@@ -342,7 +354,7 @@ def render_markdown(m: MinutesContents) -> str:
             f"{_('日期')}：__________", ""]
     out += ["---", "", f"{_('生成时间')}：{format_datetime(m.generated_at, 'yyyy-MM-dd HH:mm:ss')}", ""]
     out += [f"{_('表决记录摘要（SHA-256）')}：`{m.ballot_digest or _('无')}`", ""]
-    return "\n".join(out)
+    return _inert("\n".join(out))
 
 
 # -- DOCX --------------------------------------------------------------------------------------

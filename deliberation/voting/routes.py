@@ -310,6 +310,7 @@ def paper(vote_id: int):
 def resolve(vote_id: int, conflict_id: int):
     """Settle a conflict between a paper form and a ballot already counted (moderators)."""
     vote = vote_or_404(vote_id, current_user, moderate=True)
+    services.conflict_of(db.session, vote, conflict_id)
     form = ResolveForm()
     if not form.validate_on_submit():
         flash(_("请选择处理方式"), "error")

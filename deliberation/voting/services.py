@@ -895,12 +895,18 @@ def open_conflicts(session: Session, vote: Vote) -> list[PaperConflict]:
     ).scalars())
 
 
-def resolve_conflict(session: Session, actor: User, vote: Vote, conflict_id: int, resolution: str) -> PaperConflict:
-    """The moderator settles a conflict: keep the ballot already counted, or count the paper form instead."""
-    _require_moderator(vote, actor)
+def conflict_of(session: Session, vote: Vote, conflict_id: int) -> PaperConflict:
+    """A paper/online conflict of this vote; any other id does not exist (404)."""
     conflict = session.get(PaperConflict, conflict_id)
     if conflict is None or conflict.vote_id != vote.id:
         raise NotFound(_("找不到该冲突"))
+    return conflict
+
+
+def resolve_conflict(session: Session, actor: User, vote: Vote, conflict_id: int, resolution: str) -> PaperConflict:
+    """The moderator settles a conflict: keep the ballot already counted, or count the paper form instead."""
+    _require_moderator(vote, actor)
+    conflict = conflict_of(session, vote, conflict_id)
     if conflict.resolved_at is not None:
         raise Conflict(_("该冲突已处理"))
     if resolution not in ("keep", "paper"):

@@ -94,6 +94,12 @@ def build_side(session, world: World, side: str, community, moderator, resident,
     captaincy = FloorCaptain(user=captain, building=building, granted_by_id=moderator.id)
     session.add(captaincy)
     session.flush()
+    # The resident voted online, then a paper form for the same flat came in: a conflict to settle.
+    voting.cast_ballot(session, resident, vote, "agree")
+    outcome, = voting.enter_paper_ballots(session, moderator, vote, building,
+                                         [voting.PaperEntry(room="101", choice="2", line=1)])
+    assert outcome.status == "conflict", outcome
+    conflict = session.query(voting.PaperConflict).filter_by(vote_id=vote.id).one()
     picture = proposal.versions[0].pictures[0]
     world.communities[side] = community
     world.objects.update({
@@ -117,6 +123,7 @@ def build_side(session, world: World, side: str, community, moderator, resident,
         (side, "survey"): survey.id,
         (side, "question"): question.id,
         (side, "captain"): captaincy.id,
+        (side, "conflict"): conflict.id,
         (side, "fmt"): "csv",
     })
 

@@ -216,15 +216,10 @@ ACCESS: dict[str, tuple[str, dict[str, set[int]]]] = {
     "api_surveys.list_surveys": (MEMBER, {}),
 }
 
-# URL parameters whose objects the world does not build yet: rules using them are skipped with
-# this reason (and listed in the lead's report) until a factory is added to build_side().
-PENDING_PARAMS: dict[str, str] = {
-    "conflict_id": "paper-ballot conflicts arrived late; build one per vote in build_side()",
-}
-
 # URL parameter -> the kind of object of the world (tests/security/conftest.py) it names
 PARAMS: dict[str, str] = {
     "community_id": "community",
+    "conflict_id": "conflict",
     "consultation_id": "consultation",
     "round_id": "round",
     "proposal_id": "proposal",
@@ -270,7 +265,7 @@ def test_every_route_has_an_access_rule_and_every_parameter_a_factory():
         "These endpoints have no entry in ACCESS of tests/security/test_authz_matrix.py: "
         f"{missing}. Add each with who may use it (PUBLIC, SIGNED_IN, MEMBER, MODERATOR, ADMIN, CAPABILITY).")
     unknown = sorted({(rule, arg) for rule, _e, _m, args in url_rules() for arg in args
-                      if arg not in PARAMS and arg not in PENDING_PARAMS and arg != "filename"})
+                      if arg not in PARAMS and arg != "filename"})
     assert not unknown, (
         "These URL parameters have no factory in PARAMS of tests/security/test_authz_matrix.py: "
         f"{unknown}. Add the parameter to PARAMS and make one such object per community in "
@@ -413,9 +408,6 @@ def test_authorisation_matrix(entry, world, clients):
     rule, endpoint, methods, args = entry
     assert endpoint in ACCESS, (f"{endpoint} ({rule}) has no entry in ACCESS of "
                                 "tests/security/test_authz_matrix.py: add who may use it")
-    pending = [PENDING_PARAMS[arg] for arg in args if arg in PENDING_PARAMS]
-    if pending:
-        pytest.skip(f"no factory yet for a parameter of {rule}: {pending[0]}")
     for arg in args:
         assert arg in PARAMS or arg == "filename", (
             f"URL parameter <{arg}> of {rule} has no factory: add it to PARAMS in "
