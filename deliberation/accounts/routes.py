@@ -39,6 +39,7 @@ from deliberation.accounts.models import (
 from deliberation.accounts.roster import MAX_ROSTER_BYTES, RosterError, parse_roster
 from deliberation.errors import DomainError, NotFound
 from deliberation.extensions import db, limiter
+from deliberation.forms import show_errors
 from deliberation.pagination import paginate
 
 bp = Blueprint("accounts", __name__)
@@ -52,14 +53,6 @@ def _safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
     return target
-
-
-def _form_errors(form, error: DomainError) -> None:
-    """Put a service's field messages next to the fields, and its message on top."""
-    for name, message in error.fields.items():
-        if name in form:
-            form[name].errors = [*form[name].errors, message]
-    flash(error.message, "error")
 
 
 def _start_session(user: User, remember: bool = False) -> None:
@@ -139,7 +132,7 @@ def register():
             user = services.redeem_invite(db.session, form.code.data, form.username.data, form.password.data)
         except DomainError as error:
             db.session.rollback()
-            _form_errors(form, error)
+            show_errors(form, error)
             return render_template("accounts/register.html", form=form), error.status
         db.session.commit()
         _start_session(user)
@@ -159,7 +152,7 @@ def account():
             services.change_password(db.session, current_user, form.old_password.data, form.new_password.data)
         except DomainError as error:
             db.session.rollback()
-            _form_errors(form, error)
+            show_errors(form, error)
             return render_template("accounts/account.html", form=form), error.status
         db.session.commit()
         _start_session(current_user._get_current_object())  # this browser keeps its session, new token
@@ -219,7 +212,7 @@ def communities():
                                                   form.address.data)
         except DomainError as error:
             db.session.rollback()
-            _form_errors(form, error)
+            show_errors(form, error)
         else:
             db.session.commit()
             flash(_("已创建居民区“%(name)s”", name=community.name))
@@ -349,7 +342,7 @@ def members(community_id: int):
             services.grant_role(db.session, current_user, found, user, Role(form.role.data))
         except DomainError as error:
             db.session.rollback()
-            _form_errors(form, error)
+            show_errors(form, error)
         else:
             db.session.commit()
             flash(_("已添加 %(name)s", name=user.display_name))

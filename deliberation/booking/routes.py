@@ -42,6 +42,7 @@ from deliberation.booking.models import Booking, BookingStatus, ClosedDate, Room
 from deliberation.db import utcnow
 from deliberation.errors import DomainError, NotFound
 from deliberation.extensions import db
+from deliberation.forms import show_errors
 from deliberation.limits import booking_limit
 from deliberation.pagination import paginate
 
@@ -74,14 +75,6 @@ def hours_rows(room: Room) -> list[tuple[str, str, bool]]:
 def _labels():
     return {"weekday_names": WEEKDAYS, "noise_labels": NOISE, "booker_labels": BOOKER,
             "status_labels": STATUS, "hours_rows": hours_rows}
-
-
-def _form_errors(form, error: DomainError) -> None:
-    """Put a service's field messages next to the fields, and its message on top."""
-    for name, message in error.fields.items():
-        if name in form:
-            form[name].errors = [*form[name].errors, message]
-    flash(error.message, "error")
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -175,7 +168,7 @@ def book(room_id: int):
                                               ends_at=ends_at, team=team_or_404(form.team_id.data, room))
         except DomainError as error:
             db.session.rollback()
-            _form_errors(form, error)
+            show_errors(form, error)
             return render_template("booking/book.html", room=room, community=room.community, form=form,
                                    teams=teams, conflict=error.detail.get("conflict")), error.status
         db.session.commit()
@@ -226,7 +219,7 @@ def book_series(room_id: int):
                 book_free_dates=form.book_free_dates.data, team=team_or_404(form.team_id.data, room))
         except DomainError as error:
             db.session.rollback()
-            _form_errors(form, error)
+            show_errors(form, error)
             return render_template("booking/series.html", room=room, community=room.community, form=form,
                                    teams=teams, conflicts=error.detail.get("conflicts", [])), error.status
         db.session.commit()
@@ -391,7 +384,7 @@ def settings(community_id: int):
         services.set_max_future_bookings(db.session, current_user, community, form.limit.data)
     except DomainError as error:
         db.session.rollback()
-        _form_errors(form, error)
+        show_errors(form, error)
         return _settings_page(community, form, error.status)
     db.session.commit()
     flash(_("已保存：每位居民最多同时持有 %(n)d 个未来的预约", n=form.limit.data))
@@ -415,7 +408,7 @@ def new_room(community_id: int):
             room = services.create_room(db.session, current_user, community, **_room_values(form))
         except DomainError as error:
             db.session.rollback()
-            _form_errors(form, error)
+            show_errors(form, error)
             return render_template("booking/room_new.html", community=community, form=form), error.status
         db.session.commit()
         flash(_("已添加场地“%(name)s”，请设置开放时间", name=room.name))
@@ -462,7 +455,7 @@ def room_update(room_id: int):
         services.update_room(db.session, current_user, room, **_room_values(form))
     except DomainError as error:
         db.session.rollback()
-        _form_errors(form, error)
+        show_errors(form, error)
         return _room_setup_page(room, room_form=form, status=error.status)
     db.session.commit()
     flash(_("已保存“%(name)s”的设置", name=room.name))
@@ -504,7 +497,7 @@ def room_closed_add(room_id: int):
         services.add_closed_date(db.session, current_user, room, form.day.data, form.reason.data or "")
     except DomainError as error:
         db.session.rollback()
-        _form_errors(form, error)
+        show_errors(form, error)
         return _room_setup_page(room, closed_form=form, status=error.status)
     db.session.commit()
     flash(_("“%(name)s”在 %(day)s 不开放", name=room.name, day=form.day.data.isoformat()))
@@ -552,7 +545,7 @@ def room_neighbours(room_id: int):
         services.set_room_neighbours(db.session, current_user, room, [others[i] for i in chosen])
     except DomainError as error:
         db.session.rollback()
-        _form_errors(form, error)
+        show_errors(form, error)
         return _room_setup_page(room, neighbours_form=form, status=error.status)
     db.session.commit()
     flash(_("已保存“%(name)s”的相邻场地", name=room.name))
@@ -576,7 +569,7 @@ def teams(community_id: int):
             team = services.register_team(db.session, current_user, community, form.name.data, members)
         except DomainError as error:
             db.session.rollback()
-            _form_errors(form, error)
+            show_errors(form, error)
             status = error.status
         else:
             db.session.commit()
@@ -614,7 +607,7 @@ def team_member_add(team_id: int):
         user = services.add_team_member(db.session, current_user, team, form.username.data)
     except DomainError as error:
         db.session.rollback()
-        _form_errors(form, error)
+        show_errors(form, error)
         return _team_page(team, form, error.status)
     db.session.commit()
     flash(_("%(name)s 已加入“%(team)s”", name=user.display_name, team=team.name))

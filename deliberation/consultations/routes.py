@@ -59,6 +59,7 @@ from deliberation.consultations.models import (
 from deliberation.consultations.ratelimit import comment_rate_limit
 from deliberation.errors import DomainError, NotFound
 from deliberation.extensions import db
+from deliberation.forms import show_errors
 from deliberation.pagination import page_number, paginate
 from deliberation.surveys.services import surveys_for_consultation
 from deliberation.voting.services import votes_for_consultation
@@ -69,14 +70,6 @@ bp = Blueprint("consultations", __name__)
 @bp.app_context_processor
 def _consultation_helpers():
     return {"phase_label": services.phase_label, "eligibility_label": services.eligibility_label}
-
-
-def _form_errors(form, error: DomainError) -> None:
-    """Put a service's field messages next to the fields, and its message on top."""
-    for name, message in error.fields.items():
-        if name in form:
-            form[name].errors = [*form[name].errors, message]
-    flash(error.message, "error")
 
 
 def _uploads(field) -> list[tuple[bytes, str]]:
@@ -166,7 +159,7 @@ def create(community_id: int):
             )
         except DomainError as error:
             db.session.rollback()
-            _form_errors(form, error)
+            show_errors(form, error)
         else:
             db.session.commit()
             flash(_("议事已创建（草稿，居民暂时看不到）"))
@@ -187,7 +180,7 @@ def edit(consultation_id: int):
             services.update_consultation(db.session, current_user, consultation, _consultation_input(form))
         except DomainError as error:
             db.session.rollback()
-            _form_errors(form, error)
+            show_errors(form, error)
         else:
             db.session.commit()
             flash(_("议事已更新"))
@@ -428,7 +421,7 @@ def create_proposal(consultation_id: int):
             )
         except DomainError as error:
             db.session.rollback()
-            _form_errors(form, error)
+            show_errors(form, error)
         else:
             db.session.commit()
             flash(_("方案已发布"))
@@ -466,7 +459,7 @@ def new_version(proposal_id: int):
             )
         except DomainError as error:
             db.session.rollback()
-            _form_errors(form, error)
+            show_errors(form, error)
         else:
             db.session.commit()
             flash(_("已发布第 %(n)d 版", n=version.number))
@@ -531,7 +524,7 @@ def post_comment(consultation_id: int):
         )
     except DomainError as error:
         db.session.rollback()
-        _form_errors(form, error)
+        show_errors(form, error)
         return _render_detail(consultation, error.status, comment_form=form)
     db.session.commit()
     flash(_("意见已提交，等待主持人审核后公开") if comment.status == "pending" else _("意见已发布"))
@@ -561,7 +554,7 @@ def reply(comment_id: int):
         )
     except DomainError as error:
         db.session.rollback()
-        _form_errors(form, error)
+        show_errors(form, error)
         return _render_detail(consultation, error.status, reply_to=parent.id, reply_form=form)
     db.session.commit()
     flash(_("回复已提交，等待主持人审核后公开") if comment.status == "pending" else _("回复已发布"))
@@ -741,7 +734,7 @@ def ideas(community_id: int):
             idea = services.post_idea(db.session, current_user, community, form.title.data, form.body.data)
         except DomainError as error:
             db.session.rollback()
-            _form_errors(form, error)
+            show_errors(form, error)
             status = error.status
         else:
             db.session.commit()

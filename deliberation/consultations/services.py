@@ -48,6 +48,7 @@ from deliberation.consultations.models import (
 from deliberation.db import utcnow
 from deliberation.errors import Conflict, Forbidden, Invalid, NotFound
 from deliberation.pagination import Page, paginate
+from deliberation.validation import clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -82,16 +83,8 @@ def eligibility_label(eligibility: Eligibility) -> str:
 def _text(
     value: str | None, name: str, label: str, *, max_length: int = MAX_TEXT, required: bool = True
 ) -> str:
-    """Trimmed text within its limits, or Invalid naming the field."""
-    value = (value or "").replace("\r\n", "\n").strip()
-    if required and not value:
-        raise Invalid(_("请填写%(label)s", label=label), fields={name: _("必填")})
-    if len(value) > max_length:
-        raise Invalid(
-            _("%(label)s不能超过 %(n)d 个字", label=label, n=max_length),
-            fields={name: _("不能超过 %(n)d 个字", n=max_length)},
-        )
-    return value
+    """Trimmed text within its limits (comments and bodies default to MAX_TEXT), or Invalid."""
+    return clean_text(value, name, label, max_length=max_length, required=required)
 
 
 def _require_moderator(community: Community, actor: User) -> None:

@@ -14,6 +14,7 @@ from deliberation.consultations.access import consultation_or_404
 from deliberation.db import write_intent
 from deliberation.errors import DomainError, NotFound
 from deliberation.extensions import db
+from deliberation.forms import show_errors
 from deliberation.minutes import render, services
 from deliberation.minutes.forms import DraftForm
 
@@ -85,7 +86,7 @@ def save_draft(consultation_id: int):
             )
         except DomainError as error:
             db.session.rollback()
-            _form_errors(form, error)
+            show_errors(form, error)
         else:
             db.session.commit()
             flash(_("纪要草稿已保存"))
@@ -94,13 +95,6 @@ def save_draft(consultation_id: int):
     preview = services.preview(db.session, current_user, consultation)
     return _page(consultation, contents=None, preview=preview, published=published, form=form,
                  draft=services.current_draft(db.session, consultation), status=422)
-
-
-def _form_errors(form, error: DomainError) -> None:
-    for name, message in error.fields.items():
-        if name in form:
-            form[name].errors = [*form[name].errors, message]
-    flash(error.message, "error")
 
 
 @bp.post("/consultations/<int:consultation_id>/minutes/publish")

@@ -26,6 +26,7 @@ from deliberation.minutes import contents as minutes_contents
 from deliberation.minutes import render
 from deliberation.minutes.contents import MinutesContents
 from deliberation.minutes.models import Minutes, MinutesStatus
+from deliberation.validation import clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -48,16 +49,6 @@ def _require_moderator(actor: User | None, consultation: Consultation) -> None:
         raise NotFound(_("找不到该议事"))
     if not _can_moderate(actor, consultation):
         raise Forbidden(_("只有本居民区的主持人可以编辑和公布纪要"))
-
-
-def _text(value: str | None, name: str, label: str, max_length: int) -> str:
-    value = (value or "").replace("\r\n", "\n").strip()
-    if len(value) > max_length:
-        raise Invalid(
-            _("%(label)s不能超过 %(n)d 个字", label=label, n=max_length),
-            fields={name: _("不能超过 %(n)d 个字", n=max_length)},
-        )
-    return value
 
 
 # -- reading -----------------------------------------------------------------------------------
@@ -193,10 +184,11 @@ def save_draft(
 ) -> Minutes:
     """Write the draft's closing notes and names (creating the draft, numbered after the last version)."""
     _require_moderator(actor, consultation)
-    closing_notes = _text(closing_notes, "closing_notes", _("结语"), MAX_NOTES)
-    host = _text(host, "host", _("主持人"), MAX_NAME)
-    recorder = _text(recorder, "recorder", _("记录人"), MAX_NAME)
-    change_note = _text(change_note, "change_note", _("更正说明"), MAX_CHANGE_NOTE)
+    closing_notes = clean_text(closing_notes, "closing_notes", _("结语"), max_length=MAX_NOTES, required=False)
+    host = clean_text(host, "host", _("主持人"), max_length=MAX_NAME, required=False)
+    recorder = clean_text(recorder, "recorder", _("记录人"), max_length=MAX_NAME, required=False)
+    change_note = clean_text(change_note, "change_note", _("更正说明"), max_length=MAX_CHANGE_NOTE,
+                             required=False)
     values = {"closing_notes": closing_notes, "host": host, "recorder": recorder, "change_note": change_note,
               "updated_at": utcnow()}
     draft = current_draft(session, consultation)

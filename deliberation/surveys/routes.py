@@ -16,6 +16,7 @@ from deliberation.consultations.forms import to_local, to_utc
 from deliberation.consultations.models import Consultation
 from deliberation.errors import DomainError
 from deliberation.extensions import db
+from deliberation.forms import show_errors
 from deliberation.pagination import paginate
 from deliberation.surveys import services
 from deliberation.surveys.access import question_or_404, survey_or_404
@@ -30,13 +31,6 @@ bp = Blueprint("surveys", __name__)
 def _survey_helpers():
     return {"survey_state_label": services.state_label, "question_kind_label": services.kind_label,
             "survey_text_limit": services.text_limit, "anonymity_label": services.anonymity_label}
-
-
-def _form_errors(form, error: DomainError) -> None:
-    for name, message in error.fields.items():
-        if name in form:
-            form[name].errors = [*form[name].errors, message]
-    flash(error.message, "error")
 
 
 # -- lists and settings --------------------------------------------------------------------------
@@ -96,7 +90,7 @@ def create(community_id: int):
             survey = services.create_survey(db.session, current_user, community, _survey_input(form))
         except DomainError as error:
             db.session.rollback()
-            _form_errors(form, error)
+            show_errors(form, error)
         else:
             db.session.commit()
             flash(_("问卷已创建（草稿），请添加问题"))
@@ -116,7 +110,7 @@ def edit(survey_id: int):
             services.update_survey(db.session, current_user, survey, _survey_input(form))
         except DomainError as error:
             db.session.rollback()
-            _form_errors(form, error)
+            show_errors(form, error)
         else:
             db.session.commit()
             flash(_("问卷设置已保存"))
@@ -177,7 +171,7 @@ def add_question(survey_id: int):
         services.add_question(db.session, current_user, survey, _question_input(form))
     except DomainError as error:
         db.session.rollback()
-        _form_errors(form, error)
+        show_errors(form, error)
         return _render_builder(survey, form, error.status)
     db.session.commit()
     flash(_("问题已添加"))
@@ -202,7 +196,7 @@ def edit_question(question_id: int):
             services.update_question(db.session, current_user, question, _question_input(form))
         except DomainError as error:
             db.session.rollback()
-            _form_errors(form, error)
+            show_errors(form, error)
             status = error.status
         else:
             db.session.commit()
@@ -398,7 +392,7 @@ def paper_entry(survey_id: int):
                                       room=form.room.data or "", person_name=form.person_name.data or "")
     except DomainError as error:
         db.session.rollback()
-        _form_errors(form, error)
+        show_errors(form, error)
         return _render_paper(survey, form, given, error.fields, error.status)
     db.session.commit()
     flash(_("已录入 %(room)s 的纸质问卷，请录入下一份", room=f"{form.room.data}"))

@@ -37,6 +37,7 @@ from deliberation.surveys.models import (
     Survey,
     SurveyState,
 )
+from deliberation.validation import clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -101,18 +102,6 @@ def text_limit(question: Question) -> int:
 # -- helpers -----------------------------------------------------------------------------------
 
 
-def _text(value: str | None, name: str, label: str, *, max_length: int, required: bool = True) -> str:
-    value = (value or "").replace("\r\n", "\n").strip()
-    if required and not value:
-        raise Invalid(_("请填写%(label)s", label=label), fields={name: _("必填")})
-    if len(value) > max_length:
-        raise Invalid(
-            _("%(label)s不能超过 %(n)d 个字", label=label, n=max_length),
-            fields={name: _("不能超过 %(n)d 个字", n=max_length)},
-        )
-    return value
-
-
 def _require_moderator(community: Community, actor: User) -> None:
     if not community.can_moderate(actor):
         raise Forbidden(_("只有本居民区的主持人可以进行此操作"))
@@ -160,8 +149,8 @@ class SurveyInput:
 
 
 def _apply(session: Session, survey: Survey, community: Community, data: SurveyInput) -> None:
-    title = _text(data.title, "title", _("标题"), max_length=200)
-    intro = _text(data.intro, "intro", _("说明"), max_length=MAX_INTRO, required=False)
+    title = clean_text(data.title, "title", _("标题"), max_length=200)
+    intro = clean_text(data.intro, "intro", _("说明"), max_length=MAX_INTRO, required=False)
     consultation_id = data.consultation_id or None
     if consultation_id is not None:
         found = session.execute(
@@ -290,8 +279,8 @@ def _apply_question(question: Question, data: QuestionInput) -> None:
         kind = QuestionKind(data.kind)
     except ValueError as error:
         raise Invalid(_("题型无效"), fields={"kind": _("请选择题型")}) from error
-    text = _text(data.text, "text", _("题目"), max_length=500)
-    help_text = _text(data.help_text, "help_text", _("补充说明"), max_length=500, required=False)
+    text = clean_text(data.text, "text", _("题目"), max_length=500)
+    help_text = clean_text(data.help_text, "help_text", _("补充说明"), max_length=500, required=False)
     options: list[str] = []
     if kind.has_options:
         seen: set[str] = set()
