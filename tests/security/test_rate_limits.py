@@ -7,6 +7,7 @@ import uuid
 import pytest
 
 from deliberation import create_app
+from deliberation.extensions import db
 from tests.conftest import PASSWORD, base_config
 
 LIMITS = {
@@ -115,7 +116,12 @@ def test_counters_are_shared_between_processes_through_redis(database_uri, redis
     config = base_config(database_uri, **LIMITS, RATELIMIT_STORAGE_URI=redis_url,
                          RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}")
     first, second = create_app(config), create_app(config)
-    statuses = [_login(app.test_client()).status_code for app in (first, second, first, second)]
+    try:
+        statuses = [_login(app.test_client()).status_code for app in (first, second, first, second)]
+    finally:
+        for app in (first, second):  # close their connections now, not whenever they are collected
+            with app.app_context():
+                db.engine.dispose()
     assert statuses == [401, 401, 401, 429]
 
 

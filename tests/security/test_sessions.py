@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from deliberation import create_app
+from deliberation.extensions import db
 from tests.conftest import PASSWORD, base_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -269,6 +270,8 @@ def test_debug_is_off_and_errors_show_a_generic_page(database_uri, monkeypatch):
         text = response.get_data(as_text=True)
         assert "secret detail" not in text and "Traceback" not in text and "werkzeug" not in text.lower()
     response = app.test_client().get("/boom")
+    with app.app_context():
+        db.engine.dispose()  # close its connections now, not whenever the app is collected
     assert response.status_code == 500
     assert "服务器内部错误" in response.get_data(as_text=True)
 
