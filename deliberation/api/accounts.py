@@ -13,7 +13,7 @@ from werkzeug.exceptions import Unauthorized
 from deliberation.accounts import services
 from deliberation.accounts.access import login_account_limit
 from deliberation.accounts.roster import MAX_ROSTER_BYTES, RosterError, parse_roster
-from deliberation.api.auth import BEARER, token_required
+from deliberation.api.auth import token_required
 from deliberation.errors import Invalid
 from deliberation.extensions import db, limiter
 
@@ -98,7 +98,6 @@ def create_token(credentials):
 
 
 @bp.route("/me")
-@bp.doc(security=BEARER)
 @token_required
 @bp.response(200, MeOut)
 def me():
@@ -107,7 +106,6 @@ def me():
 
 
 @bp.route("/communities/<int:community_id>")
-@bp.doc(security=BEARER)
 @token_required
 @bp.response(200, CommunityOut)
 def community(community_id: int):
@@ -120,7 +118,6 @@ def community(community_id: int):
 
 
 @bp.route("/communities/<int:community_id>/roster", methods=["POST"])
-@bp.doc(security=BEARER)
 @token_required
 @bp.arguments(RosterUploadIn, location="query")
 @bp.arguments(RosterFileIn, location="files")

@@ -12,7 +12,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from deliberation.accounts.access import community_or_404
-from deliberation.api.auth import BEARER, token_required
+from deliberation.api.auth import token_required
 from deliberation.booking import services
 from deliberation.booking.access import booking_or_404, room_or_404, series_or_404, team_or_404
 from deliberation.extensions import db
@@ -128,7 +128,6 @@ class ExceptionIn(Schema):
 
 
 @bp.route("/communities/<int:community_id>/rooms")
-@bp.doc(security=BEARER)
 @token_required
 @bp.response(200, RoomOut(many=True))
 def list_rooms(community_id: int):
@@ -137,7 +136,6 @@ def list_rooms(community_id: int):
 
 
 @bp.route("/rooms/<int:room_id>/availability")
-@bp.doc(security=BEARER)
 @token_required
 @bp.arguments(AvailabilityIn, location="query")
 @bp.response(200, AvailabilityOut)
@@ -149,7 +147,6 @@ def room_availability(args, room_id: int):
 
 @bp.route("/rooms/<int:room_id>/bookings", methods=["POST"])
 @booking_limit
-@bp.doc(security=BEARER)
 @token_required
 @bp.arguments(BookingIn)
 @bp.response(201, BookingOut)
@@ -166,7 +163,6 @@ def create_booking(data, room_id: int):
 
 @bp.route("/rooms/<int:room_id>/series", methods=["POST"])
 @booking_limit
-@bp.doc(security=BEARER)
 @token_required
 @bp.arguments(SeriesIn)
 @bp.response(201, SeriesOut)
@@ -185,7 +181,6 @@ def create_series(data, room_id: int):
 
 
 @bp.route("/series/<int:series_id>/exceptions", methods=["POST"])
-@bp.doc(security=BEARER)
 @token_required
 @bp.arguments(ExceptionIn)
 @bp.response(204)
@@ -197,7 +192,6 @@ def add_series_exception(data, series_id: int):
 
 
 @bp.route("/bookings/<int:booking_id>")
-@bp.doc(security=BEARER)
 @token_required
 @bp.response(200, BookingOut)
 def get_booking(booking_id: int):
@@ -206,7 +200,6 @@ def get_booking(booking_id: int):
 
 
 @bp.route("/bookings/<int:booking_id>/cancel", methods=["POST"])
-@bp.doc(security=BEARER)
 @token_required
 @bp.response(200, BookingOut)
 def cancel_booking(booking_id: int):
@@ -217,7 +210,6 @@ def cancel_booking(booking_id: int):
 
 
 @bp.route("/bookings/<int:booking_id>/approve", methods=["POST"])
-@bp.doc(security=BEARER)
 @token_required
 @bp.arguments(DecisionIn)
 @bp.response(200, BookingOut)
@@ -230,7 +222,6 @@ def approve_booking(data, booking_id: int):
 
 
 @bp.route("/bookings/<int:booking_id>/decline", methods=["POST"])
-@bp.doc(security=BEARER)
 @token_required
 @bp.arguments(DecisionIn)
 @bp.response(200, BookingOut)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from deliberation.accounts.access import community_or_404
 from deliberation.accounts.models import User
-from deliberation.api.auth import BEARER, token_required
+from deliberation.api.auth import token_required
 from deliberation.consultations import pictures as picture_files
 from deliberation.consultations import services
 from deliberation.consultations.access import (
@@ -410,7 +410,6 @@ def _pairs(data: dict) -> dict:
 
 
 @bp.route("/communities/<int:community_id>/consultations")
-@bp.doc(security=BEARER)
 @token_required
 @bp.arguments(PageQuery, location="query")
 @bp.response(200, ConsultationSummary(many=True))
@@ -438,7 +437,6 @@ def list_consultations(query, community_id: int):
 
 
 @bp.route("/communities/<int:community_id>/consultations", methods=["POST"])
-@bp.doc(security=BEARER)
 @token_required
 @bp.arguments(ConsultationIn)
 @bp.response(201, ConsultationOut)
@@ -453,7 +451,6 @@ def create_consultation(data, community_id: int):
 
 
 @bp.route("/consultations/<int:consultation_id>")
-@bp.doc(security=BEARER)
 @token_required
 @bp.response(200, ConsultationOut)
 def read_consultation(consultation_id: int):
@@ -462,7 +459,6 @@ def read_consultation(consultation_id: int):
 
 
 @bp.route("/consultations/<int:consultation_id>", methods=["PATCH"])
-@bp.doc(security=BEARER)
 @token_required
 @bp.arguments(ConsultationPatch)
 @bp.response(200, ConsultationOut)
@@ -492,7 +488,6 @@ def update_consultation(data, consultation_id: int):
 
 
 @bp.route("/consultations/<int:consultation_id>/phase", methods=["POST"])
-@bp.doc(security=BEARER)
 @token_required
 @bp.arguments(PhaseIn)
 @bp.response(200, ConsultationOut)
@@ -505,7 +500,6 @@ def move_phase(data, consultation_id: int):
 
 
 @bp.route("/consultations/<int:consultation_id>/rounds", methods=["POST"])
-@bp.doc(security=BEARER)
 @token_required
 @bp.arguments(RoundIn)
 @bp.response(201, RoundOut)
@@ -521,7 +515,6 @@ def open_round(data, consultation_id: int):
 
 
 @bp.route("/consultations/<int:consultation_id>/proposals", methods=["POST"])
-@bp.doc(security=BEARER)
 @token_required
 @bp.arguments(ProposalIn)
 @bp.response(201, ProposalOut)
@@ -545,7 +538,6 @@ def _uploaded(name: str = "pictures") -> list[tuple[bytes, str]]:
 
 
 @bp.route("/consultations/<int:consultation_id>/proposals/with-pictures", methods=["POST"])
-@bp.doc(security=BEARER)
 @token_required
 @bp.arguments(ProposalUploadIn, location="form", content_type="multipart/form-data")
 @bp.response(201, ProposalOut)
@@ -570,7 +562,6 @@ def create_proposal_with_pictures(data, consultation_id: int):
 
 
 @bp.route("/proposals/<int:proposal_id>/versions/with-pictures", methods=["POST"])
-@bp.doc(security=BEARER)
 @token_required
 @bp.arguments(VersionUploadIn, location="form", content_type="multipart/form-data")
 @bp.response(201, ProposalOut)
@@ -597,7 +588,6 @@ def add_version_with_pictures(data, proposal_id: int):
 
 @bp.route("/pictures/<int:picture_id>")
 @bp.doc(
-    security=BEARER,
     responses={
         200: {
             "description": "the re-encoded picture",
@@ -618,7 +608,6 @@ def read_picture(picture_id: int):
 
 
 @bp.route("/proposals/<int:proposal_id>")
-@bp.doc(security=BEARER)
 @token_required
 @bp.response(200, ProposalOut)
 def read_proposal(proposal_id: int):
@@ -627,7 +616,6 @@ def read_proposal(proposal_id: int):
 
 
 @bp.route("/proposals/<int:proposal_id>/versions", methods=["POST"])
-@bp.doc(security=BEARER)
 @token_required
 @bp.arguments(VersionIn)
 @bp.response(201, ProposalOut)
@@ -644,7 +632,6 @@ def add_version(data, proposal_id: int):
 
 
 @bp.route("/consultations/<int:consultation_id>/comments")
-@bp.doc(security=BEARER)
 @token_required
 @bp.arguments(CommentsQuery, location="query")
 @bp.response(200, CommentPage)
@@ -679,7 +666,6 @@ def list_comments(query, consultation_id: int):
 
 @bp.route("/consultations/<int:consultation_id>/comments", methods=["POST"])
 @comment_rate_limit
-@bp.doc(security=BEARER)
 @token_required
 @bp.arguments(CommentIn)
 @bp.response(201, CommentOut)
@@ -700,7 +686,6 @@ def post_comment(data, consultation_id: int):
 
 
 @bp.route("/comments/<int:comment_id>/support", methods=["POST"])
-@bp.doc(security=BEARER)
 @token_required
 @bp.response(200, CommentOut)
 def support(comment_id: int):
@@ -712,7 +697,6 @@ def support(comment_id: int):
 
 
 @bp.route("/comments/<int:comment_id>/support", methods=["DELETE"])
-@bp.doc(security=BEARER)
 @token_required
 @bp.response(200, CommentOut)
 def withdraw_support(comment_id: int):
@@ -724,7 +708,6 @@ def withdraw_support(comment_id: int):
 
 
 @bp.route("/comments/<int:comment_id>/reports", methods=["POST"])
-@bp.doc(security=BEARER)
 @token_required
 @bp.arguments(ReasonIn)
 @bp.response(201, CommentOut)
@@ -737,7 +720,6 @@ def report(data, comment_id: int):
 
 
 @bp.route("/comments/<int:comment_id>/hide", methods=["POST"])
-@bp.doc(security=BEARER)
 @token_required
 @bp.arguments(ReasonIn)
 @bp.response(200, CommentOut)
@@ -750,7 +732,6 @@ def hide(data, comment_id: int):
 
 
 @bp.route("/comments/<int:comment_id>/restore", methods=["POST"])
-@bp.doc(security=BEARER)
 @token_required
 @bp.response(200, CommentOut)
 def restore(comment_id: int):
@@ -769,7 +750,6 @@ class IdeasQuery(PageQuery):
 
 
 @bp.route("/communities/<int:community_id>/ideas")
-@bp.doc(security=BEARER)
 @token_required
 @bp.arguments(IdeasQuery, location="query")
 @bp.response(200, IdeaPage)
@@ -800,7 +780,6 @@ def list_ideas(query, community_id: int):
 
 
 @bp.route("/communities/<int:community_id>/ideas", methods=["POST"])
-@bp.doc(security=BEARER)
 @token_required
 @bp.arguments(IdeaIn)
 @bp.response(201, IdeaOut)
@@ -813,7 +792,6 @@ def post_idea(data, community_id: int):
 
 
 @bp.route("/ideas/<int:idea_id>/support", methods=["POST"])
-@bp.doc(security=BEARER)
 @token_required
 @bp.response(200, IdeaOut)
 def support_idea(idea_id: int):

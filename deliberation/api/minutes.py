@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from deliberation import documents
-from deliberation.api.auth import BEARER, token_required
+from deliberation.api.auth import token_required
 from deliberation.consultations.access import consultation_or_404
 from deliberation.db import write_intent
 from deliberation.extensions import db
@@ -59,7 +59,7 @@ class MinutesDraftIn(Schema):
 
 
 @bp.route("/consultations/<int:consultation_id>/minutes")
-@bp.doc(security=BEARER, responses={200: {"description": "JSON, or the file asked for by format",
+@bp.doc(responses={200: {"description": "JSON, or the file asked for by format",
                                           "content": FILE_CONTENT}})
 @token_required
 @bp.arguments(MinutesQueryIn, location="query")
@@ -85,7 +85,6 @@ def get_minutes(args, consultation_id: int):
 
 
 @bp.route("/consultations/<int:consultation_id>/minutes/draft", methods=["PUT"])
-@bp.doc(security=BEARER)
 @token_required
 @bp.arguments(MinutesDraftIn)
 @bp.response(200, MinutesVersionOut)
@@ -98,7 +97,6 @@ def save_draft(args, consultation_id: int):
 
 
 @bp.route("/consultations/<int:consultation_id>/minutes/publish", methods=["POST"])
-@bp.doc(security=BEARER)
 @token_required
 @bp.response(201, MinutesVersionOut)
 def publish(consultation_id: int):

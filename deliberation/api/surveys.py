@@ -15,7 +15,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from deliberation.accounts.access import community_or_404
-from deliberation.api.auth import BEARER, token_required
+from deliberation.api.auth import token_required
 from deliberation.errors import Invalid, NotFound
 from deliberation.extensions import db
 from deliberation.pagination import paginate
@@ -235,7 +235,6 @@ class SurveyPageQuery(Schema):
 
 
 @bp.route("/communities/<int:community_id>/surveys")
-@bp.doc(security=BEARER)
 @token_required
 @bp.arguments(SurveyPageQuery, location="query")
 @bp.response(200, SurveySummaryOut(many=True))
@@ -251,7 +250,6 @@ def list_surveys(query, community_id: int):
 
 
 @bp.route("/communities/<int:community_id>/surveys", methods=["POST"])
-@bp.doc(security=BEARER)
 @token_required
 @bp.arguments(SurveyIn)
 @bp.response(201, SurveyOut)
@@ -271,7 +269,6 @@ def create_survey(data, community_id: int):
 
 
 @bp.route("/surveys/<int:survey_id>/publish", methods=["POST"])
-@bp.doc(security=BEARER)
 @token_required
 @bp.response(200, SurveyOut)
 def publish_survey(survey_id: int):
@@ -283,7 +280,6 @@ def publish_survey(survey_id: int):
 
 
 @bp.route("/surveys/<int:survey_id>")
-@bp.doc(security=BEARER)
 @token_required
 @bp.response(200, SurveyOut)
 def read_survey(survey_id: int):
@@ -292,7 +288,6 @@ def read_survey(survey_id: int):
 
 
 @bp.route("/surveys/<int:survey_id>/response")
-@bp.doc(security=BEARER)
 @token_required
 @bp.response(200, SurveyResponseOut)
 def read_response(survey_id: int):
@@ -306,7 +301,6 @@ def read_response(survey_id: int):
 
 @bp.route("/surveys/<int:survey_id>/responses", methods=["POST"])
 @survey_save_limit
-@bp.doc(security=BEARER)
 @token_required
 @bp.arguments(SurveyResponseIn)
 @bp.response(201, SurveyResponseOut)
@@ -321,7 +315,6 @@ def submit_response(data, survey_id: int):
 
 @bp.route("/surveys/<int:survey_id>/response", methods=["PUT"])
 @survey_save_limit
-@bp.doc(security=BEARER)
 @token_required
 @bp.arguments(SurveyResponseIn)
 @bp.response(200, SurveyResponseOut)
@@ -335,7 +328,6 @@ def update_response(data, survey_id: int):
 
 
 @bp.route("/surveys/<int:survey_id>/results")
-@bp.doc(security=BEARER)
 @token_required
 @bp.response(200, SurveyResultsOut)
 def read_results(survey_id: int):

@@ -12,7 +12,7 @@ from flask import g
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from deliberation.api.auth import BEARER, token_required
+from deliberation.api.auth import token_required
 from deliberation.consultations.access import consultation_or_404
 from deliberation.errors import DomainError, NotFound
 from deliberation.extensions import db
@@ -179,7 +179,6 @@ def _choice_out(vote: Vote, stored: str):
 
 
 @bp.route("/consultations/<int:consultation_id>/votes", methods=["POST"])
-@bp.doc(security=BEARER)
 @token_required
 @bp.arguments(VoteIn)
 @bp.response(201, VoteOut)
@@ -193,7 +192,6 @@ def create_vote(data, consultation_id: int):
 
 
 @bp.route("/consultations/<int:consultation_id>/votes")
-@bp.doc(security=BEARER)
 @token_required
 @bp.response(200, VoteOut(many=True))
 def list_votes(consultation_id: int):
@@ -203,7 +201,6 @@ def list_votes(consultation_id: int):
 
 
 @bp.route("/votes/<int:vote_id>")
-@bp.doc(security=BEARER)
 @token_required
 @bp.response(200, VoteOut)
 def get_vote(vote_id: int):
@@ -214,7 +211,6 @@ def get_vote(vote_id: int):
 
 
 @bp.route("/votes/<int:vote_id>/open", methods=["POST"])
-@bp.doc(security=BEARER)
 @token_required
 @bp.response(200, VoteOut)
 def open_vote(vote_id: int):
@@ -225,7 +221,6 @@ def open_vote(vote_id: int):
 
 
 @bp.route("/votes/<int:vote_id>/close", methods=["POST"])
-@bp.doc(security=BEARER)
 @token_required
 @bp.response(200, VoteOut)
 def close_vote(vote_id: int):
@@ -237,7 +232,6 @@ def close_vote(vote_id: int):
 
 
 @bp.route("/votes/<int:vote_id>/ballot", methods=["POST"])
-@bp.doc(security=BEARER)
 @token_required
 @ballot_rate_limit
 @bp.arguments(BallotIn)
@@ -265,7 +259,6 @@ def cast_ballot(data, vote_id: int):
 
 
 @bp.route("/votes/<int:vote_id>/paper-ballots", methods=["POST"])
-@bp.doc(security=BEARER)
 @token_required
 @bp.arguments(PaperBallotsIn)
 @bp.response(200, PaperBallotsOut)
@@ -299,7 +292,6 @@ def enter_paper_ballots(data, vote_id: int):
 
 
 @bp.route("/votes/<int:vote_id>/result")
-@bp.doc(security=BEARER)
 @token_required
 @bp.response(200, VoteResultOut)
 def vote_result(vote_id: int):
@@ -310,7 +302,6 @@ def vote_result(vote_id: int):
 
 
 @bp.route("/votes/<int:vote_id>/receipts")
-@bp.doc(security=BEARER)
 @token_required
 @bp.arguments(VoteReceiptsQuery, location="query")
 @bp.response(200, VoteReceiptsOut)
