@@ -104,8 +104,14 @@ def config_overrides() -> dict:
 
 
 @pytest.fixture
-def app(database_uri, config_overrides):
-    app = create_app(base_config(database_uri, **config_overrides))
+def upload_folder(tmp_path):
+    """Pictures go to a temporary folder, never into the project's instance folder."""
+    return tmp_path / "uploads"
+
+
+@pytest.fixture
+def app(database_uri, config_overrides, upload_folder):
+    app = create_app(base_config(database_uri, UPLOAD_FOLDER=str(upload_folder), **config_overrides))
 
     # The test holds an app context, which Flask reuses for the client's requests; give each
     # request a fresh `g` (the signed-in user, the locale) as it has in production.
@@ -199,6 +205,28 @@ def make_user(session):
         return user
 
     return make
+
+
+@pytest.fixture
+def community(make_community):
+    return make_community("银杏居民区")
+
+
+@pytest.fixture
+def other_community(make_community):
+    return make_community("梧桐居民区")
+
+
+@pytest.fixture
+def secretary(make_user, community):
+    """The secretary (moderator) of the community."""
+    return make_user("shuji", community, role="moderator")
+
+
+@pytest.fixture
+def outsider(make_user, other_community):
+    """A resident of the other community: everything of the first must answer 404 to them."""
+    return make_user("zhaojie", other_community, building="1号楼", room="101")
 
 
 @pytest.fixture

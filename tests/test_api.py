@@ -5,11 +5,6 @@ from __future__ import annotations
 import pytest
 
 
-@pytest.fixture
-def community(make_community):
-    return make_community()
-
-
 def test_token_then_me(client, make_user, community, api_token):
     make_user("resident1", community)
     me = client.get("/api/v1/me", headers=api_token("resident1")).get_json()

@@ -13,16 +13,6 @@ from deliberation.audit import AuditEvent
 from tests.conftest import PASSWORD
 
 
-@pytest.fixture
-def community(make_community):
-    return make_community()
-
-
-@pytest.fixture
-def secretary(make_user, community):
-    return make_user("shuji", community, role="moderator")
-
-
 def test_login_with_the_right_password_signs_in(client, make_user, community):
     make_user("resident1", community)
     response = client.post("/login", data={"username": "resident1", "password": PASSWORD})

@@ -27,16 +27,6 @@ def count(session, model) -> int:
     return session.execute(select(func.count()).select_from(model)).scalar()
 
 
-@pytest.fixture
-def community(make_community):
-    return make_community()
-
-
-@pytest.fixture
-def secretary(make_user, community):
-    return make_user("shuji", community, role="moderator")
-
-
 def test_an_owner_of_several_units_is_one_person_and_a_second_import_changes_nothing(session, community,
                                                                                        secretary):
     report = parse_roster(GOOD.encode(), "名册.csv")

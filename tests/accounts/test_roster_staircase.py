@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from deliberation.accounts import services
@@ -15,16 +14,6 @@ WITH_STAIRCASE = ("楼号,单元,室号,姓名,身份\n"
                   "3号楼,１单元,101,李桂兰,业主\n"
                   "3号楼,东单元,301,王建国,业主\n"
                   "5号楼,,101,张伟,业主\n")
-
-
-@pytest.fixture
-def community(make_community):
-    return make_community()
-
-
-@pytest.fixture
-def secretary(make_user, community):
-    return make_user("shuji", community, role="moderator")
 
 
 def test_the_staircase_column_is_read_and_normalised():

@@ -11,18 +11,8 @@ from deliberation.booking.models import Booker, Noise
 
 
 @pytest.fixture
-def community(make_community):
-    return make_community("银杏居民区")
-
-
-@pytest.fixture
-def other_community(make_community):
-    return make_community("梧桐居民区")
-
-
-@pytest.fixture
-def moderator(make_user, community):
-    return make_user("shuji", community, role="moderator")
+def moderator(secretary):
+    return secretary
 
 
 @pytest.fixture
@@ -33,11 +23,6 @@ def resident(make_user, community):
 @pytest.fixture
 def neighbour(make_user, community):
     return make_user("lishushu", community)
-
-
-@pytest.fixture
-def outsider(make_user, other_community):
-    return make_user("wutong1", other_community)
 
 
 @pytest.fixture

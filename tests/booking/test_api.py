@@ -29,7 +29,7 @@ def test_listing_rooms_needs_a_token_and_a_membership(
     [room] = response.get_json()
     assert room["name"] == "乒乓房" and room["capacity"] == 8 and len(room["hours"]) == 7
     assert client.get(f"/api/v1/communities/{community.id}/rooms",
-                      headers=api_token("wutong1")).status_code == 404
+                      headers=api_token("zhaojie")).status_code == 404
 
 
 def test_creating_a_booking_answers_201_and_an_overlap_409_with_the_conflict(client, api_token, resident,
@@ -71,7 +71,7 @@ def test_a_resident_of_another_community_gets_404_for_rooms_and_bookings(
         client, api_token, resident, outsider, pingpong, book, slot
 ):
     booking = book(resident, pingpong, 1, "10:00", "11:00")
-    headers = api_token("wutong1")
+    headers = api_token("zhaojie")
     assert client.post(f"/api/v1/rooms/{pingpong.id}/bookings", headers=headers,
                        json=body(slot, 2, "10:00", "11:00")).status_code == 404
     assert client.get(f"/api/v1/rooms/{pingpong.id}/availability?from=2030-01-01&to=2030-01-02",

@@ -118,7 +118,7 @@ def test_the_moderator_declines_from_the_queue(client, login, resident, moderato
 def test_a_resident_of_another_community_gets_404_for_rooms(
         client, login, outsider, community, pingpong, path
 ):
-    login("wutong1")
+    login("zhaojie")
     assert client.get(path.format(community=community.id, room=pingpong.id)).status_code == 404
 
 
@@ -126,7 +126,7 @@ def test_a_resident_of_another_community_gets_404_for_bookings(
         client, login, outsider, resident, pingpong, book
 ):
     booking = book(resident, pingpong, 2, "10:00", "11:00", title="晨练")
-    login("wutong1")
+    login("zhaojie")
     for action in ("cancel", "approve", "decline"):
         response = client.post(f"/bookings/{booking.id}/{action}")
         assert response.status_code == 404

@@ -286,10 +286,10 @@ def test_an_unknown_member_name_is_refused_and_the_form_keeps_what_was_typed(
         client, login, session, moderator, resident, outsider, community):
     login("shuji")
     response = client.post(f"/communities/{community.id}/teams",
-                           data={"name": "翰墨书画班", "members": "wangayi\nnobody\nwutong1"})
+                           data={"name": "翰墨书画班", "members": "wangayi\nnobody\nzhaojie"})
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "本居民区没有这些用户名：nobody、wutong1" in page and 'id="members-error"' in page
+    assert "本居民区没有这些用户名：nobody、zhaojie" in page and 'id="members-error"' in page
     assert 'value="翰墨书画班"' in page and "nobody" in page
     assert session.execute(select(Team)).first() is None
     empty = client.post(f"/communities/{community.id}/teams", data={"name": "", "members": ""})

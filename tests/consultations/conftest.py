@@ -13,29 +13,6 @@ from deliberation.consultations.models import Phase
 from deliberation.db import utcnow
 
 
-@pytest.fixture(autouse=True)
-def upload_folder(app, tmp_path):
-    """Pictures go to a temporary folder, never into the project's instance folder."""
-    folder = tmp_path / "uploads"
-    app.config["UPLOAD_FOLDER"] = str(folder)
-    return folder
-
-
-@pytest.fixture
-def community(make_community):
-    return make_community("银杏居民区")
-
-
-@pytest.fixture
-def other_community(make_community):
-    return make_community("梧桐居民区")
-
-
-@pytest.fixture
-def secretary(make_user, community):
-    return make_user("shuji", community, role="moderator")
-
-
 @pytest.fixture
 def resident(make_user, community):
     return make_user("wangayi", community, building="3号楼", room="302")
@@ -44,11 +21,6 @@ def resident(make_user, community):
 @pytest.fixture
 def neighbour(make_user, community):
     return make_user("lishushu", community, building="5号楼", room="101")
-
-
-@pytest.fixture
-def outsider(make_user, other_community):
-    return make_user("zhaojie", other_community, building="1号楼", room="101")
 
 
 @pytest.fixture

@@ -14,28 +14,6 @@ from deliberation.db import utcnow
 TITLE = "党群服务站升级改造方案征询"
 
 
-@pytest.fixture(autouse=True)
-def upload_folder(app, tmp_path):
-    folder = tmp_path / "uploads"
-    app.config["UPLOAD_FOLDER"] = str(folder)
-    return folder
-
-
-@pytest.fixture
-def community(make_community):
-    return make_community("银杏居民区")
-
-
-@pytest.fixture
-def other_community(make_community):
-    return make_community("梧桐居民区")
-
-
-@pytest.fixture
-def secretary(make_user, community):
-    return make_user("shuji", community, role="moderator")
-
-
 @pytest.fixture
 def residents(make_user, community):
     return [
@@ -48,11 +26,6 @@ def residents(make_user, community):
 @pytest.fixture
 def resident(residents):
     return residents[0]
-
-
-@pytest.fixture
-def outsider(make_user, other_community):
-    return make_user("zhaojie", other_community, building="1号楼", room="101")
 
 
 @dataclass

@@ -36,13 +36,6 @@ class World:
         return self.objects[(side, kind)]
 
 
-@pytest.fixture(autouse=True)
-def upload_folder(app, tmp_path):
-    folder = tmp_path / "uploads"
-    app.config["UPLOAD_FOLDER"] = str(folder)
-    return folder
-
-
 def build_side(session, world: World, side: str, community, moderator, resident, captain) -> None:
     """One object of every kind in a community, made through the services."""
     from deliberation.accounts import services as accounts

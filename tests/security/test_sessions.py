@@ -16,11 +16,6 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def community(make_community):
-    return make_community("银杏居民区")
-
-
-@pytest.fixture
 def resident(make_user, community):
     return make_user("resident1", community)
 

@@ -9,21 +9,6 @@ from deliberation.surveys.services import AnswerInput, QuestionInput, SurveyInpu
 
 
 @pytest.fixture
-def community(make_community):
-    return make_community("银杏居民区")
-
-
-@pytest.fixture
-def other_community(make_community):
-    return make_community("梧桐居民区")
-
-
-@pytest.fixture
-def secretary(make_user, community):
-    return make_user("shuji", community, role="moderator")
-
-
-@pytest.fixture
 def resident(make_user, community):
     return make_user("wangayi", community, building="3号楼", room="302")
 
@@ -31,11 +16,6 @@ def resident(make_user, community):
 @pytest.fixture
 def neighbour(make_user, community):
     return make_user("lishushu", community, building="5号楼", room="101", tenure="tenant")
-
-
-@pytest.fixture
-def outsider(make_user, other_community):
-    return make_user("zhaojie", other_community, building="1号楼", room="101")
 
 
 FIVE_QUESTIONS = [

@@ -10,21 +10,6 @@ from deliberation.voting import services
 
 
 @pytest.fixture
-def community(make_community):
-    return make_community("银杏居民区")
-
-
-@pytest.fixture
-def other_community(make_community):
-    return make_community("梧桐居民区")
-
-
-@pytest.fixture
-def secretary(make_user, community):
-    return make_user("shuji", community, role="moderator")
-
-
-@pytest.fixture
 def residents(make_user, community):
     """Three owners in 3号楼 and 5号楼, a tenant and a family member."""
     return {
@@ -34,11 +19,6 @@ def residents(make_user, community):
         "tenant": make_user("zuhu", community, tenure="tenant", building="3号楼", room="303"),
         "family": make_user("jiashu", community, tenure="family", building="5号楼", room="103"),
     }
-
-
-@pytest.fixture
-def outsider(make_user, other_community):
-    return make_user("zhaojie", other_community, building="1号楼", room="101")
 
 
 @pytest.fixture
