@@ -36,5 +36,10 @@ def per_user(scope: str, config_key: str, default: str, methods: list[str] | Non
     return limiter.shared_limit(rate, scope=scope, key_func=user_key, methods=methods)
 
 
-# Bookings, from the pages and the API alike.
+# Every per-user limit, each one bucket for the pages and the API alike (switching channel does not
+# double the allowance). The rates can be set from the environment (config.OPTIONAL_SETTINGS).
+comment_limit = per_user("consultations-comment", "COMMENT_RATE_LIMIT", "10 per minute")
+ballot_limit = per_user("voting-ballot", "BALLOT_RATE_LIMIT", "30 per minute")
 booking_limit = per_user("booking-create", "BOOKING_RATE_LIMIT", "30 per hour", methods=["POST"])
+# Autosave sends at most one request per pause in typing: a generous allowance, still a ceiling.
+survey_save_limit = per_user("surveys-save", "SURVEY_SAVE_RATE_LIMIT", "120 per minute")

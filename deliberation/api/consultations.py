@@ -14,7 +14,6 @@ from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from deliberation.accounts.access import community_or_404
 from deliberation.accounts.models import User
@@ -38,11 +37,10 @@ from deliberation.consultations.models import (
     Idea,
     IdeaSupport,
     Proposal,
-    ProposalVersion,
 )
-from deliberation.consultations.ratelimit import comment_rate_limit
 from deliberation.errors import NotFound
 from deliberation.extensions import db
+from deliberation.limits import comment_limit
 from deliberation.pagination import paginate
 
 bp = Blueprint("api_consultations", __name__, description="议事：方案、意见征集、审核与居民心愿墙")
@@ -322,19 +320,7 @@ def _proposal(proposal: Proposal) -> dict:
 
 
 def _consultation(consultation: Consultation) -> dict:
-    proposals = (
-        db.session.execute(
-            select(Proposal)
-            .where(Proposal.consultation_id == consultation.id)
-            .order_by(Proposal.id)
-            .options(
-                selectinload(Proposal.versions).selectinload(ProposalVersion.pictures),
-                selectinload(Proposal.ideas),
-            )
-        )
-        .scalars()
-        .all()
-    )
+    proposals = services.proposals_of(db.session, consultation)
     return {
         "id": consultation.id,
         "community_id": consultation.community_id,
@@ -665,7 +651,7 @@ def list_comments(query, consultation_id: int):
 
 
 @bp.route("/consultations/<int:consultation_id>/comments", methods=["POST"])
-@comment_rate_limit
+@comment_limit
 @token_required
 @bp.arguments(CommentIn)
 @bp.response(201, CommentOut)

@@ -18,11 +18,11 @@ from deliberation.accounts.access import community_or_404
 from deliberation.api.auth import token_required
 from deliberation.errors import Invalid, NotFound
 from deliberation.extensions import db
+from deliberation.limits import survey_save_limit
 from deliberation.pagination import paginate
 from deliberation.surveys import services
 from deliberation.surveys.access import survey_or_404
 from deliberation.surveys.models import QuestionKind, Response, Survey
-from deliberation.surveys.ratelimit import survey_save_limit
 
 bp = Blueprint("api_surveys", __name__, description="问卷：创建、发布、填写与结果")
 

@@ -16,7 +16,7 @@ from deliberation.api.auth import token_required
 from deliberation.consultations.access import consultation_or_404
 from deliberation.errors import DomainError, NotFound
 from deliberation.extensions import db
-from deliberation.limits import per_user
+from deliberation.limits import ballot_limit
 from deliberation.rules import PRESETS
 from deliberation.voting import live, services
 from deliberation.voting.access import ballot_vote_or_404, caught_up, paper_vote_or_404, vote_or_404
@@ -24,7 +24,6 @@ from deliberation.voting.models import Vote, VoteBasis, VoteKind
 
 bp = Blueprint("api_voting", __name__, description="表决：创建、开启、关闭、投票、纸质征询单、结果与回执")
 
-ballot_rate_limit = per_user("voting-ballot", "BALLOT_RATE_LIMIT", "30 per minute")
 
 
 class VoteOptionOut(Schema):
@@ -233,7 +232,7 @@ def close_vote(vote_id: int):
 
 @bp.route("/votes/<int:vote_id>/ballot", methods=["POST"])
 @token_required
-@ballot_rate_limit
+@ballot_limit
 @bp.arguments(BallotIn)
 @bp.response(201, BallotOut, description="a new ballot")
 @bp.alt_response(200, schema=BallotOut, description="the ballot was changed")

@@ -6,12 +6,11 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from deliberation.accounts.access import community_or_404
 from deliberation.accounts.forms import EmptyForm
-from deliberation.accounts.models import Building, Community
+from deliberation.accounts.models import Community
 from deliberation.booking import services as booking_services
 from deliberation.booking.models import Room as BookingRoom
 from deliberation.consultations import pictures as picture_files
@@ -53,13 +52,12 @@ from deliberation.consultations.models import (
     Notification,
     Phase,
     Proposal,
-    ProposalVersion,
     RoundState,
 )
-from deliberation.consultations.ratelimit import comment_rate_limit
 from deliberation.errors import DomainError, NotFound
 from deliberation.extensions import db
 from deliberation.forms import show_errors
+from deliberation.limits import comment_limit
 from deliberation.pagination import page_number, paginate
 from deliberation.surveys.services import surveys_for_consultation
 from deliberation.voting.services import votes_for_consultation
@@ -108,14 +106,7 @@ def _consultation_form(community: Community, consultation: Consultation | None =
     form = (
         ConsultationForm(obj=consultation) if consultation and request.method == "GET" else ConsultationForm()
     )
-    buildings = (
-        db.session.execute(
-            select(Building).where(Building.community_id == community.id).order_by(Building.sort_key)
-        )
-        .scalars()
-        .all()
-    )
-    form.building_ids.choices = [SelectChoice(b.id, b.name) for b in buildings]
+    form.building_ids.choices = [SelectChoice(b.id, b.name) for b in community.buildings]
     form.staircases.choices = [
         SelectChoice(f"{building_id}:{staircase}", f"{name} {staircase}")
         for building_id, name, staircase in services.staircase_choices(db.session, community.id)
@@ -205,19 +196,7 @@ def _render_detail(
     taking part is viewing (Consultation.can_take_part): the eligibility is not computed twice.
     The reply and report forms are written out for the one comment chosen (reply_to, report_to).
     """
-    proposals = (
-        db.session.execute(
-            select(Proposal)
-            .where(Proposal.consultation_id == consultation.id)
-            .order_by(Proposal.id)
-            .options(
-                selectinload(Proposal.versions).selectinload(ProposalVersion.pictures),
-                selectinload(Proposal.ideas),
-            )
-        )
-        .scalars()
-        .all()
-    )
+    proposals = services.proposals_of(db.session, consultation)
     rounds = consultation.rounds
     wanted = request.args.get("round", "")
     selected = next((r for r in rounds if str(r.number) == wanted), None)
@@ -509,7 +488,7 @@ def picture(picture_id: int):
 
 @bp.post("/consultations/<int:consultation_id>/comments")
 @login_required
-@comment_rate_limit
+@comment_limit
 def post_comment(consultation_id: int):
     """Post a comment in the open round."""
     consultation = consultation_or_404(consultation_id, current_user)
@@ -535,7 +514,7 @@ def post_comment(consultation_id: int):
 
 @bp.post("/comments/<int:comment_id>/replies")
 @login_required
-@comment_rate_limit
+@comment_limit
 def reply(comment_id: int):
     """Reply to a comment; a moderator may mark the reply as the official answer."""
     parent = comment_or_404(comment_id, current_user)

@@ -11,18 +11,18 @@ from wtforms.fields.choices import SelectChoice
 from deliberation import charts, documents
 from deliberation.accounts.access import community_or_404
 from deliberation.accounts.forms import EmptyForm
-from deliberation.accounts.models import Building, Community
+from deliberation.accounts.models import Community
 from deliberation.consultations.forms import to_local, to_utc
 from deliberation.consultations.models import Consultation
 from deliberation.errors import DomainError
 from deliberation.extensions import db
 from deliberation.forms import show_errors
+from deliberation.limits import survey_save_limit
 from deliberation.pagination import paginate
 from deliberation.surveys import services
 from deliberation.surveys.access import question_or_404, survey_or_404
 from deliberation.surveys.forms import PaperForm, QuestionForm, SurveyForm, answers_from_form
 from deliberation.surveys.models import QuestionKind, Survey, SurveyState
-from deliberation.surveys.ratelimit import survey_save_limit
 
 bp = Blueprint("surveys", __name__)
 
@@ -361,11 +361,8 @@ def paper_pdf(survey_id: int):
 
 def _paper_form(survey: Survey) -> PaperForm:
     form = PaperForm()
-    buildings = db.session.execute(
-        select(Building.id, Building.name).where(Building.community_id == survey.community_id)
-        .order_by(Building.sort_key, Building.id)
-    ).all()
-    form.building_id.choices = [SelectChoice(0, _("请选择"))] + [SelectChoice(i, n) for i, n in buildings]
+    form.building_id.choices = [SelectChoice(0, _("请选择"))] + [
+        SelectChoice(b.id, b.name) for b in survey.community.buildings]
     return form
 
 

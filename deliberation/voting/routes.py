@@ -33,7 +33,7 @@ from deliberation.consultations.models import Proposal
 from deliberation.db import write_intent
 from deliberation.errors import DomainError, NotFound
 from deliberation.extensions import db
-from deliberation.limits import per_user
+from deliberation.limits import ballot_limit
 from deliberation.pagination import page_number
 from deliberation.voting import live, services
 from deliberation.voting.access import ballot_vote_or_404, caught_up, paper_vote_or_404, vote_or_404
@@ -42,7 +42,6 @@ from deliberation.voting.models import Vote, VoteKind, VoteState
 
 bp = Blueprint("voting", __name__)
 
-ballot_rate_limit = per_user("voting-ballot", "BALLOT_RATE_LIMIT", "30 per minute")
 RECEIPT_KEY = "vote_receipts"
 
 
@@ -176,7 +175,7 @@ def _choice_from_form(vote: Vote):
 
 @bp.post("/votes/<int:vote_id>/ballot")
 @login_required
-@ballot_rate_limit
+@ballot_limit
 def cast(vote_id: int):
     """Cast or change the ballot; the receipt code is shown once, on the vote page."""
     vote, voter = ballot_vote_or_404(vote_id, current_user)
@@ -329,10 +328,7 @@ def unanswered(vote_id: int):
     vote = caught_up(paper_vote_or_404(vote_id, current_user))
     buildings = services.paper_buildings(db.session, current_user, vote)
     wanted = request.args.get("building", "")
-    building_id = int(wanted) if wanted.isdigit() else None
-    if not vote.can_moderate(current_user):
-        allowed = {b.id for b in buildings}
-        building_id = building_id if building_id in allowed else (min(allowed) if allowed else -1)
+    building_id = services.followup_building(current_user, vote, buildings, int(wanted) if wanted.isdigit() else None)
     page = services.unanswered_units(db.session, vote, building_id=building_id, page=page_number())
     return render_template("voting/unanswered.html", vote=vote, page=page, buildings=buildings,
                            building_id=building_id, state=vote.state)
@@ -399,10 +395,7 @@ def captains(community_id: int):
     """Grant a building's floor captain (moderators): they may enter that building's paper forms."""
     community = community_or_404(community_id, current_user, moderate=True)
     form = CaptainForm()
-    buildings = db.session.execute(
-        select(Building).where(Building.community_id == community.id).order_by(Building.sort_key)
-    ).scalars().all()
-    form.building_id.choices = [SelectChoice(b.id, b.name) for b in buildings]
+    form.building_id.choices = [SelectChoice(b.id, b.name) for b in community.buildings]
     status = 200
     if form.validate_on_submit():
         try:
