@@ -738,6 +738,17 @@ def paper_buildings(session: Session, user: User, vote: Vote) -> list[Building]:
     return list(session.execute(stmt).scalars())
 
 
+def followup_building(user: User, vote: Vote, buildings: Sequence[Building], wanted: int | None) -> int | None:
+    """The building whose unanswered units to list: any (or all) for moderators; a floor captain
+    only ever one of their own `buildings` (paper_buildings), the first when another is asked for."""
+    if vote.can_moderate(user):
+        return wanted
+    allowed = {b.id for b in buildings}
+    if wanted in allowed:
+        return wanted
+    return min(allowed) if allowed else -1
+
+
 PAPER_WORDS = {
     "agree": ("1", "同意", "agree", "y", "yes", "赞成"),
     "disagree": ("2", "不同意", "反对", "disagree", "n", "no"),

@@ -103,6 +103,10 @@ def test_floor_captain_enters_own_building_only(client, session, login, make_vot
     other = client.post(f"/votes/{vote.id}/paper", data={"building_id": three.id, "lines": "302 1"})
     assert other.status_code == 403
     assert session.execute(select(func.count(Ballot.id))).scalar() == 1
+    # The follow-up list stays in the captain's building, whichever building the link asks for.
+    followup = client.get(f"/votes/{vote.id}/unanswered?building={three.id}").get_data(as_text=True)
+    rows = followup.split("<tbody>")[1].split("</tbody>")[0]
+    assert "5号楼" in rows and "3号楼" not in rows
 
 
 def test_result_page_explains_every_check(client, session, login, make_vote, residents, secretary):
