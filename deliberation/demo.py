@@ -26,7 +26,6 @@ from deliberation.accounts.models import (
     Role,
     Tenure,
     Unit,
-    User,
 )
 from deliberation.booking.demo import load_demo_rooms
 from deliberation.consultations.demo import load_demo_consultation
@@ -158,9 +157,3 @@ def load_demo(session: Session) -> list[DemoLogin]:
     load_demo_rooms(session, community, secretary)
     audit.record(session, admin, "demo.load", community, community_id=community.id)
     return logins
-
-
-def demo_summary(session: Session) -> dict[str, int]:
-    community = session.execute(select(Community).where(Community.name == COMMUNITY)).scalar_one()
-    return services.community_counts(session, community) | {
-        "users": session.execute(select(func.count(User.id))).scalar()}

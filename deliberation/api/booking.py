@@ -104,12 +104,6 @@ class SeriesIn(Schema):
     team_id = fields.Integer(load_default=None, allow_none=True)
 
 
-class SeriesConflictOut(Schema):
-    date = fields.String()
-    message = fields.String()
-    conflict = fields.Dict(allow_none=True)
-
-
 class SeriesOut(Schema):
     id = fields.Integer(attribute="series.id")
     bookings = fields.List(fields.Nested(BookingOut))

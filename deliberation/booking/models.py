@@ -252,9 +252,6 @@ class Booking(db.Model):
         end_fmt = "%H:%M" if start.date() == end.date() else "%Y-%m-%d %H:%M"
         return f"{start:%Y-%m-%d %H:%M}–{end:{end_fmt}}"
 
-    def can_cancel(self, user: User) -> bool:
-        return self.is_active and (user.id == self.booked_by_id or self.room.can_manage(user))
-
     def summary(self) -> dict:
         """The booking as the API and conflict reports show it."""
         return {"id": self.id, "room_id": self.room_id, "room": self.room.name, "title": self.title,

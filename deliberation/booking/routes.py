@@ -39,7 +39,6 @@ from deliberation.booking.forms import (
     TeamForm,
 )
 from deliberation.booking.models import Booking, BookingStatus, ClosedDate, Room, local_to_utc, to_local
-from deliberation.db import utcnow
 from deliberation.errors import DomainError, NotFound
 from deliberation.extensions import db
 from deliberation.forms import show_errors
@@ -238,13 +237,7 @@ def book_series(room_id: int):
 def my_bookings():
     """The user's own bookings: upcoming ones (or past ones with ?past=1), each with a cancel button."""
     past = request.args.get("past") == "1"
-    now = utcnow()
-    stmt = select(Booking).where(Booking.booked_by_id == current_user.id).options(joinedload(Booking.room))
-    if past:
-        stmt = stmt.where(Booking.ends_at <= now).order_by(Booking.starts_at.desc())
-    else:
-        stmt = stmt.where(Booking.ends_at > now).order_by(Booking.starts_at)
-    page = paginate(db.session, stmt, per_page=20)
+    page = paginate(db.session, services.bookings_of(current_user, past=past), per_page=20)
     return render_template("booking/mine.html", page=page, past=past, form=EmptyForm(),
                            feed_token=feeds.feed_token(current_user))
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import case, delete, distinct, func, or_, select, text
+from sqlalchemy import Select, case, delete, distinct, func, or_, select, text, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -101,6 +101,15 @@ def bookings_between(session: Session, room_ids: Iterable[int], lo: datetime, hi
         .order_by(Booking.starts_at, Booking.id)
         .options(joinedload(Booking.room), joinedload(Booking.team))
     ).scalars())
+
+
+def bookings_of(user: User, *, past: bool = False) -> Select:
+    """The user's own bookings: upcoming ones soonest first, or past ones latest first (to paginate)."""
+    now = utcnow()
+    stmt = select(Booking).where(Booking.booked_by_id == user.id).options(joinedload(Booking.room))
+    if past:
+        return stmt.where(Booking.ends_at <= now).order_by(Booking.starts_at.desc())
+    return stmt.where(Booking.ends_at > now).order_by(Booking.starts_at)
 
 
 def closed_days(session: Session, room: Room, first: date, last: date) -> dict[date, str]:
@@ -702,9 +711,9 @@ def set_room_neighbours(session: Session, actor: User, room: Room, others: Itera
     current = {r.id: r for r in neighbours_of(session, room)}
     added = [wanted[i] for i in wanted if i not in current]
     removed = [current[i] for i in current if i not in wanted]
-    for other in removed:
-        low, high = sorted((room.id, other.id))
-        session.execute(delete(Adjacency).where(Adjacency.room_id == low, Adjacency.neighbour_id == high))
+    if removed:
+        pairs = [tuple(sorted((room.id, other.id))) for other in removed]
+        session.execute(delete(Adjacency).where(tuple_(Adjacency.room_id, Adjacency.neighbour_id).in_(pairs)))
     for other in added:
         low, high = sorted((room.id, other.id))
         session.add(Adjacency(room_id=low, neighbour_id=high))

@@ -25,7 +25,7 @@ from deliberation.accounts.models import Building, Community, Household, Ownersh
 from deliberation.consultations.eligibility import eligible_clause, eligible_person_ids, resident_facts
 from deliberation.consultations.models import Consultation
 from deliberation.db import utcnow
-from deliberation.errors import Conflict, Forbidden, Invalid, NotFound
+from deliberation.errors import Conflict, Forbidden, Invalid
 from deliberation.surveys.models import (
     Anonymity,
     Answer,
@@ -1142,10 +1142,3 @@ def response_counts(session: Session, survey_ids: list[int]) -> dict[int, int]:
         .where(Response.survey_id.in_(survey_ids), Response.submitted_at.is_not(None))
         .group_by(Response.survey_id)
     ).all())
-
-
-def get_question(session: Session, survey: Survey, question_id: int) -> Question:
-    question = session.get(Question, question_id)
-    if question is None or question.survey_id != survey.id:
-        raise NotFound(_("找不到该问题"))
-    return question
