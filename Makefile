@@ -29,7 +29,7 @@ run: $(VENV)/.installed translations
 	$(FLASK) db upgrade
 	$(FLASK) demo --if-empty
 	@echo "Serving at http://$(HOST):$(PORT)/ — press Ctrl-C to stop."
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --worker-class gthread --threads 8 --access-logfile - 'deliberation:create_app()'
+	MALLOC_ARENA_MAX=2 $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --worker-class gthread --threads 8 --access-logfile - 'deliberation:create_app()'
 
 system-packages:
 	@scripts/system-packages.sh
@@ -47,7 +47,7 @@ test-postgres: $(VENV)/.installed-test translations
 	@echo "== PostgreSQL: the database-facing tests again on $(TEST_DATABASE_URL) =="
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest tests
 
-bench: $(VENV)/.installed-test translations
+bench: system-packages $(VENV)/.installed-test translations services
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint: $(VENV)/.installed-test

@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from flask_migrate import upgrade
-from sqlalchemy import bindparam, create_engine, insert, select, text
+from sqlalchemy import bindparam, create_engine, insert, make_url, select, text
 from sqlalchemy.orm import Session
 
 from deliberation.accounts.models import ApiToken, Community, Membership, Person, Role, User
 from deliberation.accounts.passwords import hash_password
 from deliberation.db import UTCDateTime, utcnow
+from deliberation.web import migrations
 
 VOTER_PASSWORD = "bench-password-2026"  # noqa: S105 -- the generated voters' password, for the page logins
 COMMENT_TEXTS = (
@@ -72,7 +73,14 @@ class Dataset:
 # -- the database ------------------------------------------------------------------------------
 
 def reset_postgres(uri: str) -> None:
-    """An empty schema `public` in the benchmark's own database (never the app's)."""
+    """An empty schema `public` in the benchmark's own database (never the app's), created when missing."""
+    url = make_url(uri)
+    server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database})
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{url.database}"'))
+    server.dispose()
     engine = create_engine(uri)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
@@ -82,6 +90,7 @@ def reset_postgres(uri: str) -> None:
 
 def migrate() -> None:
     """The real migrations; several heads are fine until the lead merges them."""
+    migrations()
     upgrade(revision="heads")
 
 

@@ -51,7 +51,8 @@ class Server:
         self.stop()
 
     def start(self, timeout: float = 90) -> None:
-        env = {**os.environ, **self.env, "PYTHONPATH": str(ROOT)}
+        # As deployed (deploy/deliberation.service): two malloc arenas, not one per thread.
+        env = {"MALLOC_ARENA_MAX": "2", **os.environ, **self.env, "PYTHONPATH": str(ROOT)}
         self.process = subprocess.Popen(self.command(), cwd=ROOT,  # noqa: S603 -- gunicorn, our arguments
                                         env=env, stdin=subprocess.DEVNULL,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -51,7 +51,7 @@ def _digest(prev_hash: str, created_at: datetime, actor_id, community_id, action
 
 
 def record(session: Session, actor, action: str, obj: Any = None, *, community_id: int | None = None,
-           **data: Any) -> AuditEvent:
+           **data: Any) -> None:
     """Append one event. `obj` is the model the action is about (flushed so it has an id).
 
     Never pass secrets or passwords in `data`.
@@ -61,26 +61,25 @@ def record(session: Session, actor, action: str, obj: Any = None, *, community_i
     if session.get_bind().dialect.name == "postgresql":
         # Appends must see each other's hashes: one writer at a time, until commit.
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
-    prev = session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar()
-    actor_id = getattr(actor, "id", None) if actor is not None and getattr(actor, "is_authenticated", True) else None
-    if community_id is None and obj is not None:
-        community_id = getattr(obj, "community_id", None)
-    event = AuditEvent(
-        created_at=utcnow(),
-        actor_id=actor_id,
-        community_id=community_id,
-        action=action,
-        object_type=type(obj).__name__ if obj is not None else None,
-        object_id=getattr(obj, "id", None) if obj is not None else None,
-        data=json.loads(json.dumps(data, ensure_ascii=False, default=str)),
-        prev_hash=prev or GENESIS,
-    )
-    event.hash = _digest(event.prev_hash, event.created_at, event.actor_id, event.community_id, event.action,
-                         event.object_type, event.object_id, event.data)
-    session.add(event)
-    session.flush()
-    logger.info("audit %s by user %s on %s %s", action, actor_id, event.object_type, event.object_id)
-    return event
+    # An ORM query, so pending changes are flushed before the event that records them.
+    prev = session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar() or GENESIS
+    event = {
+        "created_at": utcnow(),
+        "actor_id": getattr(actor, "id", None) if actor is not None and getattr(actor, "is_authenticated", True)
+        else None,
+        "community_id": community_id if community_id is not None or obj is None else getattr(obj, "community_id", None),
+        "action": action,
+        "object_type": type(obj).__name__ if obj is not None else None,
+        "object_id": getattr(obj, "id", None) if obj is not None else None,
+        "data": json.loads(json.dumps(data, ensure_ascii=False, default=str)),
+        "prev_hash": prev,
+    }
+    event["hash"] = _digest(prev, event["created_at"], event["actor_id"], event["community_id"], action,
+                            event["object_type"], event["object_id"], event["data"])
+    # A Core INSERT with its values bound at execution: compiled once, no unit of work (every state
+    # change of the app passes here).
+    session.execute(AuditEvent.__table__.insert(), event)
+    logger.info("audit %s by user %s on %s %s", action, event["actor_id"], event["object_type"], event["object_id"])
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import contextvars
+import fcntl
+import logging
+import os
+import threading
 from datetime import UTC, datetime
 from typing import Annotated
 
 from sqlalchemy import Boolean, DateTime, MetaData, String, TypeDecorator, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, scoped_session
+
+logger = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -55,6 +61,8 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+BUSY_TIMEOUT_S = 15  # how long a SQLite writer waits for the write lock before giving up
+
 # Whether the current unit of work may write. Requests that cannot change state (GET, HEAD)
 # clear it so SQLite readers do not queue behind the single write lock; everything else
 # (forms, API calls, commands) starts its transaction with BEGIN IMMEDIATE.
@@ -74,11 +82,73 @@ def configure_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    queue = _WriterQueue(engine.url.database)
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
+        if write_intent.get():
+            info = connection.connection.info  # the pooled connection's, seen again at checkin
+            if not info.get("writer"):
+                info["writer"] = queue.enter()
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_connection, connection_record):
+        if connection_record.info.pop("writer", False):
+            queue.leave()
+
+
+class _WriterQueue:
+    """SQLite has one writer at a time; writers of this app wait for it here, in line.
+
+    SQLite's own busy handler polls with growing sleeps (1, 2, 5 … 100 ms) and lets a late arrival
+    overtake a waiting one: under load the slowest writes took seconds. Here the threads of a process
+    queue on a lock, and the processes on an flock of a file beside the database; both wake a waiter
+    the moment the writer is done. Held from BEGIN IMMEDIATE until the connection is back in the
+    pool (after its COMMIT or ROLLBACK). The kernel drops the flock of a process that dies; a thread
+    that waits longer than the busy timeout goes on to SQLite's lock anyway.
+    """
+
+    def __init__(self, database: str | None):
+        self.threads = threading.Lock()
+        self.path = f"{database}-writers" if database and database != ":memory:" and not database.startswith("file:") else None
+        self.fd: int | None = None
+
+    def enter(self) -> bool:
+        if not self.threads.acquire(timeout=BUSY_TIMEOUT_S):
+            return False
+        if self.path is not None:
+            try:
+                if self.fd is None:
+                    self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+                fcntl.flock(self.fd, fcntl.LOCK_EX)
+            except OSError:
+                logger.warning("SQLite writers' lock file %s unusable; SQLite's lock alone serialises", self.path)
+                self.path = None
+        return True
+
+    def leave(self) -> None:
+        if self.path is not None and self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+        self.threads.release()
+
+
+def commit_as_written(session: scoped_session | Session) -> None:
+    """Commit without expiring the loaded objects, for a request that answers with what it just wrote.
+
+    After a plain commit the answer would read every object back in a second transaction (on SQLite
+    a second turn at the write lock); the objects as flushed are what was stored.
+    """
+    current = session() if isinstance(session, scoped_session) else session
+    current.expire_on_commit = False
+    try:
+        current.commit()
+    finally:
+        current.expire_on_commit = True

@@ -6,6 +6,7 @@ import logging
 import time
 from pathlib import Path
 
+import click
 from flask import Flask, current_app, g, has_request_context, render_template, request, session
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -16,7 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from deliberation.db import configure_sqlite, write_intent
-from deliberation.extensions import babel, csrf, db, limiter, login_manager, migrate
+from deliberation.extensions import babel, csrf, db, limiter, login_manager
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,20 @@ class IdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+def migrations(app: Flask | None = None):
+    """Flask-Migrate bound to the app (the current one by default), set up on first use.
+
+    It loads Alembic, about 12 MB that the `flask db` commands, the tests and the benchmark need and
+    a web worker never does; so `create_app` loads it only for the `flask` command line.
+    """
+    app = app or current_app._get_current_object()
+    if "migrate" not in app.extensions:
+        from flask_migrate import Migrate
+
+        Migrate(app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True)
+    return app.extensions["migrate"]
+
+
 def init_app(app: Flask) -> None:
     from deliberation.accounts import passwords
 
@@ -55,7 +70,8 @@ def init_app(app: Flask) -> None:
     passwords.use_fast_hashing(app.config.get("PASSWORD_HASHING") == "fast")
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True)
+    if click.get_current_context(silent=True) is not None:
+        migrations(app)  # the `flask` command line is loading the app: offer `flask db …`
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)

@@ -12,6 +12,7 @@ from werkzeug.serving import make_server
 
 from deliberation import create_app
 from deliberation.extensions import db
+from deliberation.web import migrations
 from tests.conftest import base_config, unavailable
 
 CHROMIUM = "/usr/bin/chromium"
@@ -28,6 +29,7 @@ def demo_database(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     app = create_app(base_config("sqlite:///" + str(path)))
     with app.app_context():
+        migrations()
         upgrade(revision="heads")
         load_demo(db.session)
         db.session.commit()

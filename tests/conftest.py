@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, text
 from deliberation import create_app
 from deliberation.config import database_url
 from deliberation.extensions import db
+from deliberation.web import migrations
 
 # Timing varies on a shared two-core machine: no per-example deadline, and CI stays deterministic.
 settings.register_profile("project", deadline=None, derandomize=os.environ.get("CI") == "true")
@@ -76,6 +77,7 @@ def migrated_database(tmp_path_factory, is_postgres):
         uri = "sqlite:///" + str(tmp_path_factory.mktemp("template") / "template.db")
     app = create_app(base_config(uri))
     with app.app_context():
+        migrations()
         upgrade(revision="heads")
         db.engine.dispose()
     return uri

@@ -9,9 +9,11 @@ from sqlalchemy import func, inspect, select
 
 from deliberation.accounts.models import Person, User
 from deliberation.extensions import db
+from deliberation.web import migrations
 
 
 def test_migrations_downgrade_to_nothing_and_upgrade_again(app):
+    migrations()
     downgrade(revision="base")
     assert "users" not in inspect(db.engine).get_table_names()
     upgrade(revision="heads")

@@ -8,10 +8,11 @@ from alembic.script import ScriptDirectory
 from flask_migrate import Migrate
 
 from deliberation.extensions import db
+from deliberation.web import migrations
 
 
 def test_one_head(app):
-    config = Migrate(app, db, directory=app.extensions["migrate"].directory).get_config()
+    config = Migrate(app, db, directory=migrations(app).directory).get_config()
     heads = ScriptDirectory.from_config(config).get_heads()
     assert len(heads) == 1, f"several migration heads {heads}: add a merge revision"
 

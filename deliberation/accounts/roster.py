@@ -26,8 +26,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-import openpyxl
-
 __all__ = [
     "MAX_ROSTER_BYTES",
     "RosterError",
@@ -192,6 +190,8 @@ def _read_xlsx(data: bytes) -> _Table:
     # zipfile never inflates an entry past its declared size, so checking the declarations is enough.
     if len(entries) > MAX_ZIP_ENTRIES or sum(entry.file_size for entry in entries) > MAX_UNCOMPRESSED_BYTES:
         raise RosterError("Excel 文件解压后过大，不像是名册，请检查文件")
+
+    import openpyxl  # here, not at import: ~12 MB that a web worker needs only for a roster upload
 
     table: _Table = []
     try:

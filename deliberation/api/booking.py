@@ -15,6 +15,7 @@ from deliberation.accounts.access import community_or_404
 from deliberation.api.auth import token_required
 from deliberation.booking import services
 from deliberation.booking.access import booking_or_404, room_or_404, series_or_404, team_or_404
+from deliberation.db import commit_as_written
 from deliberation.extensions import db
 from deliberation.limits import booking_limit
 
@@ -151,7 +152,7 @@ def create_booking(data, room_id: int):
     booking = services.create_booking(db.session, g.api_user, room, title=data["title"],
                                       attendance=data["attendance"], starts_at=data["starts_at"],
                                       ends_at=data["ends_at"], team=team_or_404(data["team_id"], room))
-    db.session.commit()
+    commit_as_written(db.session)
     return booking
 
 

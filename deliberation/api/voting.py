@@ -249,8 +249,8 @@ def cast_ballot(data, vote_id: int):
         services.record_refusal(db.session, g.api_user, vote_id, "ballot.refused", error)
         db.session.commit()
         raise
-    body = {"vote_id": vote_id, "receipt": result.receipt, "receipt_hash": result.ballot.receipt_hash,
-            "choice": _choice_out(vote, result.ballot.choice), "changed": not result.created,
+    body = {"vote_id": vote_id, "receipt": result.receipt, "receipt_hash": result.receipt_hash,
+            "choice": _choice_out(vote, result.choice), "changed": not result.created,
             "advisory": result.advisory}
     db.session.commit()
     live.publish(vote_id)

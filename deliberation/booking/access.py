@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload, selectinload
 
 from deliberation.accounts.models import Community, User
 from deliberation.booking.models import Booking, BookingSeries, Room, Team
@@ -12,7 +13,8 @@ from deliberation.extensions import db
 
 def room_or_404(room_id: int, user: User) -> Room:
     """The room if the user belongs to its community; 404 otherwise, never its data."""
-    room = db.session.get(Room, room_id)
+    # The community decides who may see the room, the hours what may be booked: loaded with it.
+    room = db.session.get(Room, room_id, options=[joinedload(Room.community), selectinload(Room.hours)])
     if room is None or not room.can_view(user):
         raise NotFound(_("找不到该场地"))
     return room

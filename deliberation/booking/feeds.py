@@ -10,7 +10,6 @@ import hashlib
 from datetime import timedelta
 
 from flask import current_app
-from icalendar import Calendar, Event
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -57,6 +56,8 @@ def feed_window():
 
 def calendar(name: str, bookings: list[Booking], host: str) -> bytes:
     """An iCalendar document of live bookings; pending ones are TENTATIVE."""
+    from icalendar import Calendar, Event  # imported when a feed is asked for, not by every worker
+
     cal = Calendar()
     cal.add("prodid", "-//deliberation//booking//ZH")
     cal.add("version", "2.0")

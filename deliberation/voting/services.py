@@ -634,7 +634,8 @@ def _facts(voter: VoteVoter) -> dict:
 
 @dataclass
 class CastResult:
-    ballot: Ballot
+    choice: str  # as stored
+    receipt_hash: str
     created: bool
     receipt: str
     advisory: bool = False
@@ -643,16 +644,19 @@ class CastResult:
 _UNSET = object()
 
 
-def _insert_once(session: Session, values: dict) -> Ballot | None:
-    """INSERT … ON CONFLICT (vote_id, voter_key) DO NOTHING RETURNING: the new ballot, or None when
-    the voter key has one already (also when another request got there first, at the same instant)."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
+def _insert_once(session: Session, values: dict) -> bool:
+    """INSERT … ON CONFLICT (vote_id, voter_key) DO NOTHING: True for a new ballot, False when the
+    voter key has one already (also when another request got there first, at the same instant).
+
+    A Core statement with its values bound at execution, so SQLAlchemy compiles it once: this is the
+    hot path of a vote."""
+    table = Ballot.__table__
+    if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as upsert
     else:
         from sqlalchemy.dialects.sqlite import insert as upsert
-    stmt = upsert(Ballot).values(**values).on_conflict_do_nothing(index_elements=["vote_id", "voter_key"])
-    return session.execute(stmt.returning(Ballot), execution_options={"populate_existing": True}).scalar()
+    stmt = upsert(table).on_conflict_do_nothing(index_elements=["vote_id", "voter_key"]).returning(table.c.id)
+    return session.execute(stmt, values).scalar() is not None
 
 
 def cast_ballot(session: Session, actor: User, vote: Vote, choice: object,
@@ -673,11 +677,10 @@ def cast_ballot(session: Session, actor: User, vote: Vote, choice: object,
     stored = canonical_choice(vote, choice)
     code, digest = _new_receipt(vote.id)
     now = utcnow()
-    ballot = _insert_once(session, {
+    created = _insert_once(session, {
         "vote_id": vote.id, "voter_key": voter.voter_key, "choice": stored, "source": BallotSource.ONLINE,
-        "cast_by_id": actor.id, "receipt_hash": digest, "proposal_version": version, "changes": 0,
-        "cast_at": now, "updated_at": now, **_facts(voter)})
-    created = ballot is not None
+        "cast_by_id": actor.id, "entered_by_id": None, "receipt_hash": digest, "proposal_version": version,
+        "changes": 0, "cast_at": now, "updated_at": now, **_facts(voter)})
     if not created:
         ballot = session.execute(
             select(Ballot).where(Ballot.vote_id == vote.id, Ballot.voter_key == voter.voter_key)
@@ -695,7 +698,7 @@ def cast_ballot(session: Session, actor: User, vote: Vote, choice: object,
         session.flush()
     audit.record(session, actor, "ballot.cast" if created else "ballot.change", vote,
                  community_id=vote.community_id, advisory=voter.advisory, **_audit_choice(vote, stored))
-    return CastResult(ballot, created, code, voter.advisory)
+    return CastResult(stored, digest, created, code, voter.advisory)
 
 
 def record_refusal(session: Session, actor: User, vote_id: int, action: str, error: DomainError,
