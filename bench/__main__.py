@@ -88,6 +88,16 @@ def rate_limit_overrides() -> dict:
     return dict.fromkeys(sorted(keys), "1000000 per minute")
 
 
+def settle(cores: int, longest: float = 120) -> None:
+    """Wait (at most `longest` seconds) for the load average to fall below half the cores, so that
+    what ran just before (an install, a build) is not measured with the run."""
+    deadline = time.monotonic() + longest
+    if loadavg() > 0.5 * cores:
+        print(f"waiting for the machine to settle (load average {loadavg():.2f})…", flush=True)
+    while loadavg() > 0.5 * cores and time.monotonic() < deadline:
+        time.sleep(5)
+
+
 def child(what: str, object_id: int, actor_id: int, env: dict, runs: int = 1) -> dict:
     command = [sys.executable, "-m", "bench.child", what, str(object_id), str(actor_id), str(runs)]
     done = subprocess.run(command, cwd=ROOT, env={**os.environ, **env, "PYTHONPATH": str(ROOT)},  # noqa: S603
@@ -108,6 +118,7 @@ class Bench:
             self.url = POSTGRES_URL
         self.data = gen.Dataset()
         self.cursor = 0  # the next prepared ballot not yet sent
+        self._shares = ""  # how the last measured run's CPU time fell between the workers
 
     def wants(self, *names: str) -> bool:
         return any(n in self.only for n in names)
@@ -195,10 +206,18 @@ class Bench:
         warm = load.run(url, connections=connections, seconds=self.sizes.warmup, **kw)
         if "requests_file" in kw:
             kw["start"] = warm.cursor + connections
-        cpu = server.cpu_seconds()
+        before = server.cpu_by_worker()
         run = load.run(url, connections=connections, seconds=self.sizes.seconds, **kw)
-        cpu_ms = (server.cpu_seconds() - cpu) * 1000 / run.requests if run.requests else 0.0
+        used = [after - before.get(pid, 0.0) for pid, after in server.cpu_by_worker().items()]
+        cpu_ms = sum(used) * 1000 / run.requests if run.requests else 0.0
+        # A kept-alive connection stays with the worker that accepted it; with few connections one
+        # worker can end up with most of them (and the run then measures one core, not two).
+        self._shares = " / ".join(f"{u / sum(used):.0%}" for u in used) if sum(used) > 0 and len(used) > 1 else ""
         return warm, run, cpu_ms
+
+    def _cpu(self, cpu_ms: float) -> str:
+        shares = f" (workers' shares {self._shares})" if self._shares else ""
+        return f"server CPU {cpu_ms:.1f} ms/request{shares}"
 
     @staticmethod
     def _errors(run: load.Run) -> str:
@@ -214,7 +233,7 @@ class Bench:
         before = gen.count_ballots(self.url)
         warm, run, cpu_ms = self._measure(server, server.url, BALLOT_CONNECTIONS, requests_file=path, start=0)
         stored = gen.count_ballots(self.url) - before
-        note = (f"{run.rate:,.0f} req/s; server CPU {cpu_ms:.1f} ms/request; {stored:,} new ballots stored "
+        note = (f"{run.rate:,.0f} req/s; {self._cpu(cpu_ms)}; {stored:,} new ballots stored "
                 f"(warm-up included; {warm.requests + run.requests:,} answers)")
         if run.cursor > available:
             note += "; ran out of distinct voter × vote pairs, so some requests changed a ballot"
@@ -238,7 +257,7 @@ class Bench:
         floor_app.create_table(target)
         with Server("bench.floor:app", {"FLOOR_DATABASE": target}, self.workdir / f"floor-{self.database}.log") as server:
             _warm, run, cpu_ms = self._measure(server, server.url, BALLOT_CONNECTIONS, requests_file=path, start=0)
-        note = f"server CPU {cpu_ms:.1f} ms/request" + self._errors(run)
+        note = self._cpu(cpu_ms) + self._errors(run)
         self.row(f"floor: bare Flask insert ({BALLOT_CONNECTIONS} conn)",
                  f"{run.rate:,.0f} req/s, p50 {run.p50_ms:.1f} ms, p99 {run.p99_ms:.1f} ms", note=note)
         if ballots is not None and run.rate:
@@ -257,7 +276,7 @@ class Bench:
             return
         _warm, run, cpu_ms = self._measure(server, url, PAGE_CONNECTIONS, headers={"Cookie": cookie})
         note = (f"{self.sizes.session_comments:,} comments, first page; {run.rate:,.0f} req/s; "
-                f"server CPU {cpu_ms:.1f} ms/request" + self._errors(run))
+                + self._cpu(cpu_ms) + self._errors(run))
         self.row(f"session page ({PAGE_CONNECTIONS} conn)", f"p50 {run.p50_ms:.1f} ms, p95 {run.p95_ms:.1f} ms",
                  f"p95 < {TARGETS['session_p95_ms']} ms", run.p95_ms < TARGETS["session_p95_ms"] and not run.errors,
                  note)
@@ -269,8 +288,8 @@ class Bench:
         before = gen.count_bookings(self.url, d.room_id)
         _warm, run, cpu_ms = self._measure(server, server.url, PAGE_CONNECTIONS, requests_file=path, start=0)
         stored = gen.count_bookings(self.url, d.room_id) - before
-        note = (f"room with {self.sizes.room_bookings:,} bookings; {run.rate:,.0f} req/s; server CPU {cpu_ms:.1f} "
-                f"ms/request; {stored:,} new bookings stored" + self._errors(run))
+        note = (f"room with {self.sizes.room_bookings:,} bookings; {run.rate:,.0f} req/s; {self._cpu(cpu_ms)}; "
+                f"{stored:,} new bookings stored" + self._errors(run))
         self.row(f"booking creation (API, {PAGE_CONNECTIONS} conn)",
                  f"p50 {run.p50_ms:.1f} ms, p99 {run.p99_ms:.1f} ms", f"p99 < {TARGETS['booking_p99_ms']} ms",
                  run.p99_ms < TARGETS["booking_p99_ms"] and not run.errors, note)
@@ -368,6 +387,7 @@ def main(argv: list[str] | None = None) -> int:
         sizes = replace(sizes, seconds=args.seconds)
     only = set(args.only or MEASUREMENTS)
     databases = ["sqlite", "postgres"] if args.database == "both" else [args.database]
+    settle(max(1, os.cpu_count() or 1))
     info = {**machine(), "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "mode": "quick (smaller data, short runs)" if args.quick else "full", "load_before": loadavg()}
     print(f"deliberation benchmark · {info['date']} · {info['cores']} cores ({info['cpu']}) · {info['memory']} · "
@@ -393,13 +413,13 @@ def main(argv: list[str] | None = None) -> int:
         else:
             shutil.rmtree(workdir, ignore_errors=True)
     info["load_after"] = loadavg()
-    busy = max(info["load_before"], info["load_after"]) > 0.5 * max(1, info["cores"])
+    busy = info["load_before"] > 0.5 * max(1, info["cores"])  # after the run, the load is the run's own
     reasons = []
     if args.quick:
         reasons.append("quick mode: smaller data and short runs")
     if busy:
-        reasons.append(f"the machine was loaded by other work (load average {info['load_before']:.1f} before, "
-                       f"{info['load_after']:.1f} after, on {info['cores']} cores)")
+        reasons.append(f"the machine was loaded by other work (load average {info['load_before']:.1f} at the "
+                       f"start, on {info['cores']} cores)")
     info["provisional"] = ("Figures measured with " + " and ".join(reasons) + ".") if reasons else ""
     print()
     print(f"{info['cores']} cores · " + (info["provisional"] or "figures final for this machine"))

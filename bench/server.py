@@ -94,17 +94,21 @@ class Server:
                 continue
         return peaks
 
-    def cpu_seconds(self) -> float:
-        """User plus system CPU time the workers have used so far (all their threads)."""
+    def cpu_by_worker(self) -> dict[int, float]:
+        """User plus system CPU time each worker has used so far (all its threads), by pid."""
         ticks = os.sysconf("SC_CLK_TCK")
-        total = 0.0
+        used = {}
         for pid in self.worker_pids():
             try:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
-        return total
+            used[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+        return used
+
+    def cpu_seconds(self) -> float:
+        """User plus system CPU time the workers have used so far."""
+        return sum(self.cpu_by_worker().values())
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:

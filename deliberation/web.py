@@ -260,8 +260,13 @@ def error_message(error: HTTPException) -> str:
 
 def format_datetime(value, fmt: str = "yyyy-MM-dd HH:mm") -> str:
     from flask_babel import format_datetime as babel_format
+    from flask_babel import to_user_timezone
 
-    return babel_format(value, fmt) if value else ""
+    if not value:
+        return ""
+    if fmt == "yyyy-MM-dd HH:mm":  # digits only, the same in every language: no pattern to interpret
+        return to_user_timezone(value).strftime("%Y-%m-%d %H:%M")
+    return babel_format(value, fmt)
 
 
 def format_date(value, fmt: str = "yyyy-MM-dd") -> str:

@@ -1,0 +1,28 @@
+"""The template filters for dates: the fast path agrees with Babel in every language."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from flask_babel import force_locale
+from flask_babel import format_datetime as babel_format_datetime
+
+from deliberation.web import format_datetime
+
+
+@pytest.mark.parametrize("locale", ["zh_Hans", "en"])
+@pytest.mark.parametrize("value", [
+    datetime(2026, 11, 23, 16, 5, tzinfo=UTC),  # past midnight in Shanghai
+    datetime(2026, 11, 23, 16, 5),  # naive: stored as UTC
+    datetime(2026, 12, 31, 23, 59, 59, tzinfo=UTC),
+])
+def test_the_default_pattern_matches_babel(app, locale, value):
+    with app.test_request_context(), force_locale(locale):
+        assert format_datetime(value) == babel_format_datetime(value, "yyyy-MM-dd HH:mm")
+        assert format_datetime(value, "yyyy年M月d日") == babel_format_datetime(value, "yyyy年M月d日")
+
+
+def test_nothing_for_no_date(app):
+    with app.test_request_context():
+        assert format_datetime(None) == ""
