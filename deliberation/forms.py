@@ -13,3 +13,8 @@ def show_errors(form, error: DomainError) -> None:
         if name in form:
             form[name].errors = [*form[name].errors, message]
     flash(error.message, "error")
+
+
+def error_summary(form) -> str:
+    """A form's own validation messages in one line, for a form that redirects instead of re-rendering."""
+    return "；".join(str(m) for messages in form.errors.values() for m in messages)

@@ -56,7 +56,7 @@ from deliberation.consultations.models import (
 )
 from deliberation.errors import DomainError, NotFound
 from deliberation.extensions import db
-from deliberation.forms import show_errors
+from deliberation.forms import error_summary, show_errors
 from deliberation.limits import comment_limit
 from deliberation.pagination import page_number, paginate
 from deliberation.surveys.services import surveys_for_consultation
@@ -309,7 +309,7 @@ def open_round(consultation_id: int):
             db.session.commit()
             flash(_("第 %(n)d 轮意见征集已开设", n=round_.number))
     else:
-        flash("；".join(str(m) for messages in form.errors.values() for m in messages), "error")
+        flash(error_summary(form), "error")
     return redirect(url_for(".detail", consultation_id=consultation_id) + "#rounds")
 
 
@@ -790,10 +790,7 @@ def _idea_action(idea_id: int, form_class, action, message: str, moderate: bool 
     if form_class is PromoteForm:
         form.consultation_id.choices = []
     if not form.validate_on_submit():
-        flash(
-            "；".join(str(m) for messages in form.errors.values() for m in messages) or _("请求有误，请重试"),
-            "error",
-        )
+        flash(error_summary(form) or _("请求有误，请重试"), "error")
         return redirect(url_for(".idea", idea_id=found.id))
     try:
         result = action(found, form)
