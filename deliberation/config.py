@@ -72,7 +72,7 @@ def from_environment(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": secure,
         # A signed-in session ends after SESSION_IDLE_TIMEOUT without a request, and in any case
-        # SESSION_ABSOLUTE_LIFETIME after the password was typed (web._session_lifetimes).
+        # SESSION_ABSOLUTE_LIFETIME after the password was typed (accounts.sessions.enforce_lifetimes).
         "SESSION_IDLE_TIMEOUT": idle,
         "SESSION_ABSOLUTE_LIFETIME": absolute,
         "REMEMBER_COOKIE_DURATION": absolute,

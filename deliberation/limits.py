@@ -1,4 +1,5 @@
-"""Rate limits per user (or per address when signed out), shared by the pages and the API.
+"""Rate limits per user (or per address when signed out), shared by the pages and the API, and the
+limits on signing in and registering per user name and per invite code.
 
 Counters live in Redis where REDIS_URL is set, so every process sees the same counts. Each limit
 reads its rate from the app's config when a request comes in, e.g. COMMENT_RATE_LIMIT.
@@ -23,17 +24,18 @@ def user_key() -> str:
     return get_remote_address()
 
 
+def configured(config_key: str, default: str | None = None):
+    """The rate named by a setting, read when a request comes in (tests and deployments change it)."""
+    return lambda: current_app.config.get(config_key, default)
+
+
 def per_user(scope: str, config_key: str, default: str, methods: list[str] | None = None):
     """A decorator limiting a view by user; one bucket per scope for pages and API alike.
 
     `methods` limits only those methods (e.g. POST), so a page that shows a form and takes it
     counts only what is sent.
     """
-
-    def rate() -> str:
-        return current_app.config.get(config_key, default)
-
-    return limiter.shared_limit(rate, scope=scope, key_func=user_key, methods=methods)
+    return limiter.shared_limit(configured(config_key, default), scope=scope, key_func=user_key, methods=methods)
 
 
 # Every per-user limit, each one bucket for the pages and the API alike (switching channel does not
@@ -43,3 +45,27 @@ ballot_limit = per_user("voting-ballot", "BALLOT_RATE_LIMIT", "30 per minute")
 booking_limit = per_user("booking-create", "BOOKING_RATE_LIMIT", "30 per hour", methods=["POST"])
 # Autosave sends at most one request per pause in typing: a generous allowance, still a ceiling.
 survey_save_limit = per_user("surveys-save", "SURVEY_SAVE_RATE_LIMIT", "120 per minute")
+
+
+# -- signing in and registering -----------------------------------------------------------------
+
+def login_account_key() -> str:
+    """Sign-in attempts are also counted per user name, whatever address they come from."""
+    data = request.get_json(silent=True) if request.is_json else request.form
+    name = str((data or {}).get("username") or "").strip()[:50]
+    return "login-account:" + name if name else get_remote_address()
+
+
+def invite_code_key() -> str:
+    """Registration attempts are also counted per invite code, whatever address they come from."""
+    from deliberation.accounts.services import normalise_invite_code
+
+    code = normalise_invite_code(str(request.form.get("code") or ""))[:16]
+    return "invite-code:" + code if code else get_remote_address()
+
+
+# Failed sign-ins per user name, one bucket for the page and the API's token exchange (successes
+# do not count): put `@login_account_limit` on both.
+login_account_limit = limiter.shared_limit(
+    configured("LOGIN_ACCOUNT_RATE_LIMIT"), scope="login-account", key_func=login_account_key,
+    methods=["POST"], deduct_when=lambda response: response.status_code not in (200, 302))

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 
 import click
 from flask import Flask, current_app, g, has_request_context, render_template, request, session
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, logout_user
+from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -60,7 +59,7 @@ def migrations(app: Flask | None = None):
 
 
 def init_app(app: Flask) -> None:
-    from deliberation.accounts import passwords
+    from deliberation.accounts import passwords, sessions
 
     app.url_map.converters["int"] = IdConverter
 
@@ -88,7 +87,7 @@ def init_app(app: Flask) -> None:
             configure_sqlite(db.engine)
 
     app.before_request(_before_request)
-    app.before_request(_session_lifetimes)
+    app.before_request(sessions.enforce_lifetimes)
     app.after_request(_security_headers)
     app.after_request(_audit_refusal)
     app.teardown_request(_reset_write_intent)
@@ -140,26 +139,6 @@ def care_mode() -> bool:
 
 def _before_request():
     g.write_intent_token = write_intent.set(request.method not in READ_ONLY_METHODS)
-
-
-def _session_lifetimes():
-    """End a signed-in session idle for longer than SESSION_IDLE_TIMEOUT, or older than
-    SESSION_ABSOLUTE_LIFETIME since the password was typed; the remember cookie goes with it."""
-    if request.endpoint == "static" or request.path.startswith("/api/") or "_user_id" not in session:
-        return
-    now = int(time.time())
-    started = session.setdefault("signed_in_at", now)
-    seen = session.get("seen_at", now)
-    idle = current_app.config["SESSION_IDLE_TIMEOUT"].total_seconds()
-    absolute = current_app.config["SESSION_ABSOLUTE_LIFETIME"].total_seconds()
-    if now - seen > idle or now - started > absolute:
-        keep = {k: session[k] for k in ("lang", "care") if k in session}
-        session.clear()
-        logout_user()  # after clear(): it marks the remember cookie for deletion in the session
-        session.update(keep)
-        return
-    if now - seen >= 60 or "seen_at" not in session:
-        session["seen_at"] = now
 
 
 def _audit_refusal(response):

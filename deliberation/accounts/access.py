@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
 from flask_babel import gettext as _
-from flask_limiter.util import get_remote_address
 
 from deliberation.accounts.models import Community, User
 from deliberation.errors import Forbidden, NotFound
-from deliberation.extensions import db, limiter
+from deliberation.extensions import db
 
 
 def community_or_404(community_id: int, user: User, *, moderate: bool = False) -> Community:
@@ -20,26 +18,3 @@ def community_or_404(community_id: int, user: User, *, moderate: bool = False) -
         raise Forbidden(_("只有本居民区的主持人可以进行此操作"))
     return community
 
-
-# -- rate-limit keys ---------------------------------------------------------------------------
-
-def login_account_key() -> str:
-    """Sign-in attempts are also counted per user name, whatever address they come from."""
-    data = request.get_json(silent=True) if request.is_json else request.form
-    name = str((data or {}).get("username") or "").strip()[:50]
-    return "login-account:" + name if name else get_remote_address()
-
-
-def invite_code_key() -> str:
-    """Registration attempts are also counted per invite code, whatever address they come from."""
-    from deliberation.accounts.services import normalise_invite_code
-
-    code = normalise_invite_code(str(request.form.get("code") or ""))[:16]
-    return "invite-code:" + code if code else get_remote_address()
-
-
-# Failed sign-ins per user name, one bucket for the page and the API's token exchange (successes
-# do not count): put `@login_account_limit` on both.
-login_account_limit = limiter.shared_limit(
-    lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"], scope="login-account", key_func=login_account_key,
-    methods=["POST"], deduct_when=lambda response: response.status_code not in (200, 302))

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import time
 from urllib.parse import urlsplit
 
 import segno
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import func, or_, select
 
-from deliberation.accounts import services
-from deliberation.accounts.access import community_or_404, invite_code_key, login_account_limit
+from deliberation.accounts import services, sessions
+from deliberation.accounts.access import community_or_404
 from deliberation.accounts.forms import (
     CommunityForm,
     EmptyForm,
@@ -40,6 +39,7 @@ from deliberation.accounts.roster import MAX_ROSTER_BYTES, RosterError, parse_ro
 from deliberation.errors import DomainError, NotFound
 from deliberation.extensions import db, limiter
 from deliberation.forms import show_errors
+from deliberation.limits import configured, invite_code_key, login_account_limit
 from deliberation.pagination import paginate
 
 bp = Blueprint("accounts", __name__)
@@ -53,26 +53,6 @@ def _safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
     return target
-
-
-def _start_session(user: User, remember: bool = False) -> None:
-    """A signed-in session starts afresh (no session fixation), keeping only display choices."""
-    keep = {k: session[k] for k in ("lang", "care") if k in session}
-    session.clear()
-    session.update(keep)
-    login_user(user, remember=remember)
-    session["signed_in_at"] = session["seen_at"] = int(time.time())
-
-
-def _end_session() -> None:
-    keep = {k: session[k] for k in ("lang",) if k in session}
-    session.clear()
-    logout_user()  # after clear(): it marks the remember cookie for deletion in the session
-    session.update(keep)
-
-
-def _config(key: str):
-    return lambda: current_app.config[key]
 
 
 @bp.get("/")
@@ -92,7 +72,7 @@ def index():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_config("LOGIN_RATE_LIMIT"), methods=["POST"])
+@limiter.limit(configured("LOGIN_RATE_LIMIT"), methods=["POST"])
 @login_account_limit
 def login():
     """Sign in with a user name and password."""
@@ -104,7 +84,7 @@ def login():
             flash(_("用户名或密码不正确"), "error")
             return render_template("accounts/login.html", form=form), 401
         db.session.commit()
-        _start_session(user, remember=form.remember.data)
+        sessions.start(user, remember=form.remember.data)
         return redirect(_safe_next(form.next.data) or url_for("accounts.index"))
     status = 422 if form.is_submitted() else 200
     return render_template("accounts/login.html", form=form), status
@@ -115,14 +95,14 @@ def logout():
     """Sign out of this browser."""
     form = EmptyForm()
     if form.validate_on_submit():
-        _end_session()
+        sessions.end(keep=("lang",))
         flash(_("您已退出登录"))
     return redirect(url_for("accounts.index"))
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(_config("INVITE_RATE_LIMIT"), methods=["POST"])
-@limiter.limit(_config("INVITE_CODE_RATE_LIMIT"), key_func=invite_code_key, methods=["POST"],
+@limiter.limit(configured("INVITE_RATE_LIMIT"), methods=["POST"])
+@limiter.limit(configured("INVITE_CODE_RATE_LIMIT"), key_func=invite_code_key, methods=["POST"],
                deduct_when=lambda response: response.status_code != 302)
 def register():
     """Register with an invite code from the residents' committee."""
@@ -135,7 +115,7 @@ def register():
             show_errors(form, error)
             return render_template("accounts/register.html", form=form), error.status
         db.session.commit()
-        _start_session(user)
+        sessions.start(user)
         flash(_("欢迎，%(name)s！您已注册成功。", name=user.display_name))
         return redirect(url_for("accounts.index"))
     status = 422 if form.is_submitted() else 200
@@ -155,7 +135,7 @@ def account():
             show_errors(form, error)
             return render_template("accounts/account.html", form=form), error.status
         db.session.commit()
-        _start_session(current_user._get_current_object())  # this browser keeps its session, new token
+        sessions.start(current_user._get_current_object())  # this browser keeps its session, new token
         flash(_("密码已修改，其他设备上的登录已失效"))
         return redirect(url_for("accounts.account"))
     return render_template("accounts/account.html", form=form), 422 if form.is_submitted() else 200
@@ -168,7 +148,7 @@ def logout_everywhere():
     if EmptyForm().validate_on_submit():
         services.rotate_session_token(db.session, current_user, reason="logout_everywhere")
         db.session.commit()
-        _end_session()
+        sessions.end(keep=("lang",))
         flash(_("已在所有设备上退出登录"))
     return redirect(url_for("accounts.login"))
 

@@ -11,11 +11,11 @@ from marshmallow import Schema, fields, validate
 from werkzeug.exceptions import Unauthorized
 
 from deliberation.accounts import services
-from deliberation.accounts.access import login_account_limit
 from deliberation.accounts.roster import MAX_ROSTER_BYTES, RosterError, parse_roster
 from deliberation.api.auth import token_required
 from deliberation.errors import Invalid
 from deliberation.extensions import db, limiter
+from deliberation.limits import login_account_limit
 
 bp = Blueprint("api_accounts", __name__, description="登录令牌、当前用户、居民区与名册")
 
