@@ -118,7 +118,6 @@ class Bench:
             self.url = POSTGRES_URL
         self.data = gen.Dataset()
         self.cursor = 0  # the next prepared ballot not yet sent
-        self._shares = ""  # how the last measured run's CPU time fell between the workers
 
     def wants(self, *names: str) -> bool:
         return any(n in self.only for n in names)
@@ -200,24 +199,22 @@ class Bench:
             self.minutes()
         return self.rows
 
-    def _measure(self, server: Server, url: str, connections: int, **kw) -> tuple[load.Run, load.Run, float]:
+    def _measure(self, server: Server, url: str, connections: int, **kw) -> tuple[load.Run, load.Run, str]:
         """A warm-up run, then the measured run (continuing the prepared requests); with the workers'
-        CPU time per request of the measured run, the figure least disturbed by other work."""
+        CPU time per request of the measured run, the figure least disturbed by other work, and how
+        it fell between the workers."""
         warm = load.run(url, connections=connections, seconds=self.sizes.warmup, **kw)
         if "requests_file" in kw:
             kw["start"] = warm.cursor + connections
         before = server.cpu_by_worker()
         run = load.run(url, connections=connections, seconds=self.sizes.seconds, **kw)
         used = [after - before.get(pid, 0.0) for pid, after in server.cpu_by_worker().items()]
-        cpu_ms = sum(used) * 1000 / run.requests if run.requests else 0.0
+        cpu = f"server CPU {sum(used) * 1000 / run.requests if run.requests else 0.0:.1f} ms/request"
         # A kept-alive connection stays with the worker that accepted it; with few connections one
         # worker can end up with most of them (and the run then measures one core, not two).
-        self._shares = " / ".join(f"{u / sum(used):.0%}" for u in used) if sum(used) > 0 and len(used) > 1 else ""
-        return warm, run, cpu_ms
-
-    def _cpu(self, cpu_ms: float) -> str:
-        shares = f" (workers' shares {self._shares})" if self._shares else ""
-        return f"server CPU {cpu_ms:.1f} ms/request{shares}"
+        if sum(used) > 0 and len(used) > 1:
+            cpu += " (workers' shares " + " / ".join(f"{u / sum(used):.0%}" for u in used) + ")"
+        return warm, run, cpu
 
     @staticmethod
     def _errors(run: load.Run) -> str:
@@ -231,9 +228,9 @@ class Bench:
         path = self.workdir / "ballots.txt"
         available = load.write_requests(path, gen.ballot_requests(d, len(d.voters) * len(d.ballot_vote_ids)))
         before = gen.count_ballots(self.url)
-        warm, run, cpu_ms = self._measure(server, server.url, BALLOT_CONNECTIONS, requests_file=path, start=0)
+        warm, run, cpu = self._measure(server, server.url, BALLOT_CONNECTIONS, requests_file=path, start=0)
         stored = gen.count_ballots(self.url) - before
-        note = (f"{run.rate:,.0f} req/s; {self._cpu(cpu_ms)}; {stored:,} new ballots stored "
+        note = (f"{run.rate:,.0f} req/s; {cpu}; {stored:,} new ballots stored "
                 f"(warm-up included; {warm.requests + run.requests:,} answers)")
         if run.cursor > available:
             note += "; ran out of distinct voter × vote pairs, so some requests changed a ballot"
@@ -256,8 +253,8 @@ class Bench:
         target = self.url.removeprefix("sqlite:///") if self.database == "sqlite" else self.url
         floor_app.create_table(target)
         with Server("bench.floor:app", {"FLOOR_DATABASE": target}, self.workdir / f"floor-{self.database}.log") as server:
-            _warm, run, cpu_ms = self._measure(server, server.url, BALLOT_CONNECTIONS, requests_file=path, start=0)
-        note = self._cpu(cpu_ms) + self._errors(run)
+            _warm, run, cpu = self._measure(server, server.url, BALLOT_CONNECTIONS, requests_file=path, start=0)
+        note = cpu + self._errors(run)
         self.row(f"floor: bare Flask insert ({BALLOT_CONNECTIONS} conn)",
                  f"{run.rate:,.0f} req/s, p50 {run.p50_ms:.1f} ms, p99 {run.p99_ms:.1f} ms", note=note)
         if ballots is not None and run.rate:
@@ -274,9 +271,9 @@ class Bench:
         if check.status_code != 200:
             self.row("session page", f"answered {check.status_code}", holds=False)
             return
-        _warm, run, cpu_ms = self._measure(server, url, PAGE_CONNECTIONS, headers={"Cookie": cookie})
+        _warm, run, cpu = self._measure(server, url, PAGE_CONNECTIONS, headers={"Cookie": cookie})
         note = (f"{self.sizes.session_comments:,} comments, first page; {run.rate:,.0f} req/s; "
-                + self._cpu(cpu_ms) + self._errors(run))
+                + cpu + self._errors(run))
         self.row(f"session page ({PAGE_CONNECTIONS} conn)", f"p50 {run.p50_ms:.1f} ms, p95 {run.p95_ms:.1f} ms",
                  f"p95 < {TARGETS['session_p95_ms']} ms", run.p95_ms < TARGETS["session_p95_ms"] and not run.errors,
                  note)
@@ -286,9 +283,9 @@ class Bench:
         path = self.workdir / "bookings.txt"
         load.write_requests(path, gen.booking_requests(d, 50_000))
         before = gen.count_bookings(self.url, d.room_id)
-        _warm, run, cpu_ms = self._measure(server, server.url, PAGE_CONNECTIONS, requests_file=path, start=0)
+        _warm, run, cpu = self._measure(server, server.url, PAGE_CONNECTIONS, requests_file=path, start=0)
         stored = gen.count_bookings(self.url, d.room_id) - before
-        note = (f"room with {self.sizes.room_bookings:,} bookings; {run.rate:,.0f} req/s; {self._cpu(cpu_ms)}; "
+        note = (f"room with {self.sizes.room_bookings:,} bookings; {run.rate:,.0f} req/s; {cpu}; "
                 f"{stored:,} new bookings stored" + self._errors(run))
         self.row(f"booking creation (API, {PAGE_CONNECTIONS} conn)",
                  f"p50 {run.p50_ms:.1f} ms, p99 {run.p99_ms:.1f} ms", f"p99 < {TARGETS['booking_p99_ms']} ms",

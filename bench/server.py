@@ -106,10 +106,6 @@ class Server:
             used[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
         return used
 
-    def cpu_seconds(self) -> float:
-        """User plus system CPU time the workers have used so far."""
-        return sum(self.cpu_by_worker().values())
-
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
             return
