@@ -32,3 +32,14 @@ class NotFound(DomainError):
 class Conflict(DomainError):
     status = 409
     code = "conflict"
+
+
+def require(allowed: bool, message: str, *, hidden: bool = False) -> None:
+    """Refuse unless allowed: 403 with the message, or 404 where the object must stay unseen.
+
+    The one way services refuse on a model's ``can_*`` answer, e.g.
+    ``require(community.can_view(actor), _("找不到该居民区"), hidden=True)`` then
+    ``require(community.can_moderate(actor), _("只有本居民区的主持人可以进行此操作"))``.
+    """
+    if not allowed:
+        raise (NotFound if hidden else Forbidden)(message)
