@@ -37,15 +37,28 @@ system-packages:
 services:
 	@scripts/services.sh
 
-test: system-packages $(VENV)/.installed-test translations services test-sqlite test-postgres
+# Independent tests run in parallel, one pytest-xdist worker per core, each worker with a database
+# of its own; a file's tests stay together on one worker (its module fixtures are built once).
+PYTEST_WORKERS ?= auto
+PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=10
+
+# Both passes run whatever the first one gives; the target fails at the end if either failed.
+test: system-packages $(VENV)/.installed-test translations services
+	@sqlite=0; postgres=0; started=$$(date +%s); \
+	$(MAKE) --no-print-directory test-sqlite || sqlite=$$?; \
+	$(MAKE) --no-print-directory test-postgres || postgres=$$?; \
+	echo "== SQLite pass: $$([ $$sqlite = 0 ] && echo passed || echo FAILED)," \
+	     "PostgreSQL pass: $$([ $$postgres = 0 ] && echo passed || echo FAILED)," \
+	     "$$(( ($$(date +%s) - started) / 60 )) min =="; \
+	[ $$sqlite = 0 ] && [ $$postgres = 0 ]
 
 test-sqlite: $(VENV)/.installed-test translations
 	@echo "== SQLite: unit, integration and Chromium (e2e) tests =="
-	TEST_DATABASE_URL= TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest tests e2e
+	TEST_DATABASE_URL= TEST_REDIS_URL=$(TEST_REDIS_URL) $(PYTEST) tests e2e
 
 test-postgres: $(VENV)/.installed-test translations
 	@echo "== PostgreSQL: the database-facing tests again on $(TEST_DATABASE_URL) =="
-	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest tests
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(PYTEST) tests
 
 bench: system-packages $(VENV)/.installed-test translations services
 	$(BIN)/python -m bench $(BENCH_ARGS)

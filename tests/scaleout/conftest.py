@@ -34,10 +34,14 @@ def shared_redis() -> redis.Redis:
     return client
 
 
-@pytest.fixture(scope="module")
-def hosts(migrated_database, shared_redis, tmp_path_factory):
-    """Two app processes on two ports: nothing shared between them but PostgreSQL and Redis."""
-    logs = tmp_path_factory.mktemp("scaleout")
+@pytest.fixture
+def hosts(database_uri, shared_redis, tmp_path):
+    """Two app processes on two ports: nothing shared between them but PostgreSQL and Redis.
+
+    Started for each test and stopped at its end, so no process of one test still holds a
+    connection (or serves a live stream) while the next test empties the database.
+    """
+    migrated_database, logs = database_uri, tmp_path
     env = {"DATABASE_URL": migrated_database, "REDIS_URL": TEST_REDIS_URL, "SECRET_KEY": SECRET_KEY,
            "LOGIN_RATE_LIMIT": f"{LOGIN_LIMIT} per minute"}
     first = Server("deliberation:create_app()", env, logs / "a.log", workers=1, threads=4)
