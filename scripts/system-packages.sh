@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the tests need: Chromium for the browser tests, Noto CJK for Chinese PDFs,
-# poppler-utils to read PDFs back, wrk for `make bench`. Installed when missing and running as
+# poppler-utils to read PDFs back, HarfBuzz's subsetter for WeasyPrint's fonts (without it WeasyPrint
+# warns, and the tests treat warnings as errors), wrk for `make bench`. Installed when missing and running as
 # root; otherwise we say what.
 set -euo pipefail
 missing=()
@@ -8,6 +9,7 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 fc-list 2>/dev/null | grep -q "Noto Sans CJK" || missing+=(fonts-noto-cjk)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+ldconfig -p 2>/dev/null | grep -q "libharfbuzz-subset.so.0" || missing+=(libharfbuzz-subset0)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "Installing Debian packages: ${missing[*]}"
