@@ -11,10 +11,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
-from deliberation.accounts.models import User, enum_column
+from deliberation.accounts.models import Building, FloorCaptain, User, enum_column
 from deliberation.consultations.models import Consultation, Proposal
 from deliberation.db import UTCDateTime, bool_false, intpk, str50, str200, timestamp, timestamp_null, utcnow
 from deliberation.extensions import db
@@ -99,6 +99,38 @@ class Vote(db.Model):
 
     def can_moderate(self, user: User) -> bool:
         return self.consultation.can_moderate(user)
+
+    @property
+    def results_public(self) -> bool:
+        """Whether everyone who sees the vote sees its result: once closed, or while open with running results."""
+        state = self.state
+        return state == VoteState.CLOSED or (state == VoteState.OPEN and self.show_running)
+
+    def can_see_results(self, user: User) -> bool:
+        """Moderators always; residents once the vote is closed, or while open when running results are shown."""
+        return self.can_moderate(user) or self.results_public
+
+    def can_see_ballots(self, user: User) -> bool:
+        """Who chose what (an open, not secret vote): its moderators, once the vote has opened."""
+        return self.can_moderate(user) and not self.secret and self.state != VoteState.DRAFT
+
+    def can_cast(self, user: User, voter: VoteVoter | None) -> bool:
+        """Whether the user may cast a ballot now: the vote is open and ``voter`` (the user's row of the
+        frozen electorate, voting.electorate.voter_for) is a row of this vote that names the user."""
+        return (voter is not None and voter.vote_id == self.id and user.person_id in (voter.person_ids or [])
+                and self.state == VoteState.OPEN)
+
+    def can_enter_paper(self, user: User, building: Building | None = None) -> bool:
+        """Moderators for every building; a floor captain for their own building(s) of this community only."""
+        if self.can_moderate(user):
+            return True
+        if building is not None and building.community_id != self.community_id:
+            return False
+        stmt = select(FloorCaptain.building_id).join(Building, Building.id == FloorCaptain.building_id).where(
+            FloorCaptain.user_id == user.id, Building.community_id == self.community_id)
+        if building is not None:
+            stmt = stmt.where(FloorCaptain.building_id == building.id)
+        return object_session(self).execute(stmt.limit(1)).first() is not None
 
 
 class VoteOption(db.Model):

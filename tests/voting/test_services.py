@@ -9,13 +9,18 @@ from sqlalchemy import func, select
 
 from deliberation.audit import AuditEvent
 from deliberation.errors import Conflict, Forbidden, Invalid
-from deliberation.voting import services
+from deliberation.voting.casting import cast_ballot
+from deliberation.voting.electorate import electorate_size
+from deliberation.voting.labels import rule_text
+from deliberation.voting.lifecycle import close_vote
 from deliberation.voting.models import Ballot, VoteState, VoteVoter
+from deliberation.voting.paper import PaperEntry, enter_paper_ballots
+from deliberation.voting.results import vote_result
 
 
 def test_rule_preview_is_plain_chinese(session, make_vote):
     vote = make_vote(open_now=False, rule_name="civil_code_ordinary")
-    assert services.rule_text(vote) == "需参与表决的业主专有面积和人数均达到三分之二以上，且同意的面积和人数均过半数"
+    assert rule_text(vote) == "需参与表决的业主专有面积和人数均达到三分之二以上，且同意的面积和人数均过半数"
     assert vote.basis == "owner"  # the civil-code presets count the owners
     assert vote.state == VoteState.DRAFT
 
@@ -29,9 +34,9 @@ def test_opening_freezes_the_electorate(session, make_vote, residents):
 
 def test_cast_then_change(session, make_vote, residents):
     vote = make_vote()
-    first = services.cast_ballot(session, residents["wang"], vote, "agree")
+    first = cast_ballot(session, residents["wang"], vote, "agree")
     assert first.created and len(first.receipt) == 11
-    second = services.cast_ballot(session, residents["wang"], vote, "disagree")
+    second = cast_ballot(session, residents["wang"], vote, "disagree")
     assert not second.created
     session.commit()
     assert session.execute(select(func.count(Ballot.id)).where(Ballot.vote_id == vote.id)).scalar() == 1
@@ -43,26 +48,26 @@ def test_cast_then_change(session, make_vote, residents):
 def test_refusals(session, make_vote, residents, outsider, secretary):
     vote = make_vote()
     with pytest.raises(Forbidden):
-        services.cast_ballot(session, secretary, vote, "agree")  # no person on the roster
+        cast_ballot(session, secretary, vote, "agree")  # no person on the roster
     with pytest.raises(Invalid):
-        services.cast_ballot(session, residents["wang"], vote, "maybe")
+        cast_ballot(session, residents["wang"], vote, "maybe")
     draft = make_vote(open_now=False)
     with pytest.raises(Conflict):
-        services.cast_ballot(session, residents["wang"], draft, "agree")
+        cast_ballot(session, residents["wang"], draft, "agree")
 
 
 def test_civil_code_vote_passes_and_result_is_stored(session, make_vote, residents, secretary):
     vote = make_vote(rule_name="civil_code_ordinary")
     owners = [residents[k] for k in ("wang", "li", "zhao")]
-    assert services.electorate_size(session, vote) == 3
+    assert electorate_size(session, vote) == 3
     with pytest.raises(Forbidden):
-        services.cast_ballot(session, residents["tenant"], vote, "agree")
-    services.cast_ballot(session, owners[0], vote, "agree")
-    services.cast_ballot(session, owners[1], vote, "agree")
-    services.cast_ballot(session, owners[2], vote, "disagree")
-    services.close_vote(session, secretary, vote)
+        cast_ballot(session, residents["tenant"], vote, "agree")
+    cast_ballot(session, owners[0], vote, "agree")
+    cast_ballot(session, owners[1], vote, "agree")
+    cast_ballot(session, owners[2], vote, "disagree")
+    close_vote(session, secretary, vote)
     session.commit()
-    report = services.vote_result(session, owners[0], vote)
+    report = vote_result(session, owners[0], vote)
     assert report.decision.agreed
     assert [c.name for c in report.decision.checks] == [
         "participation_area", "participation_headcount", "approval_area", "approval_headcount"]
@@ -71,18 +76,18 @@ def test_civil_code_vote_passes_and_result_is_stored(session, make_vote, residen
     assert vote.decision["decision"]["agreed"] is True
     # closing twice changes nothing
     stored = json.dumps(vote.decision, sort_keys=True)
-    services.close_vote(session, secretary, vote)
+    close_vote(session, secretary, vote)
     assert json.dumps(vote.decision, sort_keys=True) == stored
 
 
 def test_secret_vote_unlinks_at_close(session, make_vote, residents, secretary):
     vote = make_vote(secret=True)
-    services.cast_ballot(session, residents["wang"], vote, "agree")
-    services.cast_ballot(session, residents["li"], vote, "disagree")
+    cast_ballot(session, residents["wang"], vote, "agree")
+    cast_ballot(session, residents["li"], vote, "disagree")
     session.commit()
     events = session.execute(select(AuditEvent.data).where(AuditEvent.action == "ballot.cast")).scalars().all()
     assert events and all("choice" not in data for data in events)
-    services.close_vote(session, secretary, vote)
+    close_vote(session, secretary, vote)
     session.commit()
     ballots = session.execute(select(Ballot).where(Ballot.vote_id == vote.id)).scalars().all()
     assert len(ballots) == 2
@@ -90,16 +95,16 @@ def test_secret_vote_unlinks_at_close(session, make_vote, residents, secretary):
     took_part = set(session.execute(select(VoteVoter.voter_key).where(
         VoteVoter.vote_id == vote.id, VoteVoter.took_part.is_(True))).scalars())
     assert took_part == {f"p:{residents['wang'].person_id}", f"p:{residents['li'].person_id}"}
-    report = services.vote_result(session, residents["wang"], vote)
+    report = vote_result(session, residents["wang"], vote)
     assert dict(report.tally_rows) == {"同意": 1, "不同意": 1, "弃权": 0}
 
 
 def test_secret_paper_entries_keep_choices_out_of_the_audit(session, make_vote, residents, secretary):
     vote = make_vote(secret=True, rule_name="civil_code_ordinary")
-    services.cast_ballot(session, residents["li"], vote, "agree")
+    cast_ballot(session, residents["li"], vote, "agree")
     building = residents["li"].person.household.unit.building
-    outcomes = services.enter_paper_ballots(session, secretary, vote, building, [
-        services.PaperEntry("101", "2", line=1), services.PaperEntry("102", "1", line=2)])
+    outcomes = enter_paper_ballots(session, secretary, vote, building, [
+        PaperEntry("101", "2", line=1), PaperEntry("102", "1", line=2)])
     assert [o.status for o in outcomes] == ["conflict", "recorded"]
     session.commit()
     data = session.execute(select(AuditEvent.data).where(AuditEvent.action.like("ballot.%"))).scalars().all()
@@ -109,12 +114,12 @@ def test_secret_paper_entries_keep_choices_out_of_the_audit(session, make_vote, 
 def test_online_ballot_after_a_paper_form_is_refused_not_overwritten(session, make_vote, residents, secretary):
     vote = make_vote(rule_name="civil_code_ordinary")
     building = residents["li"].person.household.unit.building
-    [outcome] = services.enter_paper_ballots(session, secretary, vote, building,
-                                             [services.PaperEntry("101室", "不同意", line=1)])
+    [outcome] = enter_paper_ballots(session, secretary, vote, building,
+                                             [PaperEntry("101室", "不同意", line=1)])
     assert outcome.status == "recorded" and outcome.receipt
     session.commit()
     with pytest.raises(Conflict):
-        services.cast_ballot(session, residents["li"], vote, "agree")
+        cast_ballot(session, residents["li"], vote, "agree")
     session.rollback()
     ballot = session.execute(select(Ballot).where(Ballot.vote_id == vote.id)).scalar_one()
     assert ballot.choice == "disagree" and ballot.source == "paper" and ballot.entered_by_id == secretary.id
