@@ -71,6 +71,8 @@ def canonical_choice(vote: Vote, choice: object) -> str:
 
 @dataclass
 class CastResult:
+    """A cast or changed ballot: its stored choice, receipt (shown once) and whether it is new."""
+
     choice: str  # as stored
     receipt_hash: str
     created: bool

@@ -11,14 +11,17 @@ from deliberation.voting.models import BallotSource, Vote, VoteBasis, VoteKind, 
 
 
 def choice_labels() -> dict[str, str]:
+    """The words of agree, disagree and abstain."""
     return {"agree": _("同意"), "disagree": _("不同意"), "abstain": _("弃权")}
 
 
 def state_label(state: VoteState) -> str:
+    """A vote's state in words."""
     return {VoteState.DRAFT: _("未开始"), VoteState.OPEN: _("投票中"), VoteState.CLOSED: _("已结束")}[state]
 
 
 def kind_label(kind: VoteKind) -> str:
+    """What kind of vote it is, in words."""
     return {
         VoteKind.PROPOSAL: _("对方案表决（同意/不同意/弃权）"),
         VoteKind.SINGLE: _("多个方案中选一个"),
@@ -28,6 +31,7 @@ def kind_label(kind: VoteKind) -> str:
 
 
 def basis_label(basis: VoteBasis) -> str:
+    """Who counts as one voter, in words."""
     return {
         VoteBasis.PERSON: _("每人一票"),
         VoteBasis.HOUSEHOLD: _("每户一票（家中第一位投票的成员代表全户）"),
@@ -36,6 +40,7 @@ def basis_label(basis: VoteBasis) -> str:
 
 
 def source_label(source: BallotSource | str) -> str:
+    """Where a ballot came from: online or a paper form."""
     return _("纸质征询单") if source == BallotSource.PAPER else _("网上")
 
 
@@ -58,6 +63,7 @@ def rule_text(vote: Vote) -> str:
 
 
 def rule_label(vote: Vote) -> str:
+    """The short name of the vote's rule (a preset's label, or the method between variants)."""
     if vote.kind == VoteKind.PROPOSAL:
         return vote_rule(vote).label
     return {VoteKind.SINGLE: _("相对多数"), VoteKind.APPROVAL: _("认可投票"), VoteKind.RANKED: _("舒尔茨法")}[
@@ -66,10 +72,12 @@ def rule_label(vote: Vote) -> str:
 
 
 def vote_rule(vote: Vote) -> rules.Rule:
+    """The vote's rule as the rules module knows it."""
     return rules.Rule(vote.rule_name, vote.rule_params or {})
 
 
 def option_labels(vote: Vote) -> dict[str, str]:
+    """Each option's key (as written in a ballot) with its label, in order."""
     return {option.key: option.label for option in vote.options}
 
 

@@ -43,6 +43,8 @@ CIVIL_CODE_RULES = ("civil_code_ordinary", "civil_code_major")
 
 @dataclass
 class VoteInput:
+    """The fields of a new vote, as the page's form and the API send them."""
+
     title: str = ""
     kind: VoteKind | str = VoteKind.PROPOSAL
     proposal_id: int | None = None
@@ -190,6 +192,7 @@ def _lock(session: Session, vote: Vote) -> None:
 
 
 def still_open(session: Session, vote: Vote) -> bool:
+    """Whether the vote is open, holding the shared row lock of open_with_version."""
     return open_with_version(session, vote)[0]
 
 

@@ -92,6 +92,8 @@ def paper_choice(vote: Vote, text: str) -> str:
 
 @dataclass
 class PaperEntry:
+    """One line of paper forms as entered: room, answer as written, optional name, line number."""
+
     room: str
     choice: str
     name: str = ""
@@ -100,6 +102,8 @@ class PaperEntry:
 
 @dataclass
 class PaperOutcome:
+    """What became of one line: recorded (with its receipt), set aside as a conflict, or refused."""
+
     line: int
     room: str
     status: str  # "recorded" | "conflict" | "error"

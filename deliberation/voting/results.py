@@ -313,6 +313,7 @@ def _report_dict(report: VoteReport) -> dict:
 
 
 def snapshot(report: VoteReport) -> dict:
+    """The report as stored with the vote at the close (with its advisory report)."""
     data = _report_dict(report)
     data["advisory"] = _report_dict(report.advisory) if report.advisory else None
     return data
