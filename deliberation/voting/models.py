@@ -98,6 +98,7 @@ class Vote(db.Model):
         return self.kind != VoteKind.PROPOSAL
 
     def can_moderate(self, user: User) -> bool:
+        """The moderators of the vote's consultation."""
         return self.consultation.can_moderate(user)
 
     @property
@@ -109,6 +110,10 @@ class Vote(db.Model):
     def can_see_results(self, user: User) -> bool:
         """Moderators always; residents once the vote is closed, or while open when running results are shown."""
         return self.can_moderate(user) or self.results_public
+
+    def can_open_result(self, user: User) -> bool:
+        """Whether the user has a result to look at: the vote has opened and they may see its results."""
+        return self.state != VoteState.DRAFT and self.can_see_results(user)
 
     def can_see_ballots(self, user: User) -> bool:
         """Who chose what (an open, not secret vote): its moderators, once the vote has opened."""
@@ -131,6 +136,14 @@ class Vote(db.Model):
         if building is not None:
             stmt = stmt.where(FloorCaptain.building_id == building.id)
         return object_session(self).execute(stmt.limit(1)).first() is not None
+
+    def can_enter_paper_now(self, user: User) -> bool:
+        """Whether the user may enter paper forms now: the vote is open and can_enter_paper."""
+        return self.state == VoteState.OPEN and self.can_enter_paper(user)
+
+    def can_follow_up(self, user: User) -> bool:
+        """Whether the user may list the units not answered yet: can_enter_paper, once the vote has opened."""
+        return self.state != VoteState.DRAFT and self.can_enter_paper(user)
 
 
 class VoteOption(db.Model):

@@ -97,3 +97,19 @@ def test_a_refusal_is_recorded_on_its_own_and_the_refused_work_rolled_back(sessi
     event = session.execute(select(AuditEvent).where(AuditEvent.action == "ballot.refused")).scalar_one()
     assert event.object_id == draft.id and event.community_id == draft.community_id
     assert event.data["status"] == 409
+
+
+def test_links_of_the_vote_page_follow_the_state(session, make_vote, residents, secretary, community):
+    captain = residents["li"]
+    session.add(FloorCaptain(user_id=captain.id, building_id=_building(session, community, "5号楼").id))
+    session.commit()
+    draft, running = make_vote(open_now=False), make_vote()
+    assert [draft.can_open_result(secretary), draft.can_enter_paper_now(secretary), draft.can_follow_up(secretary)] \
+        == [False, False, False]
+    assert [running.can_enter_paper_now(captain), running.can_follow_up(captain)] == [True, True]
+    assert not running.can_open_result(captain)  # running results are not shown
+    assert not running.can_follow_up(residents["wang"])
+    close_vote(session, secretary, running)
+    session.commit()
+    assert [running.can_open_result(captain), running.can_enter_paper_now(captain),
+            running.can_follow_up(captain)] == [True, False, True]
