@@ -1,9 +1,9 @@
 """Votes (表决) on a proposal or between variants, their frozen electorate, ballots and paper conflicts.
 
 A vote's state is derived from what was stored (opened_at, closed_at) and from the clock
-(opens_at, closes_at) whenever it is read, like a consultation's phase; the services bring the
+(opens_at, closes_at) whenever it is read, like a consultation's phase; voting.lifecycle brings the
 stored fields up to date (freezing the electorate, storing the decision) the first time a request
-meets a vote whose time has come.
+meets a vote whose time has come. Who may do what is answered here, by the ``can_*`` methods.
 """
 
 from __future__ import annotations
