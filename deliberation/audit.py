@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,6 +20,7 @@ from sqlalchemy import JSON, ForeignKey, String, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from deliberation.db import intpk, timestamp, utcnow
+from deliberation.errors import DomainError
 from deliberation.extensions import db
 
 logger = logging.getLogger(__name__)
@@ -80,6 +83,25 @@ def record(session: Session, actor, action: str, obj: Any = None, *, community_i
     # change of the app passes here).
     session.execute(AuditEvent.__table__.insert(), event)
     logger.info("audit %s by user %s on %s %s", action, event["actor_id"], event["object_type"], event["object_id"])
+
+
+@contextmanager
+def refusal_recorded(session: Session, actor, action: str, obj: Any = None, *, community_id: int | None = None,
+                     **data: Any) -> Iterator[None]:
+    """Keep a refusal on record: when the block raises a domain error, its work is rolled back, the
+    refusal (status and reason) is recorded and committed on its own, and the error goes on up.
+
+        with audit.refusal_recorded(db.session, user, "ballot.refused", vote):
+            result = cast_ballot(db.session, user, vote, choice)
+    """
+    try:
+        yield
+    except DomainError as error:
+        session.rollback()
+        record(session, actor, action, obj, community_id=community_id, status=error.status, reason=error.message,
+               **data)
+        session.commit()
+        raise
 
 
 @dataclass(frozen=True)

@@ -181,7 +181,7 @@ def _to_fraction(value: object, what: str) -> Fraction:
         raise ValueError(f"{what}不是有效的分数：{value!r}（not a valid fraction）") from None
 
 
-def _natural_key(text: str) -> tuple:
+def natural_key(text: str) -> tuple:
     """Sort "3号" before "12号": digit runs compare as numbers (ties fall back to the raw text)."""
     parts = re.split(r"([0-9]+)", text)
     return tuple(int(part) if index % 2 else part for index, part in enumerate(parts)), text
@@ -369,7 +369,7 @@ class Tally:
                         f"分组“{key}”的 {name} 合计 {total} 多于总数 {limit}"
                         f"（group {key!r}: {name} adds up to more than the total）"
                     )
-            frozen[key] = FrozenMap((value, values[value]) for value in sorted(values, key=_natural_key))
+            frozen[key] = FrozenMap((value, values[value]) for value in sorted(values, key=natural_key))
         object.__setattr__(self, "groups", FrozenMap((key, frozen[key]) for key in sorted(frozen)))
 
     @property

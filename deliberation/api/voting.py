@@ -1,7 +1,8 @@
 """API of the voting capability: create, open and close votes, cast ballots, paper forms, results, receipts.
 
-Thin adapters over deliberation.voting.services, the same ones the pages call. A refused ballot or
-paper form is rolled back and then recorded in the audit log on its own, so refusals are kept too.
+Thin adapters over the voting operations (lifecycle, casting, paper, results, receipts), the same
+ones the pages call. A refused ballot or paper form is rolled back and then recorded in the audit
+log on its own (audit.refusal_recorded), so refusals are kept too.
 """
 
 from __future__ import annotations
@@ -12,14 +13,14 @@ from flask import g
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from deliberation import audit
 from deliberation.api.auth import token_required
 from deliberation.consultations.access import consultation_or_404
-from deliberation.errors import DomainError, NotFound
 from deliberation.extensions import db
 from deliberation.limits import ballot_limit
 from deliberation.rules import PRESETS
-from deliberation.voting import live, services
-from deliberation.voting.access import ballot_vote_or_404, caught_up, paper_vote_or_404, vote_or_404
+from deliberation.voting import casting, electorate, labels, lifecycle, live, paper, receipts, results
+from deliberation.voting.access import ballot_vote_or_404, paper_vote_or_404, vote_or_404
 from deliberation.voting.models import Vote, VoteBasis, VoteKind
 
 bp = Blueprint("api_voting", __name__, description="表决：创建、开启、关闭、投票、纸质征询单、结果与回执")
@@ -163,10 +164,10 @@ def vote_out(vote: Vote) -> dict:
         "id": vote.id, "consultation_id": vote.consultation_id, "proposal_id": vote.proposal_id,
         "title": vote.title, "kind": vote.kind.value,
         "rule": {"name": vote.rule_name, "params": vote.rule_params or {}},
-        "rule_text": services.rule_text(vote), "basis": vote.basis.value, "secret": vote.secret,
+        "rule_text": labels.rule_text(vote), "basis": vote.basis.value, "secret": vote.secret,
         "advisory_all": vote.advisory_all, "show_running": vote.show_running, "state": vote.state.value,
         "opens_at": vote.opens_at, "closes_at": vote.closes_at, "opened_at": vote.opened_at,
-        "closed_at": vote.closed_at, "electorate": services.electorate_size(db.session, vote),
+        "closed_at": vote.closed_at, "electorate": electorate.electorate_size(db.session, vote),
         "options": [{"key": o.key, "label": o.label, "proposal_id": o.proposal_id} for o in vote.options],
     }
 
@@ -185,7 +186,7 @@ def create_vote(data, consultation_id: int):
     """Create a vote in draft (moderators); the answer says in plain Chinese what it takes to pass."""
     consultation = consultation_or_404(consultation_id, g.api_user, moderate=True)
     rule = data.pop("rule")
-    vote = services.create_vote(db.session, g.api_user, consultation, services.VoteInput(rule_name=rule, **data))
+    vote = lifecycle.create_vote(db.session, g.api_user, consultation, lifecycle.VoteInput(rule_name=rule, **data))
     db.session.commit()
     return vote_out(vote)
 
@@ -196,7 +197,7 @@ def create_vote(data, consultation_id: int):
 def list_votes(consultation_id: int):
     """The consultation's votes the user may see (drafts: moderators only)."""
     consultation = consultation_or_404(consultation_id, g.api_user)
-    return [vote_out(v) for v in services.votes_for_consultation(db.session, g.api_user, consultation)]
+    return [vote_out(v) for v in results.votes_for_consultation(db.session, g.api_user, consultation)]
 
 
 @bp.route("/votes/<int:vote_id>")
@@ -205,7 +206,7 @@ def list_votes(consultation_id: int):
 def get_vote(vote_id: int):
     """One vote."""
     vote = vote_or_404(vote_id, g.api_user)
-    vote = caught_up(vote)
+    vote = lifecycle.catch_up(db.session, vote)
     return vote_out(vote)
 
 
@@ -214,7 +215,7 @@ def get_vote(vote_id: int):
 @bp.response(200, VoteOut)
 def open_vote(vote_id: int):
     """Open a draft vote now (moderators): the electorate is frozen."""
-    vote = services.open_vote(db.session, g.api_user, vote_or_404(vote_id, g.api_user, moderate=True))
+    vote = lifecycle.open_vote(db.session, g.api_user, vote_or_404(vote_id, g.api_user, moderate=True))
     db.session.commit()
     return vote_out(vote)
 
@@ -224,7 +225,7 @@ def open_vote(vote_id: int):
 @bp.response(200, VoteOut)
 def close_vote(vote_id: int):
     """Close an open vote (moderators) and store the decision; a closed vote stays as it is."""
-    vote = services.close_vote(db.session, g.api_user, vote_or_404(vote_id, g.api_user, moderate=True))
+    vote = lifecycle.close_vote(db.session, g.api_user, vote_or_404(vote_id, g.api_user, moderate=True))
     db.session.commit()
     live.publish(vote_id)
     return vote_out(vote)
@@ -242,13 +243,8 @@ def close_vote(vote_id: int):
 def cast_ballot(data, vote_id: int):
     """Cast a ballot, or change it until the close. Keep the receipt code to check the published list."""
     vote, voter = ballot_vote_or_404(vote_id, g.api_user)
-    try:
-        result = services.cast_ballot(db.session, g.api_user, vote, data["choice"], voter)
-    except DomainError as error:
-        db.session.rollback()
-        services.record_refusal(db.session, g.api_user, vote_id, "ballot.refused", error)
-        db.session.commit()
-        raise
+    with audit.refusal_recorded(db.session, g.api_user, "ballot.refused", vote):
+        result = casting.cast_ballot(db.session, g.api_user, vote, data["choice"], voter)
     body = {"vote_id": vote_id, "receipt": result.receipt, "receipt_hash": result.receipt_hash,
             "choice": _choice_out(vote, result.choice), "changed": not result.created,
             "advisory": result.advisory}
@@ -268,20 +264,11 @@ def enter_paper_ballots(data, vote_id: int):
     overwritten), or refused with a reason.
     """
     vote = paper_vote_or_404(vote_id, g.api_user)
-    from deliberation.accounts.models import Building
-
-    building = db.session.get(Building, data["building_id"])
-    if building is None or building.community_id != vote.community_id:
-        raise NotFound("找不到该楼栋")
-    entries = [services.PaperEntry(room=e["room"], choice=e["choice"], name=e["name"], line=n + 1)
+    building = paper.entry_building(db.session, vote, data["building_id"])
+    entries = [paper.PaperEntry(room=e["room"], choice=e["choice"], name=e["name"], line=n + 1)
                for n, e in enumerate(data["entries"])]
-    try:
-        outcomes = services.enter_paper_ballots(db.session, g.api_user, vote, building, entries)
-    except DomainError as error:
-        db.session.rollback()
-        services.record_refusal(db.session, g.api_user, vote_id, "ballot.paper_refused", error)
-        db.session.commit()
-        raise
+    with audit.refusal_recorded(db.session, g.api_user, "ballot.paper_refused", vote):
+        outcomes = paper.enter_paper_ballots(db.session, g.api_user, vote, building, entries)
     db.session.commit()
     live.publish(vote_id)
     return {"recorded": sum(o.status == "recorded" for o in outcomes),
@@ -296,8 +283,8 @@ def enter_paper_ballots(data, vote_id: int):
 def vote_result(vote_id: int):
     """Rule, tally, every check (required against actual), agreed and summary; stored once closed."""
     vote = vote_or_404(vote_id, g.api_user)
-    vote = caught_up(vote)
-    return services.report_as_dict(services.vote_result(db.session, g.api_user, vote))
+    vote = lifecycle.catch_up(db.session, vote)
+    return results.report_as_dict(results.vote_result(db.session, g.api_user, vote))
 
 
 @bp.route("/votes/<int:vote_id>/receipts")
@@ -308,9 +295,9 @@ def vote_result(vote_id: int):
 def vote_receipts(args, vote_id: int):
     """After the close: every receipt hash with its choice and source — never a name."""
     vote = vote_or_404(vote_id, g.api_user)
-    vote = caught_up(vote)
-    page = services.receipts(db.session, vote, per_page=args["per_page"], page=args["page"])
+    vote = lifecycle.catch_up(db.session, vote)
+    page = receipts.receipts(db.session, vote, per_page=args["per_page"], page=args["page"])
     return {"vote_id": vote.id, "total": page.total, "page": page.number, "pages": page.pages,
             "receipts": [{"receipt_hash": h, "choice": _choice_out(vote, c),
-                          "choice_label": services.describe_choice(vote, c), "source": str(s)}
+                          "choice_label": labels.describe_choice(vote, c), "source": str(s)}
                          for h, c, s in page.items]}

@@ -39,7 +39,8 @@ from deliberation.consultations.models import (
 from deliberation.db import utcnow
 from deliberation.surveys.models import SurveyState
 from deliberation.surveys.services import can_see_results, survey_summary, surveys_for_consultation
-from deliberation.voting.services import ballot_record_digest, basis_label, consultation_results
+from deliberation.voting.labels import basis_label
+from deliberation.voting.results import ballot_record_digest, consultation_results
 
 TOP_CONCERNS = 5  # quoted per round; the rest are counted, never loaded
 AGREED = "达成共识"

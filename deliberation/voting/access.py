@@ -1,4 +1,4 @@
-"""Loading votes for a user: 404 for what the user may not see (other communities, drafts)."""
+"""Loading votes for a user: 404 for what the user may not see (other communities, drafts); read-only."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from deliberation.accounts.models import User
 from deliberation.consultations.access import consultation_or_404
 from deliberation.consultations.models import Consultation, Phase
-from deliberation.errors import Forbidden, NotFound
+from deliberation.errors import NotFound, require
 from deliberation.extensions import db
+from deliberation.voting.electorate import voter_for
 from deliberation.voting.models import Vote, VoteState, VoteVoter
 
 
@@ -28,8 +29,7 @@ def vote_or_404(vote_id: int, user: User, *, moderate: bool = False) -> Vote:
     can_moderate = vote.can_moderate(user)
     if not can_moderate and vote.state == VoteState.DRAFT:
         raise NotFound(_("找不到该表决"))
-    if moderate and not can_moderate:
-        raise Forbidden(_("只有本居民区的主持人可以进行此操作"))
+    require(can_moderate or not moderate, _("只有本居民区的主持人可以进行此操作"))
     return vote
 
 
@@ -42,8 +42,6 @@ def ballot_vote_or_404(vote_id: int, user: User) -> tuple[Vote, VoteVoter | None
     eligibility says now (the electorate decides); only someone outside it is checked against the
     session's eligibility, to tell 404 (not theirs to see) from 403 (not theirs to vote in).
     """
-    from deliberation.voting.services import voter_for
-
     vote = db.session.execute(
         select(Vote).where(Vote.id == vote_id)
         .options(joinedload(Vote.consultation, innerjoin=True).joinedload(Consultation.community, innerjoin=True))
@@ -63,36 +61,11 @@ def ballot_vote_or_404(vote_id: int, user: User) -> tuple[Vote, VoteVoter | None
 
 def paper_vote_or_404(vote_id: int, user: User) -> Vote:
     """For entering paper forms: moderators, and floor captains of the vote's community."""
-    from deliberation.voting.services import can_enter_paper
-
     vote = db.session.get(Vote, vote_id, options=[selectinload(Vote.options)])
     if vote is None or not user.is_authenticated or not vote.consultation.community.can_view(user):
         raise NotFound(_("找不到该表决"))
-    if not can_enter_paper(db.session, user, vote):
-        raise Forbidden(_("只有主持人或楼组长可以录入征询单"))
+    require(vote.can_enter_paper(user), _("只有主持人或楼组长可以录入征询单"))
     if vote.state == VoteState.DRAFT and not vote.can_moderate(user):
         raise NotFound(_("找不到该表决"))
     return vote
 
-
-def caught_up(vote: Vote) -> Vote:
-    """Bring a vote up to its schedule (freeze at opens_at, decide at closes_at) in its own write.
-
-    GET requests start read-only transactions on SQLite; the catching up rolls that back and
-    writes under the write lock, then hands back the fresh vote.
-    """
-    from deliberation.db import write_intent
-    from deliberation.voting import services
-
-    if not services.due(vote):
-        return vote
-    vote_id = vote.id
-    db.session.rollback()
-    token = write_intent.set(True)
-    try:
-        fresh = db.session.get(Vote, vote_id, populate_existing=True)
-        services.refresh(db.session, fresh)
-        db.session.commit()
-    finally:
-        write_intent.reset(token)
-    return fresh

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from deliberation.accounts.models import User
 from deliberation.consultations.models import Consultation, Proposal
 from deliberation.db import utcnow
-from deliberation.voting import services
+from deliberation.voting.lifecycle import VoteInput, create_vote
 from deliberation.voting.models import Vote
 
 TITLE = "是否同意“方案一：原址内部改造”（业主表决）"
@@ -26,7 +26,7 @@ def load_demo_votes(session: Session, consultation: Consultation, secretary: Use
     ).scalars().first()
     if proposal is None:
         return []
-    vote = services.create_vote(session, secretary, consultation, services.VoteInput(
+    vote = create_vote(session, secretary, consultation, VoteInput(
         title=TITLE, kind="proposal", proposal_id=proposal.id, rule_name="civil_code_ordinary",
         basis="owner", secret=True, advisory_all=True, show_running=False,
         closes_at=utcnow() + timedelta(days=14)))

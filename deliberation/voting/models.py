@@ -1,9 +1,9 @@
 """Votes (表决) on a proposal or between variants, their frozen electorate, ballots and paper conflicts.
 
 A vote's state is derived from what was stored (opened_at, closed_at) and from the clock
-(opens_at, closes_at) whenever it is read, like a consultation's phase; the services bring the
+(opens_at, closes_at) whenever it is read, like a consultation's phase; voting.lifecycle brings the
 stored fields up to date (freezing the electorate, storing the decision) the first time a request
-meets a vote whose time has come.
+meets a vote whose time has come. Who may do what is answered here, by the ``can_*`` methods.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
-from deliberation.accounts.models import User, enum_column
+from deliberation.accounts.models import Building, FloorCaptain, User, enum_column
 from deliberation.consultations.models import Consultation, Proposal
 from deliberation.db import UTCDateTime, bool_false, intpk, str50, str200, timestamp, timestamp_null, utcnow
 from deliberation.extensions import db
@@ -98,7 +98,52 @@ class Vote(db.Model):
         return self.kind != VoteKind.PROPOSAL
 
     def can_moderate(self, user: User) -> bool:
+        """The moderators of the vote's consultation."""
         return self.consultation.can_moderate(user)
+
+    @property
+    def results_public(self) -> bool:
+        """Whether everyone who sees the vote sees its result: once closed, or while open with running results."""
+        state = self.state
+        return state == VoteState.CLOSED or (state == VoteState.OPEN and self.show_running)
+
+    def can_see_results(self, user: User) -> bool:
+        """Moderators always; residents once the vote is closed, or while open when running results are shown."""
+        return self.can_moderate(user) or self.results_public
+
+    def can_open_result(self, user: User) -> bool:
+        """Whether the user has a result to look at: the vote has opened and they may see its results."""
+        return self.state != VoteState.DRAFT and self.can_see_results(user)
+
+    def can_see_ballots(self, user: User) -> bool:
+        """Who chose what (an open, not secret vote): its moderators, once the vote has opened."""
+        return self.can_moderate(user) and not self.secret and self.state != VoteState.DRAFT
+
+    def can_cast(self, user: User, voter: VoteVoter | None) -> bool:
+        """Whether the user may cast a ballot now: the vote is open and ``voter`` (the user's row of the
+        frozen electorate, voting.electorate.voter_for) is a row of this vote that names the user."""
+        return (voter is not None and voter.vote_id == self.id and user.person_id in (voter.person_ids or [])
+                and self.state == VoteState.OPEN)
+
+    def can_enter_paper(self, user: User, building: Building | None = None) -> bool:
+        """Moderators for every building; a floor captain for their own building(s) of this community only."""
+        if self.can_moderate(user):
+            return True
+        if building is not None and building.community_id != self.community_id:
+            return False
+        stmt = select(FloorCaptain.building_id).join(Building, Building.id == FloorCaptain.building_id).where(
+            FloorCaptain.user_id == user.id, Building.community_id == self.community_id)
+        if building is not None:
+            stmt = stmt.where(FloorCaptain.building_id == building.id)
+        return object_session(self).execute(stmt.limit(1)).first() is not None
+
+    def can_enter_paper_now(self, user: User) -> bool:
+        """Whether the user may enter paper forms now: the vote is open and can_enter_paper."""
+        return self.state == VoteState.OPEN and self.can_enter_paper(user)
+
+    def can_follow_up(self, user: User) -> bool:
+        """Whether the user may list the units not answered yet: can_enter_paper, once the vote has opened."""
+        return self.state != VoteState.DRAFT and self.can_enter_paper(user)
 
 
 class VoteOption(db.Model):

@@ -23,20 +23,22 @@ from markupsafe import Markup
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from deliberation import charts
+from deliberation import audit, charts
 from deliberation.accounts.access import community_or_404
 from deliberation.accounts.forms import EmptyForm
-from deliberation.accounts.models import Building
 from deliberation.consultations.access import consultation_or_404
 from deliberation.consultations.forms import to_utc
 from deliberation.consultations.models import Proposal
 from deliberation.db import write_intent
-from deliberation.errors import DomainError, NotFound
+from deliberation.errors import DomainError
 from deliberation.extensions import db
+from deliberation.forms import show_errors
 from deliberation.limits import ballot_limit
 from deliberation.pagination import page_number
-from deliberation.voting import live, services
-from deliberation.voting.access import ballot_vote_or_404, caught_up, paper_vote_or_404, vote_or_404
+from deliberation.voting import casting, electorate, labels, lifecycle, live, results
+from deliberation.voting import paper as paper_forms
+from deliberation.voting import receipts as receipt_codes
+from deliberation.voting.access import ballot_vote_or_404, paper_vote_or_404, vote_or_404
 from deliberation.voting.forms import CaptainForm, PaperForm, ResolveForm, VoteForm
 from deliberation.voting.models import Vote, VoteKind, VoteState
 
@@ -47,14 +49,7 @@ RECEIPT_KEY = "vote_receipts"
 
 @bp.app_context_processor
 def _voting_helpers():
-    return {"vote_state_label": services.state_label}
-
-
-def _form_errors(form, error: DomainError) -> None:
-    for name, message in error.fields.items():
-        if name in form:
-            form[name].errors = [*form[name].errors, message]
-    flash(error.message, "error")
+    return {"vote_state_label": labels.state_label}
 
 
 # -- creating, opening, closing ----------------------------------------------------------------
@@ -67,7 +62,7 @@ def _vote_form(consultation) -> VoteForm:
     ).scalars().all()
     form.proposal_id.choices = [SelectChoice(p.id, p.title) for p in proposals]
     form.option_proposal_ids.choices = [SelectChoice(p.id, p.title) for p in proposals]
-    form.rule_name.choices = [SelectChoice(name, label) for name, label, _text in services.preset_choices()]
+    form.rule_name.choices = [SelectChoice(name, label) for name, label, _text in labels.preset_choices()]
     return form
 
 
@@ -78,7 +73,7 @@ def create(consultation_id: int):
     consultation = consultation_or_404(consultation_id, current_user, moderate=True)
     form = _vote_form(consultation)
     if form.validate_on_submit():
-        data = services.VoteInput(
+        data = lifecycle.VoteInput(
             title=form.title.data, kind=form.kind.data, proposal_id=form.proposal_id.data,
             option_proposal_ids=form.option_proposal_ids.data or [],
             option_labels=(form.option_labels.data or "").splitlines(), rule_name=form.rule_name.data,
@@ -86,16 +81,16 @@ def create(consultation_id: int):
             advisory_all=form.advisory_all.data, show_running=form.show_running.data,
             opens_at=to_utc(form.opens_at.data), closes_at=to_utc(form.closes_at.data))
         try:
-            vote = services.create_vote(db.session, current_user, consultation, data)
+            vote = lifecycle.create_vote(db.session, current_user, consultation, data)
         except DomainError as error:
             db.session.rollback()
-            _form_errors(form, error)
+            show_errors(form, error)
         else:
             db.session.commit()
             flash(_("表决已创建（尚未开启）。请核对通过规则，再开启表决。"))
             return redirect(url_for(".detail", vote_id=vote.id))
     return render_template("voting/form.html", consultation=consultation, form=form,
-                           presets=services.preset_choices()), 422 if form.is_submitted() else 200
+                           presets=labels.preset_choices()), 422 if form.is_submitted() else 200
 
 
 @bp.post("/votes/<int:vote_id>/open")
@@ -106,8 +101,8 @@ def open_vote(vote_id: int):
     if not EmptyForm().validate_on_submit():
         flash(_("请求有误，请重试"), "error")
         return redirect(url_for(".detail", vote_id=vote.id))
-    services.open_vote(db.session, current_user, vote)
-    size = services.electorate_size(db.session, vote)
+    lifecycle.open_vote(db.session, current_user, vote)
+    size = electorate.electorate_size(db.session, vote)
     db.session.commit()
     flash(_("表决已开启，表决权人名册已固定：%(n)d 人", n=size))
     return redirect(url_for(".detail", vote_id=vote_id))
@@ -121,7 +116,7 @@ def close_vote(vote_id: int):
     if not EmptyForm().validate_on_submit():
         flash(_("请求有误，请重试"), "error")
         return redirect(url_for(".detail", vote_id=vote.id))
-    services.close_vote(db.session, current_user, vote)
+    lifecycle.close_vote(db.session, current_user, vote)
     db.session.commit()
     live.publish(vote_id)
     flash(_("表决已结束，结果已保存"))
@@ -143,19 +138,18 @@ def _receipt_for(vote_id: int) -> str | None:
 @login_required
 def detail(vote_id: int):
     """The vote: what it is about, the rule, the ballot (big buttons), the receipt after casting."""
-    vote = caught_up(vote_or_404(vote_id, current_user))
-    voter, ballot = services.my_ballot(db.session, current_user, vote)
+    vote = lifecycle.catch_up(db.session, vote_or_404(vote_id, current_user))
+    voter, ballot = casting.my_ballot(db.session, current_user, vote)
     household_voted = ballot is not None and ballot.cast_by_id not in (None, current_user.id)
     can_moderate = vote.can_moderate(current_user)
-    conflicts = services.open_conflicts(db.session, vote) if can_moderate else []
+    conflicts = paper_forms.open_conflicts(db.session, vote) if can_moderate else []
     return render_template(
         "voting/detail.html", vote=vote, voter=voter, ballot=ballot, household_voted=household_voted,
-        can_moderate=can_moderate, can_enter_paper=services.can_enter_paper(db.session, current_user, vote),
-        can_see_results=services.can_see_results(vote, current_user), rule_text=services.rule_text(vote),
-        rule_label=services.rule_label(vote), basis_label=services.basis_label(vote.basis),
-        kind_label=services.kind_label(vote.kind), receipt=_receipt_for(vote.id),
-        my_choice=services.describe_choice(vote, ballot.choice) if ballot else None,
-        electorate=services.electorate_size(db.session, vote) if vote.opened_at else None,
+        can_moderate=can_moderate, rule_text=labels.rule_text(vote),
+        rule_label=labels.rule_label(vote), basis_label=labels.basis_label(vote.basis),
+        kind_label=labels.kind_label(vote.kind), receipt=_receipt_for(vote.id),
+        my_choice=labels.describe_choice(vote, ballot.choice) if ballot else None,
+        electorate=electorate.electorate_size(db.session, vote) if vote.opened_at else None,
         conflicts=conflicts, empty_form=EmptyForm(), state=vote.state)
 
 
@@ -183,11 +177,9 @@ def cast(vote_id: int):
         flash(_("请求有误，请刷新页面后重试"), "error")
         return redirect(url_for(".detail", vote_id=vote_id))
     try:
-        result = services.cast_ballot(db.session, current_user, vote, _choice_from_form(vote), voter)
+        with audit.refusal_recorded(db.session, current_user, "ballot.refused", vote):
+            result = casting.cast_ballot(db.session, current_user, vote, _choice_from_form(vote), voter)
     except DomainError as error:
-        db.session.rollback()
-        services.record_refusal(db.session, current_user, vote_id, "ballot.refused", error)
-        db.session.commit()
         flash(error.message, "error")
         return redirect(url_for(".detail", vote_id=vote_id)), 303
     db.session.commit()
@@ -202,7 +194,7 @@ def cast(vote_id: int):
 # -- results and receipts ----------------------------------------------------------------------
 
 
-def _charts(report: services.VoteReport) -> dict:
+def _charts(report: results.VoteReport) -> dict:
     labels = [label for label, _n in report.tally_rows]
     # Bars split each group's ballots; those who did not vote are in the figures, not the bars.
     series = [(label, label) for label in labels]
@@ -218,15 +210,14 @@ def _charts(report: services.VoteReport) -> dict:
 @login_required
 def result(vote_id: int):
     """The result with every check explained: required against actual, passed or not, and why."""
-    vote = caught_up(vote_or_404(vote_id, current_user))
-    report = services.vote_result(db.session, current_user, vote)
+    vote = lifecycle.catch_up(db.session, vote_or_404(vote_id, current_user))
+    report = results.vote_result(db.session, current_user, vote)
     can_moderate = vote.can_moderate(current_user)
-    ballots = (services.open_ballot_list(db.session, current_user, vote)
-               if can_moderate and not vote.secret and vote.state != VoteState.DRAFT else None)
+    ballots = results.open_ballot_list(db.session, current_user, vote) if vote.can_see_ballots(current_user) else None
     return render_template(
         "voting/result.html", vote=vote, report=report, charts=_charts(report),
         advisory_charts=_charts(report.advisory) if report.advisory else None, ballots=ballots,
-        rule_label=services.rule_label(vote), basis_label=services.basis_label(vote.basis),
+        rule_label=labels.rule_label(vote), basis_label=labels.basis_label(vote.basis),
         can_moderate=can_moderate, state=vote.state)
 
 
@@ -234,29 +225,29 @@ def result(vote_id: int):
 @login_required
 def receipts(vote_id: int):
     """After the close: every receipt hash with its choice; a voter checks their code here."""
-    vote = caught_up(vote_or_404(vote_id, current_user))
+    vote = lifecycle.catch_up(db.session, vote_or_404(vote_id, current_user))
     if vote.state != VoteState.CLOSED:
         flash(_("表决结束后才公布回执清单"), "error")
         return redirect(url_for(".detail", vote_id=vote.id))
     code = request.args.get("code", "").strip()
-    found = services.find_receipt(db.session, vote, code) if code else None
-    page = services.receipts(db.session, vote, per_page=100, page=page_number())
+    found = receipt_codes.find_receipt(db.session, vote, code) if code else None
+    page = receipt_codes.receipts(db.session, vote, per_page=100, page=page_number())
     return render_template("voting/receipts.html", vote=vote, page=page, code=code, found=found,
-                           found_choice=services.describe_choice(vote, found.choice) if found else None,
-                           describe=lambda c: services.describe_choice(vote, c),
-                           source_label=services.source_label)
+                           found_choice=labels.describe_choice(vote, found.choice) if found else None,
+                           describe=lambda c: labels.describe_choice(vote, c),
+                           source_label=labels.source_label)
 
 
 # -- paper forms, conflicts, reconciliation ----------------------------------------------------
 
 
-def _parse_lines(text: str) -> list[services.PaperEntry]:
+def _parse_lines(text: str) -> list[paper_forms.PaperEntry]:
     entries = []
     for number, line in enumerate((text or "").splitlines(), start=1):
         parts = line.replace("，", " ").replace("\t", " ").split()
         if not parts:
             continue
-        entries.append(services.PaperEntry(room=parts[0], choice=parts[1] if len(parts) > 1 else "",
+        entries.append(paper_forms.PaperEntry(room=parts[0], choice=parts[1] if len(parts) > 1 else "",
                                            name=" ".join(parts[2:]), line=number))
     return entries
 
@@ -265,24 +256,20 @@ def _parse_lines(text: str) -> list[services.PaperEntry]:
 @login_required
 def paper(vote_id: int):
     """Enter paper forms (征询单) by building and room, many per submit, straight from the keyboard."""
-    vote = caught_up(paper_vote_or_404(vote_id, current_user))
-    buildings = services.paper_buildings(db.session, current_user, vote)
+    vote = lifecycle.catch_up(db.session, paper_vote_or_404(vote_id, current_user))
+    buildings = paper_forms.paper_buildings(db.session, current_user, vote)
     form = PaperForm()
     form.building_id.choices = [SelectChoice(b.id, b.name) for b in buildings]
     outcomes = []
     status = 200
     if form.validate_on_submit():
-        building = db.session.get(Building, form.building_id.data)
-        if building is None or building.community_id != vote.community_id:
-            raise NotFound(_("找不到该楼栋"))
+        building = paper_forms.entry_building(db.session, vote, form.building_id.data)
         try:
-            outcomes = services.enter_paper_ballots(db.session, current_user, vote, building,
-                                                    _parse_lines(form.lines.data))
+            with audit.refusal_recorded(db.session, current_user, "ballot.paper_refused", vote):
+                outcomes = paper_forms.enter_paper_ballots(db.session, current_user, vote, building,
+                                                           _parse_lines(form.lines.data))
         except DomainError as error:
-            db.session.rollback()
-            services.record_refusal(db.session, current_user, vote_id, "ballot.paper_refused", error)
-            db.session.commit()
-            _form_errors(form, error)
+            show_errors(form, error)
             status = error.status
         else:
             db.session.commit()
@@ -298,9 +285,9 @@ def paper(vote_id: int):
     can_moderate = vote.can_moderate(current_user)
     return render_template(
         "voting/paper.html", vote=vote, form=form, outcomes=outcomes,
-        conflicts=services.open_conflicts(db.session, vote) if can_moderate else [],
+        conflicts=paper_forms.open_conflicts(db.session, vote) if can_moderate else [],
         resolve_form=ResolveForm(), can_moderate=can_moderate, state=vote.state,
-        describe=lambda c: services.describe_choice(vote, c), source_label=services.source_label,
+        describe=lambda c: labels.describe_choice(vote, c), source_label=labels.source_label,
         options=vote.options), status
 
 
@@ -309,12 +296,12 @@ def paper(vote_id: int):
 def resolve(vote_id: int, conflict_id: int):
     """Settle a conflict between a paper form and a ballot already counted (moderators)."""
     vote = vote_or_404(vote_id, current_user, moderate=True)
-    services.conflict_of(db.session, vote, conflict_id)
+    paper_forms.conflict_of(db.session, vote, conflict_id)
     form = ResolveForm()
     if not form.validate_on_submit():
         flash(_("请选择处理方式"), "error")
         return redirect(url_for(".paper", vote_id=vote.id))
-    services.resolve_conflict(db.session, current_user, vote, conflict_id, form.resolution.data)
+    paper_forms.resolve_conflict(db.session, current_user, vote, conflict_id, form.resolution.data)
     db.session.commit()
     live.publish(vote_id)
     flash(_("冲突已处理"))
@@ -325,11 +312,11 @@ def resolve(vote_id: int, conflict_id: int):
 @login_required
 def unanswered(vote_id: int):
     """Units that have not answered yet, by building: the list for door-to-door follow-up."""
-    vote = caught_up(paper_vote_or_404(vote_id, current_user))
-    buildings = services.paper_buildings(db.session, current_user, vote)
+    vote = lifecycle.catch_up(db.session, paper_vote_or_404(vote_id, current_user))
+    buildings = paper_forms.paper_buildings(db.session, current_user, vote)
     wanted = request.args.get("building", "")
-    building_id = services.followup_building(current_user, vote, buildings, int(wanted) if wanted.isdigit() else None)
-    page = services.unanswered_units(db.session, vote, building_id=building_id, page=page_number())
+    building_id = paper_forms.followup_building(current_user, vote, buildings, int(wanted) if wanted.isdigit() else None)
+    page = paper_forms.unanswered_units(db.session, vote, building_id=building_id, page=page_number())
     return render_template("voting/unanswered.html", vote=vote, page=page, buildings=buildings,
                            building_id=building_id, state=vote.state)
 
@@ -337,19 +324,15 @@ def unanswered(vote_id: int):
 # -- the hall display (现场大屏) ----------------------------------------------------------------
 
 
-def _show_results(vote: Vote) -> bool:
-    return vote.state == VoteState.CLOSED or (vote.state == VoteState.OPEN and vote.show_running)
-
-
 @bp.get("/votes/<int:vote_id>/hall")
 @login_required
 def hall(vote_id: int):
     """Full screen for a projector: live turnout (and results once allowed), a QR code to vote."""
-    vote = caught_up(vote_or_404(vote_id, current_user))
+    vote = lifecycle.catch_up(db.session, vote_or_404(vote_id, current_user))
     link = url_for(".detail", vote_id=vote.id, _external=True)
     qr = Markup(segno.make(link, error="m").svg_inline(  # noqa: S704 -- SVG drawn by segno from our own URL
         scale=8, border=2, omitsize=True, title=_("扫码投票")))
-    figures = services.live_counts(db.session, vote, _show_results(vote))
+    figures = results.live_counts(db.session, vote, vote.results_public)
     return render_template("voting/hall.html", vote=vote, qr=qr, link=link, figures=figures)
 
 
@@ -369,7 +352,7 @@ def live_stream(vote_id: int):
     def figures() -> dict:
         try:
             fresh = db.session.get(Vote, vote_id, populate_existing=True)
-            return services.live_counts(db.session, fresh, _show_results(fresh))
+            return results.live_counts(db.session, fresh, fresh.results_public)
         finally:
             db.session.rollback()  # no snapshot or lock held between two reads
 
@@ -399,10 +382,10 @@ def captains(community_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            services.grant_captain(db.session, current_user, community, form.username.data, form.building_id.data)
+            paper_forms.grant_captain(db.session, current_user, community, form.username.data, form.building_id.data)
         except DomainError as error:
             db.session.rollback()
-            _form_errors(form, error)
+            show_errors(form, error)
             status = 422
         else:
             db.session.commit()
@@ -411,7 +394,7 @@ def captains(community_id: int):
     elif form.is_submitted():
         status = 422
     return render_template("voting/captains.html", community=community, form=form,
-                           captains=services.captains_of(db.session, community), empty_form=EmptyForm()), status
+                           captains=paper_forms.captains_of(db.session, community), empty_form=EmptyForm()), status
 
 
 @bp.post("/communities/<int:community_id>/floor-captains/<int:captain_id>/revoke")
@@ -420,7 +403,7 @@ def revoke_captain(community_id: int, captain_id: int):
     """Take a floor captain's role back (moderators)."""
     community = community_or_404(community_id, current_user, moderate=True)
     if EmptyForm().validate_on_submit():
-        services.revoke_captain(db.session, current_user, community, captain_id)
+        paper_forms.revoke_captain(db.session, current_user, community, captain_id)
         db.session.commit()
         flash(_("已撤销楼组长"))
     return redirect(url_for(".captains", community_id=community.id))

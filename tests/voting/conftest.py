@@ -6,7 +6,7 @@ import pytest
 
 from deliberation.consultations import services as consultation_services
 from deliberation.consultations.models import Phase
-from deliberation.voting import services
+from deliberation.voting.lifecycle import VoteInput, create_vote, open_vote
 
 
 @pytest.fixture
@@ -46,12 +46,12 @@ def make_vote(session, secretary, consultation, proposals):
     """A vote created through the service; opened unless told otherwise."""
 
     def make(*, open_now: bool = True, **fields):
-        data = services.VoteInput(title=fields.pop("title", "是否同意方案一"), **fields)
+        data = VoteInput(title=fields.pop("title", "是否同意方案一"), **fields)
         if data.kind == "proposal" and data.proposal_id is None:
             data.proposal_id = proposals[0].id
-        vote = services.create_vote(session, secretary, consultation, data)
+        vote = create_vote(session, secretary, consultation, data)
         if open_now:
-            services.open_vote(session, secretary, vote)
+            open_vote(session, secretary, vote)
         session.commit()
         return vote
 

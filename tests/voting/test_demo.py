@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from deliberation.voting import services
 from deliberation.voting.demo import load_demo_votes
+from deliberation.voting.electorate import electorate_size, voter_for
+from deliberation.voting.lifecycle import open_vote
 from deliberation.voting.models import VoteState
 
 
@@ -12,9 +13,9 @@ def test_demo_vote_is_a_draft_civil_code_vote(session, consultation, proposals, 
     session.commit()
     assert vote.state == VoteState.DRAFT and vote.rule_name == "civil_code_ordinary"
     assert vote.basis == "owner" and vote.advisory_all and vote.proposal_id == proposals[0].id
-    services.open_vote(session, secretary, vote)
-    assert services.electorate_size(session, vote) == 3  # the owners
-    assert services.voter_for(session, vote, residents["tenant"]).advisory
+    open_vote(session, secretary, vote)
+    assert electorate_size(session, vote) == 3  # the owners
+    assert voter_for(session, vote, residents["tenant"]).advisory
 
 
 def test_open_twice_and_close_a_draft_answer_409(client, api_token, make_vote, secretary):

@@ -10,8 +10,11 @@ import pytest
 from sqlalchemy import func, select
 
 from deliberation.accounts.models import FloorCaptain
-from deliberation.voting import services
+from deliberation.voting.casting import cast_ballot
+from deliberation.voting.lifecycle import close_vote
 from deliberation.voting.models import Ballot, PaperConflict, Vote
+from deliberation.voting.receipts import receipt_hash
+from deliberation.voting.results import votes_for_consultation
 
 
 def test_moderator_creates_and_opens_a_civil_code_vote(client, session, login, secretary, residents,
@@ -50,7 +53,7 @@ def test_resident_votes_with_big_buttons_and_sees_the_receipt_once(client, sessi
     code = re.search(r'id="receipt-code">([A-Z0-9-]+)<', page).group(1)
     assert "您已投票：同意" in page
     ballot = session.execute(select(Ballot)).scalar_one()
-    assert ballot.receipt_hash == services.receipt_hash(vote.id, code)
+    assert ballot.receipt_hash == receipt_hash(vote.id, code)
     assert "receipt-code" not in client.get(f"/votes/{vote.id}").get_data(as_text=True)
     refused = client.post(f"/votes/{vote.id}/ballot", data={"choice": "nonsense"})
     assert refused.status_code == 303
@@ -66,7 +69,7 @@ def test_draft_vote_is_hidden_from_residents(client, login, make_vote, residents
 def test_paper_entry_by_keyboard_lines_and_conflict_settled_by_moderator(client, session, login, make_vote,
                                                                          residents, secretary):
     vote = make_vote(rule_name="civil_code_ordinary")
-    services.cast_ballot(session, residents["li"], vote, "agree")
+    cast_ballot(session, residents["li"], vote, "agree")
     session.commit()
     building = residents["li"].person.household.unit.building
     login("shuji")
@@ -111,9 +114,9 @@ def test_floor_captain_enters_own_building_only(client, session, login, make_vot
 
 def test_result_page_explains_every_check(client, session, login, make_vote, residents, secretary):
     vote = make_vote(rule_name="civil_code_ordinary", advisory_all=True, basis="owner")
-    services.cast_ballot(session, residents["wang"], vote, "agree")
-    services.cast_ballot(session, residents["tenant"], vote, "disagree")
-    services.close_vote(session, secretary, vote)
+    cast_ballot(session, residents["wang"], vote, "agree")
+    cast_ballot(session, residents["tenant"], vote, "disagree")
+    close_vote(session, secretary, vote)
     session.commit()
     login("wangayi")
     html = client.get(f"/votes/{vote.id}/result").get_data(as_text=True)
@@ -179,7 +182,7 @@ def test_secret_vote_shows_no_list_of_who_chose_what(client, session, login, mak
     secret = make_vote(secret=True)
     open_vote = make_vote(title="记名表决")
     for vote in (secret, open_vote):
-        services.cast_ballot(session, residents["wang"], vote, "agree")
+        cast_ballot(session, residents["wang"], vote, "agree")
     session.commit()
     login("shuji")
     assert "投票明细" not in client.get(f"/votes/{secret.id}/result").get_data(as_text=True)
@@ -228,7 +231,7 @@ def test_partial_for_the_consultation_page(app, session, login, make_vote, resid
     make_vote(title="草稿表决", open_now=False)
     with app.test_request_context():
         login_user(residents["wang"])
-        votes = services.votes_for_consultation(session, residents["wang"], consultation)
+        votes = votes_for_consultation(session, residents["wang"], consultation)
         html = render_template("voting/_consultation_votes.html", consultation=consultation, votes=votes)
     assert f"/votes/{shown.id}" in html and "已开启的表决" in html and "草稿表决" not in html
     assert "投票中" in html
@@ -238,7 +241,7 @@ def test_hall_shows_running_results_only_when_allowed(client, session, login, ma
     hidden = make_vote()
     shown = make_vote(show_running=True)
     for vote in (hidden, shown):
-        services.cast_ballot(session, residents["li"], vote, "disagree")
+        cast_ballot(session, residents["li"], vote, "disagree")
     session.commit()
     login("wangayi")
     assert "结果在表决结束后公布" in client.get(f"/votes/{hidden.id}/hall").get_data(as_text=True)

@@ -13,8 +13,11 @@ from sqlalchemy import select
 from deliberation import rules
 from deliberation.accounts.models import Building, Household, Ownership, Person, Unit
 from deliberation.errors import Conflict, Invalid
-from deliberation.voting import services
+from deliberation.voting.casting import cast_ballot, my_ballot
+from deliberation.voting.electorate import electorate_size
+from deliberation.voting.lifecycle import close_vote, due, refresh
 from deliberation.voting.models import Ballot, VoteVoter
+from deliberation.voting.results import ballot_record_digest, consultation_results, report_for, vote_result
 
 
 @pytest.fixture
@@ -38,11 +41,11 @@ def test_result_equals_a_recomputation_from_raw_ballots(session, make_vote, crow
     for user in crowd:
         if rng.random() < 0.8:
             try:
-                services.cast_ballot(session, user, vote, rng.choice(("agree", "agree", "disagree", "abstain")))
+                cast_ballot(session, user, vote, rng.choice(("agree", "agree", "disagree", "abstain")))
             except Exception as error:  # tenants in a civil-code vote are outside the electorate
                 assert rule_name == "civil_code_major" and "名册" in str(error)
     session.commit()
-    report = services.report_for(session, vote)
+    report = report_for(session, vote)
     voters = session.execute(select(VoteVoter).where(VoteVoter.vote_id == vote.id,
                                                      VoteVoter.advisory.is_(False))).scalars().all()
     electorate = [rules.Voter(v.voter_key, area=Decimal(v.area_cents) / 100,
@@ -63,8 +66,8 @@ def test_result_equals_a_recomputation_from_raw_ballots(session, make_vote, crow
 def test_age_bands_and_tenure_in_the_breakdown(session, make_vote, crowd):
     vote = make_vote()
     for user in crowd[:6]:
-        services.cast_ballot(session, user, vote, "agree")
-    report = services.report_for(session, vote)
+        cast_ballot(session, user, vote, "agree")
+    report = report_for(session, vote)
     ages = [value for value, _counts in report.breakdown["年龄段"]]
     assert ages == ["35岁以下", "35–59岁", "60岁及以上"]
     tenures = dict(report.breakdown["产权"])
@@ -82,9 +85,9 @@ def test_owner_of_several_units_counts_once_with_the_sum_of_areas(session, make_
     vote = make_vote(rule_name="civil_code_ordinary")
     row = session.get(VoteVoter, (vote.id, f"o:{wang.person_id}"))
     assert row.area_cents == 8850 + 6025
-    assert services.electorate_size(session, vote) == 3
-    services.cast_ballot(session, wang, vote, "agree")
-    report = services.report_for(session, vote)
+    assert electorate_size(session, vote) == 3
+    cast_ballot(session, wang, vote, "agree")
+    report = report_for(session, vote)
     area_check = report.decision.checks[0]
     assert area_check.numerator == Decimal("148.75")
     assert area_check.denominator == Decimal("148.75") + Decimal("88.50") * 2
@@ -96,10 +99,10 @@ def test_household_first_member_speaks_for_the_household(session, make_vote, res
     partner.person.household_id = wang.person.household_id
     session.commit()
     vote = make_vote(basis="household")
-    services.cast_ballot(session, wang, vote, "agree")
+    cast_ballot(session, wang, vote, "agree")
     with pytest.raises(Conflict):
-        services.cast_ballot(session, partner, vote, "disagree")
-    voter, ballot = services.my_ballot(session, partner, vote)
+        cast_ballot(session, partner, vote, "disagree")
+    voter, ballot = my_ballot(session, partner, vote)
     assert ballot is not None and ballot.choice == "agree" and ballot.cast_by_id == wang.id
     assert session.execute(select(Ballot).where(Ballot.vote_id == vote.id)).scalars().all() == [ballot]
 
@@ -107,12 +110,12 @@ def test_household_first_member_speaks_for_the_household(session, make_vote, res
 def test_one_choice_between_variants(session, make_vote, residents, proposals):
     vote = make_vote(kind="single", option_proposal_ids=[p.id for p in proposals[:2]])
     keys = [o.key for o in vote.options]
-    services.cast_ballot(session, residents["wang"], vote, keys[0])
-    services.cast_ballot(session, residents["li"], vote, keys[1])
-    services.cast_ballot(session, residents["zhao"], vote, keys[1])
+    cast_ballot(session, residents["wang"], vote, keys[0])
+    cast_ballot(session, residents["li"], vote, keys[1])
+    cast_ballot(session, residents["zhao"], vote, keys[1])
     with pytest.raises(Invalid):
-        services.cast_ballot(session, residents["tenant"], vote, "999")
-    report = services.report_for(session, vote)
+        cast_ballot(session, residents["tenant"], vote, "999")
+    report = report_for(session, vote)
     assert report.decision is None
     assert report.choice_result["winners"] == ["方案二：并入车棚"]
     assert dict(report.tally_rows) == {"方案一：原址改造": 1, "方案二：并入车棚": 2}
@@ -121,10 +124,10 @@ def test_one_choice_between_variants(session, make_vote, residents, proposals):
 def test_approval_tie_is_reported_as_a_tie(session, make_vote, residents, proposals):
     vote = make_vote(kind="approval", option_proposal_ids=[p.id for p in proposals])
     a, b, c = (o.key for o in vote.options)
-    services.cast_ballot(session, residents["wang"], vote, [a, b])
-    services.cast_ballot(session, residents["li"], vote, [b, a])
-    services.cast_ballot(session, residents["zhao"], vote, [c])
-    report = services.report_for(session, vote)
+    cast_ballot(session, residents["wang"], vote, [a, b])
+    cast_ballot(session, residents["li"], vote, [b, a])
+    cast_ballot(session, residents["zhao"], vote, [c])
+    report = report_for(session, vote)
     assert report.choice_result["tie"] is True
     assert report.choice_result["winners"] == ["方案一：原址改造", "方案二：并入车棚"]
     stored = session.execute(select(Ballot.choice).where(Ballot.voter_key == f"p:{residents['li'].person_id}")).scalar()
@@ -134,15 +137,15 @@ def test_approval_tie_is_reported_as_a_tie(session, make_vote, residents, propos
 def test_ranked_ballots_by_schulze_with_the_pairwise_table(session, make_vote, residents, proposals, secretary):
     vote = make_vote(kind="ranked", option_proposal_ids=[p.id for p in proposals])
     a, b, c = (o.key for o in vote.options)
-    services.cast_ballot(session, residents["wang"], vote, [b, a, c])
-    services.cast_ballot(session, residents["li"], vote, [b, [a, c]])
-    services.cast_ballot(session, residents["zhao"], vote, [a, b, c])
-    services.cast_ballot(session, residents["tenant"], vote, [c])
+    cast_ballot(session, residents["wang"], vote, [b, a, c])
+    cast_ballot(session, residents["li"], vote, [b, [a, c]])
+    cast_ballot(session, residents["zhao"], vote, [a, b, c])
+    cast_ballot(session, residents["tenant"], vote, [c])
     with pytest.raises(Invalid):
-        services.cast_ballot(session, residents["family"], vote, [a, a])
-    services.close_vote(session, secretary, vote)
+        cast_ballot(session, residents["family"], vote, [a, a])
+    close_vote(session, secretary, vote)
     session.commit()
-    report = services.vote_result(session, residents["wang"], vote)
+    report = vote_result(session, residents["wang"], vote)
     result = report.choice_result
     assert result["winners"] == ["方案二：并入车棚"]
     assert result["pairwise"]["方案二：并入车棚"]["方案一：原址改造"] == 2
@@ -153,11 +156,11 @@ def test_ranked_ballots_by_schulze_with_the_pairwise_table(session, make_vote, r
 
 def test_digest_changes_with_the_ballots_and_names_no_one(session, make_vote, residents, consultation):
     vote = make_vote()
-    empty = services.ballot_record_digest(session, consultation)
-    services.cast_ballot(session, residents["wang"], vote, "agree")
-    after = services.ballot_record_digest(session, consultation)
+    empty = ballot_record_digest(session, consultation)
+    cast_ballot(session, residents["wang"], vote, "agree")
+    after = ballot_record_digest(session, consultation)
     assert empty != after and len(after) == 64
-    assert services.ballot_record_digest(session, consultation) == after
+    assert ballot_record_digest(session, consultation) == after
 
 
 def test_scheduled_close_stores_the_decision(session, make_vote, residents, secretary):
@@ -166,14 +169,14 @@ def test_scheduled_close_stores_the_decision(session, make_vote, residents, secr
     from deliberation.db import utcnow
 
     vote = make_vote()
-    services.cast_ballot(session, residents["wang"], vote, "agree")
+    cast_ballot(session, residents["wang"], vote, "agree")
     vote.closes_at = utcnow() - timedelta(seconds=1)
     session.commit()
-    assert services.due(vote)
+    assert due(vote)
     with pytest.raises(Conflict):
-        services.cast_ballot(session, residents["li"], vote, "agree")
+        cast_ballot(session, residents["li"], vote, "agree")
     session.rollback()
-    services.refresh(session, vote)
+    refresh(session, vote)
     session.commit()
     assert vote.closed_at == vote.closes_at and vote.decision["decision"]["agreed"] is True
 
@@ -181,15 +184,15 @@ def test_scheduled_close_stores_the_decision(session, make_vote, residents, secr
 def test_consultation_results_for_the_minutes(session, make_vote, residents, secretary, consultation):
     first = make_vote(title="第一项")
     make_vote(title="第二项", show_running=True)
-    services.cast_ballot(session, residents["wang"], first, "agree")
-    services.close_vote(session, secretary, first)
+    cast_ballot(session, residents["wang"], first, "agree")
+    close_vote(session, secretary, first)
     session.commit()
-    reports = services.consultation_results(session, residents["li"], consultation)
+    reports = consultation_results(session, residents["li"], consultation)
     assert [r.vote.title for r in reports] == ["第一项", "第二项"]
     assert reports[0].decision.agreed and reports[0].final and not reports[1].final
     assert reports[0].rule_text.startswith("需")
     hidden = make_vote(title="第三项")
-    assert hidden.id not in [r.vote.id for r in services.consultation_results(session, residents["li"],
+    assert hidden.id not in [r.vote.id for r in consultation_results(session, residents["li"],
                                                                               consultation)]
 
 

@@ -10,8 +10,12 @@ from sqlalchemy import delete, event, func, select, update
 
 from deliberation.consultations.models import Eligibility
 from deliberation.extensions import db
-from deliberation.voting import services
+from deliberation.voting.casting import cast_ballot
+from deliberation.voting.electorate import backfill_ballot_facts, electorate_size
+from deliberation.voting.lifecycle import close_vote
 from deliberation.voting.models import Ballot, VoteElectorateGroup, VoteVoter
+from deliberation.voting.paper import PaperEntry, enter_paper_ballots
+from deliberation.voting.results import live_counts, report_for
 
 # A new ballot: the token's user with their roles, the vote with its session and community, the voter's
 # row, the vote's lock with the proposal's version, the INSERT; then the audit event (its chain: on
@@ -81,11 +85,11 @@ def test_the_frozen_electorate_decides_who_votes(client, session, api_token, mak
 
 def test_ballots_carry_the_voters_facts(session, make_vote, residents, secretary):
     vote = make_vote(rule_name="civil_code_ordinary", advisory_all=True)
-    services.cast_ballot(session, residents["wang"], vote, "agree")
-    services.cast_ballot(session, residents["tenant"], vote, "disagree")  # advisory
+    cast_ballot(session, residents["wang"], vote, "agree")
+    cast_ballot(session, residents["tenant"], vote, "disagree")  # advisory
     building = residents["li"].person.household.unit.building
-    [outcome] = services.enter_paper_ballots(session, secretary, vote, building,
-                                             [services.PaperEntry(room="101", choice="1", line=1)])
+    [outcome] = enter_paper_ballots(session, secretary, vote, building,
+                                             [PaperEntry(room="101", choice="1", line=1)])
     assert outcome.status == "recorded"
     session.commit()
     rows = session.execute(select(Ballot, VoteVoter).join(VoteVoter, (VoteVoter.vote_id == Ballot.vote_id)
@@ -109,17 +113,17 @@ def test_the_electorate_is_counted_once_at_the_opening(session, make_vote, resid
         .group_by(VoteVoter.advisory, VoteVoter.building, VoteVoter.age_band, VoteVoter.tenure)).all()}
     assert stored == counted_now
     assert sum(n for (advisory, *_rest), (n, _a) in stored.items() if not advisory) == 3
-    assert services.electorate_size(session, vote) == 3
+    assert electorate_size(session, vote) == 3
 
 
 def test_a_running_result_is_two_statements(session, make_vote, residents):
     vote = make_vote(rule_name="civil_code_ordinary")
     for name in ("wang", "li"):
-        services.cast_ballot(session, residents[name], vote, "agree")
+        cast_ballot(session, residents[name], vote, "agree")
     session.commit()
     assert vote.options == []  # loaded with the vote where it is shown
     with counted() as statements:
-        report = services.report_for(session, vote)
+        report = report_for(session, vote)
     queries = [s for s in statements if not s.startswith("BEGIN")]
     assert len(queries) == 2, queries  # the electorate's stored groups, the ballots' GROUP BY
     assert "vote_electorate_groups" in queries[0] and "GROUP BY" in queries[1]
@@ -130,35 +134,35 @@ def test_ballots_written_without_facts_count_the_same_and_can_be_backfilled(sess
                                                                            secretary):
     vote = make_vote(rule_name="civil_code_ordinary", advisory_all=True)
     for n, user in enumerate(crowd_of_owners):
-        services.cast_ballot(session, user, vote, ("agree", "disagree", "abstain", "agree")[n % 4])
+        cast_ballot(session, user, vote, ("agree", "disagree", "abstain", "agree")[n % 4])
     session.commit()
-    expected = _report_figures(services.report_for(session, vote))
-    expected_counts = services.live_counts(session, vote, show_results=False)
+    expected = _report_figures(report_for(session, vote))
+    expected_counts = live_counts(session, vote, show_results=False)
     # As bulk SQL writes them (the benchmark's million ballots): no facts, no counted electorate.
     session.execute(update(Ballot).where(Ballot.vote_id == vote.id).values(
         advisory=None, building=None, age_band=None, tenure=None, area_cents=None))
     session.execute(delete(VoteElectorateGroup).where(VoteElectorateGroup.vote_id == vote.id))
     session.commit()
-    assert _report_figures(services.report_for(session, vote)) == expected
-    assert services.live_counts(session, vote, show_results=False) == expected_counts
-    services.backfill_ballot_facts(session, vote)
+    assert _report_figures(report_for(session, vote)) == expected
+    assert live_counts(session, vote, show_results=False) == expected_counts
+    backfill_ballot_facts(session, vote)
     session.commit()
     assert session.execute(select(func.count()).where(Ballot.vote_id == vote.id, Ballot.building.is_(None))
                            ).scalar() == 0
     assert session.execute(select(func.count()).select_from(VoteElectorateGroup)
                            .where(VoteElectorateGroup.vote_id == vote.id)).scalar() > 0
-    assert _report_figures(services.report_for(session, vote)) == expected
-    assert services.live_counts(session, vote, show_results=False) == expected_counts
+    assert _report_figures(report_for(session, vote)) == expected
+    assert live_counts(session, vote, show_results=False) == expected_counts
 
 
 def test_secret_ballots_lose_the_voters_facts_at_the_close(session, make_vote, residents, secretary):
     vote = make_vote(secret=True, rule_name="civil_code_ordinary")
-    services.cast_ballot(session, residents["wang"], vote, "agree")
-    services.cast_ballot(session, residents["li"], vote, "disagree")
+    cast_ballot(session, residents["wang"], vote, "agree")
+    cast_ballot(session, residents["li"], vote, "disagree")
     session.commit()
     assert session.execute(select(func.count()).where(Ballot.vote_id == vote.id, Ballot.building.is_not(None))
                            ).scalar() == 2
-    services.close_vote(session, secretary, vote)
+    close_vote(session, secretary, vote)
     session.commit()
     ballots = session.execute(select(Ballot).where(Ballot.vote_id == vote.id)).scalars().all()
     assert len(ballots) == 2
@@ -166,7 +170,7 @@ def test_secret_ballots_lose_the_voters_facts_at_the_close(session, make_vote, r
         assert ballot.voter_key is None and ballot.cast_by_id is None
         assert (ballot.advisory, ballot.building, ballot.age_band, ballot.tenure, ballot.area_cents) == (
             None, None, None, None, None)
-    report = services.report_for(session, vote)
+    report = report_for(session, vote)
     assert dict(report.tally_rows) == {"同意": 1, "不同意": 1, "弃权": 0}
     assert report.areas["participants"] == "177.00"
 

@@ -1,0 +1,96 @@
+"""What a vote's kind, basis, state, rule, options and choices are called, in the reader's language."""
+
+from __future__ import annotations
+
+import json
+
+from flask_babel import gettext as _
+
+from deliberation import rules
+from deliberation.voting.models import BallotSource, Vote, VoteBasis, VoteKind, VoteState
+
+
+def choice_labels() -> dict[str, str]:
+    """The words of agree, disagree and abstain."""
+    return {"agree": _("同意"), "disagree": _("不同意"), "abstain": _("弃权")}
+
+
+def state_label(state: VoteState) -> str:
+    """A vote's state in words."""
+    return {VoteState.DRAFT: _("未开始"), VoteState.OPEN: _("投票中"), VoteState.CLOSED: _("已结束")}[state]
+
+
+def kind_label(kind: VoteKind) -> str:
+    """What kind of vote it is, in words."""
+    return {
+        VoteKind.PROPOSAL: _("对方案表决（同意/不同意/弃权）"),
+        VoteKind.SINGLE: _("多个方案中选一个"),
+        VoteKind.APPROVAL: _("认可投票（可选多个方案）"),
+        VoteKind.RANKED: _("排序投票（舒尔茨法）"),
+    }[kind]
+
+
+def basis_label(basis: VoteBasis) -> str:
+    """Who counts as one voter, in words."""
+    return {
+        VoteBasis.PERSON: _("每人一票"),
+        VoteBasis.HOUSEHOLD: _("每户一票（家中第一位投票的成员代表全户）"),
+        VoteBasis.OWNER: _("每位业主一票（拥有多套房屋的业主只投一次，面积合计）"),
+    }[basis]
+
+
+def source_label(source: BallotSource | str) -> str:
+    """Where a ballot came from: online or a paper form."""
+    return _("纸质征询单") if source == BallotSource.PAPER else _("网上")
+
+
+def preset_choices() -> list[tuple[str, str, str]]:
+    """(name, label, what it takes to pass) of every preset, for the moderator's form."""
+    return [(name, rules.Rule(name).label, rules.Rule(name).describe()) for name in rules.PRESETS]
+
+
+def rule_text(vote: Vote) -> str:
+    """What it takes to pass (or to win), in plain Chinese, shown before the vote opens."""
+    if vote.kind == VoteKind.PROPOSAL:
+        return vote_rule(vote).describe()
+    return {
+        VoteKind.SINGLE: _("每人选一个方案，得票最多的方案胜出；票数相同则并列，不会私下决出"),
+        VoteKind.APPROVAL: _("每人可认可一个或多个方案，获认可最多的方案胜出；票数相同则并列"),
+        VoteKind.RANKED: _(
+            "每人按喜好给方案排序；用舒尔茨方法逐对比较方案，胜过其他所有方案者胜出；并列如实公布"
+        ),
+    }[vote.kind]
+
+
+def rule_label(vote: Vote) -> str:
+    """The short name of the vote's rule (a preset's label, or the method between variants)."""
+    if vote.kind == VoteKind.PROPOSAL:
+        return vote_rule(vote).label
+    return {VoteKind.SINGLE: _("相对多数"), VoteKind.APPROVAL: _("认可投票"), VoteKind.RANKED: _("舒尔茨法")}[
+        vote.kind
+    ]
+
+
+def vote_rule(vote: Vote) -> rules.Rule:
+    """The vote's rule as the rules module knows it."""
+    return rules.Rule(vote.rule_name, vote.rule_params or {})
+
+
+def option_labels(vote: Vote) -> dict[str, str]:
+    """Each option's key (as written in a ballot) with its label, in order."""
+    return {option.key: option.label for option in vote.options}
+
+
+def describe_choice(vote: Vote, choice: str | None) -> str:
+    """A stored choice in words: 同意, a variant's title, "A、B" (approval), "A > B = C" (ranked)."""
+    if choice is None:
+        return "—"
+    if vote.kind == VoteKind.PROPOSAL:
+        return choice_labels().get(choice, choice)
+    labels = option_labels(vote)
+    if vote.kind == VoteKind.SINGLE:
+        return labels.get(choice, choice)
+    value = json.loads(choice)
+    if vote.kind == VoteKind.APPROVAL:
+        return "、".join(labels.get(key, key) for key in value) or _("（未认可任何方案）")
+    return " > ".join(" = ".join(labels.get(key, key) for key in tier) for tier in value)

@@ -1,0 +1,339 @@
+"""Paper forms (征询单): who enters them for which building, reading them, conflicts with ballots already
+counted, the units not answered yet, and the floor captains (楼组长) who enter their building's forms."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from deliberation import audit
+from deliberation.accounts.models import Building, Community, FloorCaptain, Membership, Person, Unit, User
+from deliberation.db import utcnow
+from deliberation.errors import Conflict, Invalid, NotFound, require
+from deliberation.pagination import Page, paginate
+from deliberation.voting.casting import audit_choice, canonical_choice
+from deliberation.voting.lifecycle import open_with_version, refresh, still_open
+from deliberation.voting.models import (
+    Ballot,
+    BallotSource,
+    PaperConflict,
+    Vote,
+    VoteKind,
+    VoteVoter,
+    VoteVoterUnit,
+)
+from deliberation.voting.receipts import new_receipt
+
+
+def paper_buildings(session: Session, user: User, vote: Vote) -> list[Building]:
+    """The buildings whose paper forms the user may enter: all of the community for moderators, else their own."""
+    stmt = select(Building).where(Building.community_id == vote.community_id).order_by(Building.sort_key)
+    if not vote.can_moderate(user):
+        stmt = stmt.where(Building.id.in_(select(FloorCaptain.building_id).where(FloorCaptain.user_id == user.id)))
+    return list(session.execute(stmt).scalars())
+
+
+def entry_building(session: Session, vote: Vote, building_id: int | None) -> Building:
+    """The building of the vote's community whose paper forms are entered; any other id does not exist (404)."""
+    building = session.get(Building, building_id) if building_id is not None else None
+    if building is None or building.community_id != vote.community_id:
+        raise NotFound(_("找不到该楼栋"))
+    return building
+
+
+def followup_building(user: User, vote: Vote, buildings: Sequence[Building], wanted: int | None) -> int | None:
+    """The building whose unanswered units to list: any (or all) for moderators; a floor captain
+    only ever one of their own `buildings` (paper_buildings), the first when another is asked for."""
+    if vote.can_moderate(user):
+        return wanted
+    allowed = {b.id for b in buildings}
+    if wanted in allowed:
+        return wanted
+    return min(allowed) if allowed else -1
+
+
+PAPER_WORDS = {
+    "agree": ("1", "同意", "agree", "y", "yes", "赞成"),
+    "disagree": ("2", "不同意", "反对", "disagree", "n", "no"),
+    "abstain": ("3", "弃权", "abstain", "a"),
+}
+
+
+def paper_choice(vote: Vote, text: str) -> str:
+    """Read a paper form's answer as typed: 1/2/3 or 同意/不同意/弃权; variants by number (1,3 or 2>1>3)."""
+    text = (text or "").strip().lower()
+    if vote.kind == VoteKind.PROPOSAL:
+        for choice, words in PAPER_WORDS.items():
+            if text in words:
+                return choice
+        raise Invalid(_("无法识别的选项：%(text)s", text=text), fields={"choice": _("未知的选项")})
+    keys = [option.key for option in vote.options]
+
+    def by_number(token: str) -> str:
+        token = token.strip()
+        if token.isdigit() and 1 <= int(token) <= len(keys):
+            return keys[int(token) - 1]
+        raise Invalid(_("无法识别的方案编号：%(text)s", text=token), fields={"choice": _("未知的选项")})
+
+    if vote.kind == VoteKind.SINGLE:
+        return canonical_choice(vote, by_number(text))
+    if vote.kind == VoteKind.APPROVAL:
+        tokens = [t for t in text.replace("，", ",").replace("、", ",").replace("+", ",").split(",") if t.strip()]
+        return canonical_choice(vote, [by_number(t) for t in tokens])
+    tiers = [[by_number(t) for t in tier.split("=") if t.strip()] for tier in text.split(">") if tier.strip()]
+    return canonical_choice(vote, tiers)
+
+
+@dataclass
+class PaperEntry:
+    """One line of paper forms as entered: room, answer as written, optional name, line number."""
+
+    room: str
+    choice: str
+    name: str = ""
+    line: int = 0
+
+
+@dataclass
+class PaperOutcome:
+    """What became of one line: recorded (with its receipt), set aside as a conflict, or refused."""
+
+    line: int
+    room: str
+    status: str  # "recorded" | "conflict" | "error"
+    message: str
+    receipt: str = ""
+
+
+def enter_paper_ballots(session: Session, actor: User, vote: Vote, building: Building,
+                        entries: Sequence[PaperEntry]) -> list[PaperOutcome]:
+    """Record paper forms of one building: each line is recorded, set aside as a conflict, or refused."""
+    require(building.community_id == vote.community_id and vote.can_enter_paper(actor, building),
+            _("只有主持人或本楼楼组长可以录入本楼的征询单"))
+    refresh(session, vote)
+    is_open, version = open_with_version(session, vote)
+    if not is_open:
+        raise Conflict(_("表决未在进行中，不能录入征询单"))
+    if not entries:
+        raise Invalid(_("请至少填写一行"), fields={"lines": _("请至少填写一行")})
+    if len(entries) > 500:
+        raise Invalid(_("每次最多录入 500 行"), fields={"lines": _("太多行")})
+    for entry in entries:  # "302室" and "302" are the same room
+        entry.room = entry.room.strip().removesuffix("室")
+    rooms = {e.room for e in entries}
+    units = dict(session.execute(
+        select(Unit.room, Unit.id).where(Unit.building_id == building.id, Unit.room.in_(rooms))
+    ).all())
+    keys_of: dict[int, list[str]] = defaultdict(list)
+    facts: dict[str, dict] = {}
+    for unit_id, key, building_name, age_band, tenure, area_cents in session.execute(
+        select(VoteVoterUnit.unit_id, VoteVoterUnit.voter_key, VoteVoter.building, VoteVoter.age_band,
+               VoteVoter.tenure, VoteVoter.area_cents)
+        .join(VoteVoter, and_(VoteVoter.vote_id == VoteVoterUnit.vote_id,
+                              VoteVoter.voter_key == VoteVoterUnit.voter_key))
+        .where(VoteVoterUnit.vote_id == vote.id, VoteVoterUnit.unit_id.in_(list(units.values())),
+               VoteVoter.advisory.is_(False))
+        .order_by(VoteVoterUnit.voter_key)
+    ).all():
+        keys_of[unit_id].append(key)
+        facts[key] = {"advisory": False, "building": building_name, "age_band": age_band, "tenure": tenure,
+                      "area_cents": area_cents}
+    names: dict[str, str] = {}
+    person_ids = {int(k.split(":")[1]) for ks in keys_of.values() for k in ks if not k.startswith("h:")}
+    if person_ids:
+        for pid, name in session.execute(select(Person.id, Person.name).where(Person.id.in_(person_ids))).all():
+            for prefix in ("p", "o"):
+                names[f"{prefix}:{pid}"] = name
+    outcomes = []
+    for entry in entries:
+        room = entry.room.strip()
+        label = f"{building.name}{room}室"
+
+        def refuse(message: str, room=room, line=entry.line) -> PaperOutcome:
+            audit.record(session, actor, "ballot.paper_refused", vote, community_id=vote.community_id,
+                         unit=f"{building.name}{room}", reason=message)
+            return PaperOutcome(line, room, "error", message)
+
+        unit_id = units.get(room)
+        if unit_id is None:
+            outcomes.append(refuse(_("%(unit)s不存在", unit=label)))
+            continue
+        keys = keys_of.get(unit_id, [])
+        if entry.name.strip():
+            keys = [k for k in keys if names.get(k) == entry.name.strip()]
+        if not keys:
+            outcomes.append(refuse(_("%(unit)s没有表决权人（或姓名不符）", unit=label)))
+            continue
+        if len(keys) > 1:
+            outcomes.append(refuse(_("%(unit)s有多位表决权人，请在选项后写上姓名", unit=label)))
+            continue
+        try:
+            stored = paper_choice(vote, entry.choice)
+        except Invalid as error:
+            outcomes.append(refuse(error.message))
+            continue
+        outcomes.append(_paper_ballot(session, actor, vote, keys[0], unit_id, label, stored, entry.line, room,
+                                      facts[keys[0]], version))
+    session.flush()
+    return outcomes
+
+
+def _paper_ballot(session: Session, actor: User, vote: Vote, key: str, unit_id: int, label: str, stored: str,
+                  line: int, room: str, facts: dict, version: int | None) -> PaperOutcome:
+    code, digest = new_receipt(vote.id)
+    now = utcnow()
+    try:
+        with session.begin_nested():
+            session.add(Ballot(vote_id=vote.id, voter_key=key, choice=stored, source=BallotSource.PAPER,
+                               entered_by_id=actor.id, receipt_hash=digest, proposal_version=version,
+                               cast_at=now, updated_at=now, **facts))
+    except IntegrityError:
+        existing = session.execute(
+            select(Ballot.source).where(Ballot.vote_id == vote.id, Ballot.voter_key == key)
+        ).scalar_one()
+        conflict = PaperConflict(vote_id=vote.id, voter_key=key, unit_id=unit_id, unit_label=label,
+                                 choice=stored, existing_source=str(existing), entered_by_id=actor.id)
+        session.add(conflict)
+        session.flush()
+        audit.record(session, actor, "ballot.paper_conflict", vote, community_id=vote.community_id,
+                     unit=label, existing=str(existing), conflict_id=conflict.id, **audit_choice(vote, stored))
+        message = (_("%(unit)s已在网上投票：征询单已另存，请主持人处理", unit=label)
+                   if existing == BallotSource.ONLINE else
+                   _("%(unit)s的征询单已录入过：本张已另存，请主持人处理", unit=label))
+        return PaperOutcome(line, room, "conflict", message)
+    audit.record(session, actor, "ballot.paper", vote, community_id=vote.community_id, unit=label,
+                 **audit_choice(vote, stored))
+    return PaperOutcome(line, room, "recorded", _("%(unit)s已录入", unit=label), code)
+
+
+def open_conflicts(session: Session, vote: Vote) -> list[PaperConflict]:
+    """The vote's conflicts not settled yet, oldest first."""
+    return list(session.execute(
+        select(PaperConflict).where(PaperConflict.vote_id == vote.id, PaperConflict.resolved_at.is_(None))
+        .order_by(PaperConflict.id)
+    ).scalars())
+
+
+def conflict_of(session: Session, vote: Vote, conflict_id: int) -> PaperConflict:
+    """A paper/online conflict of this vote; any other id does not exist (404)."""
+    conflict = session.get(PaperConflict, conflict_id)
+    if conflict is None or conflict.vote_id != vote.id:
+        raise NotFound(_("找不到该冲突"))
+    return conflict
+
+
+def resolve_conflict(session: Session, actor: User, vote: Vote, conflict_id: int, resolution: str) -> PaperConflict:
+    """The moderator settles a conflict: keep the ballot already counted, or count the paper form instead."""
+    require(vote.can_moderate(actor), _("只有本居民区的主持人可以进行此操作"))
+    conflict = conflict_of(session, vote, conflict_id)
+    if conflict.resolved_at is not None:
+        raise Conflict(_("该冲突已处理"))
+    if resolution not in ("keep", "paper"):
+        raise Invalid(_("请选择处理方式"), fields={"resolution": _("请选择处理方式")})
+    refresh(session, vote)
+    if not still_open(session, vote):
+        raise Conflict(_("表决已结束，不能再处理冲突"))
+    if resolution == "paper":
+        ballot = session.execute(
+            select(Ballot).where(Ballot.vote_id == vote.id, Ballot.voter_key == conflict.voter_key).with_for_update()
+        ).scalar_one()
+        _code, digest = new_receipt(vote.id)
+        ballot.choice = conflict.choice
+        ballot.source = BallotSource.PAPER
+        ballot.entered_by_id = conflict.entered_by_id
+        ballot.cast_by_id = None
+        ballot.receipt_hash = digest
+        ballot.changes += 1
+        ballot.updated_at = utcnow()
+    conflict.resolution = resolution
+    conflict.resolved_by_id = actor.id
+    conflict.resolved_at = utcnow()
+    session.flush()
+    audit.record(session, actor, "ballot.conflict_resolved", vote, community_id=vote.community_id,
+                 conflict_id=conflict.id, unit=conflict.unit_label, resolution=resolution)
+    return conflict
+
+
+def unanswered_units(session: Session, vote: Vote, building_id: int | None = None, per_page: int = 50,
+                     page: int | None = None) -> Page:
+    """Units with a voter of the binding electorate and no ballot yet: for door-to-door follow-up."""
+    answered_keys = select(Ballot.voter_key).where(Ballot.vote_id == vote.id, Ballot.voter_key.is_not(None))
+    answered = (
+        select(VoteVoterUnit.unit_id)
+        .join(VoteVoter, and_(VoteVoter.vote_id == VoteVoterUnit.vote_id,
+                              VoteVoter.voter_key == VoteVoterUnit.voter_key))
+        .where(VoteVoterUnit.vote_id == vote.id,
+               or_(VoteVoter.took_part.is_(True), VoteVoterUnit.voter_key.in_(answered_keys)))
+    )
+    asked = (
+        select(VoteVoterUnit.unit_id)
+        .join(VoteVoter, and_(VoteVoter.vote_id == VoteVoterUnit.vote_id,
+                              VoteVoter.voter_key == VoteVoterUnit.voter_key))
+        .where(VoteVoterUnit.vote_id == vote.id, VoteVoter.advisory.is_(False))
+    )
+    stmt = (
+        select(Unit.id, Building.name, Unit.room, Unit.staircase)
+        .join(Building, Building.id == Unit.building_id)
+        .where(Unit.id.in_(asked), Unit.id.not_in(answered))
+        .order_by(Building.sort_key, Unit.room)
+    )
+    if building_id is not None:
+        stmt = stmt.where(Building.id == building_id)
+    return paginate(session, stmt, per_page=per_page, number=page)
+
+
+# -- floor captains (楼组长) ---------------------------------------------------------------------
+
+
+def captains_of(session: Session, community: Community) -> list[FloorCaptain]:
+    """The community's floor captains, by building."""
+    return list(session.execute(
+        select(FloorCaptain).join(Building, Building.id == FloorCaptain.building_id)
+        .where(Building.community_id == community.id)
+        .options(selectinload(FloorCaptain.user), selectinload(FloorCaptain.building))
+        .order_by(Building.sort_key, FloorCaptain.id)
+    ).scalars())
+
+
+def grant_captain(session: Session, actor: User, community: Community, username: str,
+                  building_id: int) -> FloorCaptain:
+    """Make a member of the community the floor captain (楼组长) of one building."""
+    require(community.can_moderate(actor), _("只有本居民区的主持人可以进行此操作"))
+    building = session.get(Building, building_id)
+    if building is None or building.community_id != community.id:
+        raise Invalid(_("请选择本居民区的楼栋"), fields={"building_id": _("请选择楼栋")})
+    user = session.execute(
+        select(User).join(Membership, Membership.user_id == User.id)
+        .where(User.username == (username or "").strip(), Membership.community_id == community.id)
+    ).scalar()
+    if user is None:
+        raise Invalid(_("本居民区没有这个用户名"), fields={"username": _("本居民区没有这个用户名")})
+    existing = session.execute(
+        select(FloorCaptain).where(FloorCaptain.user_id == user.id, FloorCaptain.building_id == building.id)
+    ).scalar()
+    if existing is not None:
+        raise Conflict(_("%(name)s已是%(building)s的楼组长", name=user.display_name, building=building.name))
+    captain = FloorCaptain(user_id=user.id, building_id=building.id, granted_by_id=actor.id)
+    session.add(captain)
+    session.flush()
+    audit.record(session, actor, "floor_captain.grant", captain, community_id=community.id, user_id=user.id,
+                 building=building.name)
+    return captain
+
+
+def revoke_captain(session: Session, actor: User, community: Community, captain_id: int) -> None:
+    """Take a floor captain's role back (moderators)."""
+    require(community.can_moderate(actor), _("只有本居民区的主持人可以进行此操作"))
+    captain = session.get(FloorCaptain, captain_id)
+    if captain is None or captain.building.community_id != community.id:
+        raise NotFound(_("找不到该楼组长"))
+    audit.record(session, actor, "floor_captain.revoke", captain, community_id=community.id,
+                 user_id=captain.user_id, building=captain.building.name)
+    session.delete(captain)
+    session.flush()

@@ -1,0 +1,47 @@
+"""Receipt codes: the one a voter keeps, its hash stored with the ballot, and the list published at the close."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from deliberation.errors import Conflict
+from deliberation.pagination import Page, paginate
+from deliberation.voting.models import Ballot, Vote, VoteState
+
+RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def receipt_hash(vote_id: int, code: str) -> str:
+    """The hash stored with a ballot for a receipt code (spaces, dashes and case do not matter)."""
+    normalized = code.strip().upper().replace("-", "").replace(" ", "")
+    return hashlib.sha256(f"{vote_id}:{normalized}".encode()).hexdigest()
+
+
+def new_receipt(vote_id: int) -> tuple[str, str]:
+    """A new receipt code for the voter, with the hash the ballot keeps."""
+    raw = "".join(secrets.choice(RECEIPT_ALPHABET) for _i in range(10))
+    code = f"{raw[:5]}-{raw[5:]}"
+    return code, receipt_hash(vote_id, code)
+
+
+def receipts(session: Session, vote: Vote, per_page: int = 100, page: int | None = None) -> Page:
+    """After the close: every ballot's receipt hash with its choice and source (never a name)."""
+    if vote.state != VoteState.CLOSED:
+        raise Conflict(_("表决结束后才公布回执清单"))
+    stmt = (select(Ballot.receipt_hash, Ballot.choice, Ballot.source).where(Ballot.vote_id == vote.id)
+            .order_by(Ballot.receipt_hash))
+    return paginate(session, stmt, per_page=per_page, number=page)
+
+
+def find_receipt(session: Session, vote: Vote, code: str) -> Ballot | None:
+    """The ballot of a receipt code, if the code is one of this vote's."""
+    if not code or len(code) > 40:
+        return None
+    return session.execute(
+        select(Ballot).where(Ballot.vote_id == vote.id, Ballot.receipt_hash == receipt_hash(vote.id, code))
+    ).scalar()
