@@ -54,17 +54,21 @@ def test_the_api_answers_an_unknown_name_and_a_wrong_password_alike(client, resi
 
 @pytest.mark.parametrize("config_overrides", [{"PASSWORD_HASHING": "argon2id"}])
 def test_login_takes_as_long_for_an_unknown_name_as_for_a_wrong_password(app, client, resident, config_overrides):
-    """With the production hasher, an unknown name costs one verification of a dummy hash."""
+    """With the production hasher, an unknown name costs one verification of a dummy hash.
+
+    Measured as the CPU time of this thread (the test client runs the request in it, and argon2id
+    with p=1 hashes in the calling thread), the two kinds interleaved: the work done, not the
+    wall clock, which on a busy machine wobbles with whatever else runs."""
     from deliberation.accounts import passwords
 
     assert passwords._active is passwords._hasher  # the real argon2id parameters
     client.post("/login", data={"username": "nobody", "password": "warm up the dummy hash"})
     unknown, wrong = [], []
-    for i in range(4):
+    for i in range(5):
         for name, times in ((f"nobody-{i}", unknown), ("resident1", wrong)):
-            started = time.perf_counter()
+            started = time.thread_time()
             response = client.post("/login", data={"username": name, "password": "wrong password"})
-            times.append(time.perf_counter() - started)
+            times.append(time.thread_time() - started)
             assert response.status_code == 401
     ratio = statistics.median(unknown) / statistics.median(wrong)
     assert 0.5 < ratio < 2.0, (unknown, wrong)
