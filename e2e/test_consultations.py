@@ -10,7 +10,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from deliberation.accounts.models import Community
-from deliberation.booking.services import local_today
+from deliberation.booking.models import Booking, to_local
 from deliberation.db import utcnow
 from deliberation.demo import DEMO_PASSWORD
 from deliberation.extensions import db
@@ -80,6 +80,10 @@ def test_a_secretary_runs_a_consultation_and_a_resident_follows_it_on_a_phone(
     live_server.app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
     with live_server.app.app_context():
         community_id = db.session.execute(select(Community.id).where(Community.name == "银杏居民区")).scalar()
+        # The day the demo booked the joint meeting, read back: the demo database is built once per
+        # run, so a day computed again here would be another one if midnight (Shanghai) fell between.
+        joint_meeting_day = to_local(db.session.execute(select(Booking.starts_at).where(
+            Booking.title == "居委会、业委会、物业三方联席会议")).scalar_one()).date()
         db.session.remove()
     front = _picture(tmp_path / "正立面效果图.png", "PNG", (190, 40, 40))
     hall = _picture(tmp_path / "活动室.jpg", "JPEG", (40, 120, 190))
@@ -134,8 +138,7 @@ def test_a_secretary_runs_a_consultation_and_a_resident_follows_it_on_a_phone(
     _both_modes(desktop, "consultation-detail-desktop")
 
     # A joint meeting books the station's meeting room; the first slot is taken, the form says by what.
-    start = local_today() + timedelta(days=1)
-    saturday = (start + timedelta(days=(5 - start.weekday()) % 7)).isoformat()
+    saturday = joint_meeting_day.isoformat()
     desktop.click("summary:has-text('记录一次联席会议')")
     desktop.fill("#held_at", f"{saturday}T14:00")
     desktop.fill("#ends_at", f"{saturday}T16:00")

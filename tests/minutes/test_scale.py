@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-import time
+from contextlib import contextmanager
 from datetime import timedelta
 
 from sqlalchemy import event, insert
@@ -33,29 +33,37 @@ def add_comments(session, consultation, authors: list[int], n: int = COMMENTS) -
     session.commit()
 
 
-def test_5000_comments_export_in_a_few_seconds(session, run, secretary, residents):
-    add_comments(session, run.consultation, [u.id for u in residents])
-    statements = []
+@contextmanager
+def counted_statements():
+    """The statements sent to the database inside the block."""
+    statements: list[str] = []
 
-    def count(*args):
-        statements.append(1)
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
 
     event.listen(db.engine, "before_cursor_execute", count)
     try:
-        started = time.perf_counter()
-        contents = minutes_contents.assemble(session, secretary, run.consultation)
-        assembled = time.perf_counter() - started
+        yield statements
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
+
+
+def test_5000_comments_export_in_a_few_seconds(session, run, secretary, residents):
+    """What keeps the export fast, asserted without a stopwatch (which needs an idle machine; the
+    seconds are measured in bench/, "minutes PDF"): a fixed number of queries, none per comment,
+    and a document that quotes the top concerns of each round, not every comment."""
+    add_comments(session, run.consultation, [u.id for u in residents])
+    with counted_statements() as statements:
+        contents = minutes_contents.assemble(session, secretary, run.consultation)
     assert contents.total_comments == COMMENTS + 4
     assert all(len(r.concerns) == minutes_contents.TOP_CONCERNS for r in contents.rounds)
     assert contents.rounds[0].concerns[0].supports >= contents.rounds[0].concerns[-1].supports
     assert len(statements) < 30, "a fixed number of queries, none per comment"
-    assert assembled < 3.0, assembled
+    quoted_at_most = minutes_contents.TOP_CONCERNS * len(contents.rounds)
     for fmt in ("pdf", "docx", "xlsx", "md"):
-        started = time.perf_counter()
-        data, _name, _type = services.export(session, secretary, run.consultation, fmt)
-        elapsed = time.perf_counter() - started
-        # About 2.5 s for the PDF on an idle machine (WeasyPrint layout and CJK font subsetting);
-        # the bound leaves room for a busy CI runner.
-        assert data and elapsed < 10.0, (fmt, elapsed)
+        with counted_statements() as statements:
+            data, _name, _type = services.export(session, secretary, run.consultation, fmt)
+        assert data
+        assert len(statements) < 30, (fmt, "a fixed number of queries, none per comment")
+        if fmt == "md":
+            assert data.decode().count("条意见：") <= quoted_at_most, "only the top concerns are quoted"

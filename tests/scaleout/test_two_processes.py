@@ -52,6 +52,9 @@ def _token(session, user) -> str:
     return token
 
 
+DEADLINE = 30  # seconds: how long anything here may take on a machine kept busy by other work
+
+
 def _read_events(response: requests.Response, events: queue.Queue) -> None:
     """Figures events of a server-sent event stream, put on a queue as they arrive."""
     name = None
@@ -81,31 +84,30 @@ def test_a_ballot_cast_on_one_process_shows_on_the_hall_display_of_the_other(
     reader = threading.Thread(target=_read_events, args=(stream, events), daemon=True)
     reader.start()
     try:
-        _at, figures = events.get(timeout=10)
+        _at, figures = events.get(timeout=DEADLINE)
         assert figures["participants"] == 0
 
         cast = requests.post(f"{first.url}/api/v1/votes/{vote_id}/ballot", json={"choice": "agree"},
-                             headers={"Authorization": f"Bearer {token}"}, timeout=10)
-        cast_at = time.monotonic()
+                             headers={"Authorization": f"Bearer {token}"}, timeout=DEADLINE)
         assert cast.status_code == 201, cast.text
 
-        deadline = cast_at + 2.0
-        seen = None
-        while time.monotonic() < deadline:
+        # How soon is the hall stream's own test (tests/voting/test_pages.py): a second's poll, or at
+        # once on a publication. Here: that it shows at all, on the other process, and that the
+        # ballot was published through Redis. A deadline, not a stopwatch: the machine may be busy.
+        deadline = time.monotonic() + DEADLINE
+        seen = False
+        while not seen and time.monotonic() < deadline:
             try:
-                at, figures = events.get(timeout=max(0.01, deadline - time.monotonic()))
+                _at, figures = events.get(timeout=max(0.01, deadline - time.monotonic()))
             except queue.Empty:
                 break
-            if figures["participants"] == 1:
-                seen = at
-                break
-        assert seen is not None, "the other process's hall display did not show the ballot within 2 s"
-        assert seen - cast_at < 2.0
+            seen = figures["participants"] == 1
+        assert seen, f"the other process's hall display did not show the ballot within {DEADLINE} s"
         assert figures["online"] == 1
 
         # The ballot was announced through Redis, where every process's streams listen.
         message = None
-        deadline = time.monotonic() + 2
+        deadline = time.monotonic() + DEADLINE
         while message is None and time.monotonic() < deadline:
             message = pubsub.get_message(timeout=0.2)
         assert message is not None and message["channel"] == f"deliberation:vote:{vote_id}".encode()
