@@ -580,6 +580,11 @@ def _parse_area(value: object) -> Decimal | None:
 _YEAR = re.compile(r"(\d{4})(?:年|[-/.年]\d{1,2}(?:[-/.月]\d{1,2}日?|月)?)?")
 
 
+def this_year() -> int:
+    """The latest birth year a roster may give; read for each cell, and the one place tests pin it."""
+    return dt.date.today().year
+
+
 def _parse_birth_year(value: object) -> int | None:
     """The year of birth from a year, a typed date or an Excel date; between 1900 and this year."""
     if isinstance(value, dt.date):
@@ -592,9 +597,9 @@ def _parse_birth_year(value: object) -> int | None:
         if not match:
             raise _Bad(f"出生年份“{_shown(value)}”不是有效的年份")
         year = int(match[1])
-    this_year = dt.date.today().year
-    if not MIN_BIRTH_YEAR <= year <= this_year:
-        raise _Bad(f"出生年份“{_shown(value)}”不在{MIN_BIRTH_YEAR}年至{this_year}年之间")
+    last = this_year()
+    if not MIN_BIRTH_YEAR <= year <= last:
+        raise _Bad(f"出生年份“{_shown(value)}”不在{MIN_BIRTH_YEAR}年至{last}年之间")
     return year
 
 
