@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, time, timedelta
 
 import pytest
+from sqlalchemy import select
 
+from deliberation.accounts.models import Community
 from deliberation.booking import services
+from deliberation.booking.models import Room
 from deliberation.demo import DEMO_PASSWORD
+from deliberation.extensions import db
 from e2e.conftest import assert_accessible, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -26,11 +30,26 @@ def submit(page, selector: str) -> None:
         page.click(selector)
 
 
+def first_day_of(live_server, room_name: str, days_ahead: int, hours: tuple[time, time] | None = None) -> date:
+    """The first day at least `days_ahead` days from today (Shanghai) on which the demo's room is not
+    closed (the demo closes every room on 国庆节, 1 October) and, given hours, is open for all of them.
+    Read from the server's database, so a day holds every day of the year."""
+    with live_server.app.app_context():
+        room = db.session.execute(select(Room).join(Community).where(
+            Community.name == "银杏居民区", Room.name == room_name)).scalar_one()
+        first = services.local_today() + timedelta(days=days_ahead)
+        closed = services.closed_days(db.session, room, first, first + timedelta(days=366))
+        day = next(day for day in (first + timedelta(days=n) for n in range(367)) if day not in closed
+                   and (hours is None or services.within_opening_hours(room, *services.local_slot(day, *hours))))
+        db.session.remove()
+    return day
+
+
 def test_a_resident_books_the_calligraphy_room_on_a_phone_and_sees_it_in_the_calendar(live_server, phone):
     url = live_server.url
-    # Two days ahead, mid-morning: the demo's 书画班 meets on Thursday afternoons, the dance team on
-    # Tuesday evenings, so this slot is free whatever today is.
-    day = services.local_today() + timedelta(days=2)
+    # Two days ahead or the first open day after, mid-morning: the demo's 书画班 meets on Thursday
+    # afternoons, the dance team on Tuesday evenings, so this slot is free whatever weekday it is.
+    day = first_day_of(live_server, "书画室", 2, (time(10), time(11, 30)))
 
     sign_in(phone, url, "resident1", DEMO_PASSWORD)
     open_community(phone)
@@ -135,7 +154,7 @@ def test_the_secretary_sets_up_a_room_at_desktop_width(live_server, desktop):
     assert "请选择日期" in desktop.inner_text("#closed")
     assert desktop.input_value("#reason") == "消防检查"
     assert_accessible(desktop, "booking-room-setup-error-desktop")
-    day = services.local_today() + timedelta(days=30)
+    day = first_day_of(live_server, "书画室", 30)  # not one the demo already closed
     desktop.fill("#day", day.isoformat())
     submit(desktop, "button:has-text('设为不开放')")
     assert day.isoformat() in desktop.inner_text(".closed-list")
@@ -160,7 +179,7 @@ def test_the_secretary_sets_up_a_room_at_desktop_width(live_server, desktop):
 def test_booking_works_on_a_phone_without_javascript(live_server, browser):
     """The week calendar and the form are plain links and forms: no script is needed to book."""
     url = live_server.url
-    day = services.local_today() + timedelta(days=3)
+    day = first_day_of(live_server, "书画室", 3, (time(9, 30), time(10)))
     context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True,
                                   locale="zh-CN", java_script_enabled=False)
     page = context.new_page()
