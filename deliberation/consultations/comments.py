@@ -244,6 +244,7 @@ def report_comment(session: Session, actor: User, comment: Comment, reason: str)
     reason = clean_text(reason, "reason", _("举报理由"), max_length=500)
     if comment.status == CommentStatus.HIDDEN:
         raise Conflict(_("这条意见已被隐藏"))
+    require(comment.can_report(actor), _("只能举报他人已公开的意见"))
     if session.execute(
         select(CommentReport.id).where(
             CommentReport.comment_id == comment.id, CommentReport.reporter_id == actor.id

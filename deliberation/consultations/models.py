@@ -335,6 +335,36 @@ class Comment(db.Model):
             return True
         return self.status == CommentStatus.PENDING and user.id == self.author_id
 
+    # The three below are asked of a user who sees the session: every loader of a comment asks that
+    # first, and taking part is seeing (Consultation.can_take_part), so a page of comments does not
+    # ask the eligibility again for each one.
+
+    def reason_visible_to(self, user: User) -> bool:
+        """The reason a comment was hidden: for moderators and its author."""
+        return self.consultation.can_moderate(user) or user.id == self.author_id
+
+    def can_support(self, user: User) -> bool:
+        """Support it: someone else's published comment, while its round is open."""
+        return (
+            self.status == CommentStatus.PUBLISHED
+            and self.author_id != user.id
+            and self.round.state == RoundState.OPEN
+        )
+
+    def can_reply(self, user: User) -> bool:
+        """Reply to a published comment while its round is open; moderators answer after it closed, too."""
+        return self.status == CommentStatus.PUBLISHED and (
+            self.round.state == RoundState.OPEN or self.consultation.can_moderate(user)
+        )
+
+    def can_report(self, user: User) -> bool:
+        """Report it to the moderators: someone else's published comment (moderators hide it instead)."""
+        return (
+            self.status == CommentStatus.PUBLISHED
+            and self.author_id != user.id
+            and not self.consultation.can_moderate(user)
+        )
+
 
 class CommentSupport(db.Model):
     __tablename__ = "comment_supports"
@@ -395,6 +425,10 @@ class Idea(db.Model):
     author: Mapped[User] = relationship(foreign_keys=[author_id])
     merged_into: Mapped[Idea | None] = relationship(remote_side="Idea.id")
     proposal: Mapped[Proposal | None] = relationship(back_populates="ideas")
+
+    def can_support(self, user: User) -> bool:
+        """Support it: someone else's idea that is not merged into another."""
+        return self.author_id != user.id and self.status != IdeaStatus.MERGED
 
 
 class IdeaSupport(db.Model):
