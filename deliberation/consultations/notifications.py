@@ -69,6 +69,7 @@ def announce_reply(session: Session, comment: Comment) -> None:
 
 
 def unread_count(session: Session, user: User) -> int:
+    """How many of the user's notifications are unread."""
     return (
         session.execute(
             select(func.count(Notification.id)).where(

@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 
 def phase_label(phase: Phase) -> str:
+    """The phase in the reader's language."""
     return {
         Phase.DRAFT: _("草稿"),
         Phase.COMMENTING: _("征求意见"),
@@ -46,6 +47,7 @@ def phase_label(phase: Phase) -> str:
 
 
 def eligibility_label(eligibility: Eligibility) -> str:
+    """Who takes part, in the reader's language."""
     return {
         Eligibility.COMMUNITY: _("全体居民"),
         Eligibility.BUILDINGS: _("指定楼栋或单元的居民和业主"),
@@ -288,6 +290,7 @@ def move_phase(
 
 
 def next_phases(consultation: Consultation) -> list[Phase]:
+    """The phases a session may still move to."""
     return [p for p in PHASE_ORDER if p.order > consultation.effective_phase.order]
 
 

@@ -27,8 +27,6 @@ from deliberation.errors import NotFound
 from deliberation.extensions import db
 from deliberation.limits import comment_limit
 
-# -- comments ----------------------------------------------------------------------------------
-
 
 @bp.route("/consultations/<int:consultation_id>/comments")
 @token_required

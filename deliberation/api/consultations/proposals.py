@@ -25,8 +25,6 @@ from deliberation.consultations.access import (
 )
 from deliberation.extensions import db
 
-# -- proposals ---------------------------------------------------------------------------------
-
 
 @bp.route("/consultations/<int:consultation_id>/proposals", methods=["POST"])
 @token_required

@@ -15,8 +15,6 @@ from deliberation.consultations.models import (
     Eligibility,
 )
 
-# -- schemas -----------------------------------------------------------------------------------
-
 
 class StaircaseField(Schema):
     building_id = fields.Integer(required=True)

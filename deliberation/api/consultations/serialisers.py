@@ -15,8 +15,6 @@ from deliberation.consultations.models import (
 )
 from deliberation.extensions import db
 
-# -- serialisers -------------------------------------------------------------------------------
-
 
 def dump_round(round_) -> dict | None:
     if round_ is None:

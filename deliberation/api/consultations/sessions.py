@@ -27,8 +27,6 @@ from deliberation.consultations.access import (
 )
 from deliberation.extensions import db
 
-# -- sessions ----------------------------------------------------------------------------------
-
 
 def _pairs(data: dict) -> dict:
     """The staircases of a request as (building id, staircase) pairs for the service."""

@@ -12,6 +12,7 @@ from deliberation.consultations import moderation as moderation_ops
 from deliberation.consultations.access import (
     comment_or_404,
     consultation_or_404,
+    round_or_404,
 )
 from deliberation.consultations.forms import (
     CommentForm,
@@ -20,12 +21,9 @@ from deliberation.consultations.forms import (
     RoundForm,
     to_utc,
 )
-from deliberation.consultations.models import (
-    CommentRound,
-)
 from deliberation.consultations.routes.blueprint import bp
 from deliberation.consultations.routes.sessions import render_detail
-from deliberation.errors import DomainError, NotFound
+from deliberation.errors import DomainError
 from deliberation.extensions import db
 from deliberation.forms import error_summary, show_errors
 from deliberation.limits import comment_limit
@@ -61,10 +59,7 @@ def open_round(consultation_id: int):
 @login_required
 def close_round(round_id: int):
     """End a round now (moderators)."""
-    round_ = db.session.get(CommentRound, round_id)
-    if round_ is None:
-        raise NotFound(_("找不到该轮次"))
-    consultation_or_404(round_.consultation_id, current_user, moderate=True)
+    round_ = round_or_404(round_id, current_user, moderate=True)
     if EmptyForm().validate_on_submit():
         comments.close_round(db.session, current_user, round_)
         db.session.commit()

@@ -30,8 +30,6 @@ from deliberation.extensions import db
 from deliberation.forms import error_summary, show_errors
 from deliberation.pagination import page_number
 
-# -- wish wall ---------------------------------------------------------------------------------
-
 
 @bp.route("/communities/<int:community_id>/ideas", methods=["GET", "POST"])
 @login_required

@@ -11,8 +11,6 @@ from deliberation.consultations.routes.blueprint import bp
 from deliberation.extensions import db
 from deliberation.pagination import page_number
 
-# -- notifications -----------------------------------------------------------------------------
-
 
 @bp.get("/notifications")
 @login_required

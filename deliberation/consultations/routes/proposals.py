@@ -33,8 +33,6 @@ def _uploads(field) -> list[tuple[bytes, str]]:
 
 
 
-# -- proposals ---------------------------------------------------------------------------------
-
 
 @bp.route("/consultations/<int:consultation_id>/proposals/new", methods=["GET", "POST"])
 @login_required

@@ -41,8 +41,6 @@ from deliberation.pagination import page_number
 from deliberation.surveys.services import surveys_for_consultation
 from deliberation.voting.services import votes_for_consultation
 
-# -- sessions ----------------------------------------------------------------------------------
-
 
 @bp.get("/communities/<int:community_id>/consultations")
 @login_required
