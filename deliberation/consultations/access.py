@@ -1,4 +1,4 @@
-"""Loading sessions and their parts for a user: 404 for whatever the user may not see."""
+"""Loading sessions and their parts for a user: 404 for whatever the user may not see. Read-only: never commits."""
 
 from __future__ import annotations
 
@@ -6,22 +6,30 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from deliberation.accounts.models import User
-from deliberation.consultations.models import Comment, Consultation, Idea, Proposal, ProposalPicture
-from deliberation.errors import Forbidden, NotFound
+from deliberation.consultations.models import (
+    Comment,
+    CommentRound,
+    Consultation,
+    Idea,
+    Proposal,
+    ProposalPicture,
+)
+from deliberation.errors import NotFound, require
 from deliberation.extensions import db
 
 
 def consultation_or_404(consultation_id: int, user: User, *, moderate: bool = False) -> Consultation:
     """The session if the user may see it (drafts: moderators only; other communities: never)."""
     consultation = db.session.get(Consultation, consultation_id, options=[joinedload(Consultation.community)])
-    if consultation is None or not user.is_authenticated or not consultation.can_view(user):
+    if consultation is None or not user.is_authenticated:
         raise NotFound(_("找不到该议事"))
-    if moderate and not consultation.can_moderate(user):
-        raise Forbidden(_("只有本居民区的主持人可以进行此操作"))
+    require(consultation.can_view(user), _("找不到该议事"), hidden=True)
+    require(not moderate or consultation.can_moderate(user), _("只有本居民区的主持人可以进行此操作"))
     return consultation
 
 
 def proposal_or_404(proposal_id: int, user: User, *, moderate: bool = False) -> Proposal:
+    """The proposal if the user may see its session."""
     proposal = db.session.get(Proposal, proposal_id)
     if proposal is None:
         raise NotFound(_("找不到该方案"))
@@ -29,7 +37,17 @@ def proposal_or_404(proposal_id: int, user: User, *, moderate: bool = False) -> 
     return proposal
 
 
+def round_or_404(round_id: int, user: User, *, moderate: bool = False) -> CommentRound:
+    """The comment round if the user may see its session."""
+    round_ = db.session.get(CommentRound, round_id)
+    if round_ is None:
+        raise NotFound(_("找不到该轮次"))
+    consultation_or_404(round_.consultation_id, user, moderate=moderate)
+    return round_
+
+
 def comment_or_404(comment_id: int, user: User, *, moderate: bool = False) -> Comment:
+    """The comment if the user may see its session; someone else's pending comment is a 404."""
     comment = db.session.get(Comment, comment_id)
     if comment is None:
         raise NotFound(_("找不到该意见"))
@@ -40,6 +58,7 @@ def comment_or_404(comment_id: int, user: User, *, moderate: bool = False) -> Co
 
 
 def picture_or_404(picture_id: int, user: User) -> ProposalPicture:
+    """The picture's record if the user may see its session."""
     picture = db.session.get(ProposalPicture, picture_id)
     if picture is None:
         raise NotFound(_("找不到该图片"))
@@ -48,9 +67,10 @@ def picture_or_404(picture_id: int, user: User) -> ProposalPicture:
 
 
 def idea_or_404(idea_id: int, user: User, *, moderate: bool = False) -> Idea:
+    """The idea if the user belongs to its community."""
     idea = db.session.get(Idea, idea_id)
-    if idea is None or not user.is_authenticated or not idea.community.can_view(user):
+    if idea is None or not user.is_authenticated:
         raise NotFound(_("找不到该心愿"))
-    if moderate and not idea.community.can_moderate(user):
-        raise Forbidden(_("只有本居民区的主持人可以进行此操作"))
+    require(idea.community.can_view(user), _("找不到该心愿"), hidden=True)
+    require(not moderate or idea.community.can_moderate(user), _("只有本居民区的主持人可以进行此操作"))
     return idea

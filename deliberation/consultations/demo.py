@@ -16,7 +16,8 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from deliberation.accounts.models import Community, User
-from deliberation.consultations import services
+from deliberation.consultations import comments, proposals, sessions
+from deliberation.consultations import ideas as idea_ops
 from deliberation.consultations.models import Comment, CommentRound, Consultation, Idea, Phase
 from deliberation.db import utcnow
 
@@ -142,14 +143,14 @@ def load_demo_consultation(
 ) -> Consultation:
     """Create the demo session; `residents` should hold at least three resident users of the community."""
     people = list(residents) * (1 + 4 // max(1, len(residents)))
-    consultation = services.create_consultation(
+    consultation = sessions.create_consultation(
         session,
         secretary,
         community,
-        services.ConsultationInput(title=TITLE, background=BACKGROUND, participants=PARTICIPANTS),
+        sessions.ConsultationInput(title=TITLE, background=BACKGROUND, participants=PARTICIPANTS),
     )
-    services.move_phase(session, secretary, consultation, Phase.COMMENTING)
-    plan_one = services.create_proposal(
+    sessions.move_phase(session, secretary, consultation, Phase.COMMENTING)
+    plan_one = proposals.create_proposal(
         session,
         secretary,
         consultation,
@@ -158,7 +159,7 @@ def load_demo_consultation(
         is_variant=True,
         pictures=[(_rendering(1, 1), "方案一-外立面.png"), (_rendering(1, 2), "方案一-入口.png")],
     )
-    plan_two = services.create_proposal(
+    plan_two = proposals.create_proposal(
         session,
         secretary,
         consultation,
@@ -168,15 +169,15 @@ def load_demo_consultation(
         pictures=[(_rendering(2, 1), "方案二-阳光活动厅.png")],
     )
 
-    first = services.open_round(session, secretary, consultation, utcnow() + timedelta(days=1))
-    question = services.post_comment(
+    first = comments.open_round(session, secretary, consultation, utcnow() + timedelta(days=1))
+    question = comments.post_comment(
         session,
         people[0],
         consultation,
         "这次升级真的有必要吗？现在的活动室我看也还能用，38 万元不是小数目，能不能先把空调修一修就好？",
         proposal_id=plan_one.id,
     )
-    services.post_comment(
+    comments.post_comment(
         session,
         secretary,
         consultation,
@@ -187,34 +188,34 @@ def load_demo_consultation(
         parent_id=question.id,
         official_answer=True,
     )
-    ramp = services.post_comment(
+    ramp = comments.post_comment(
         session,
         people[1],
         consultation,
         "支持方案一。入口坡道一定要做缓一点，再装个扶手，我们推轮椅的很需要。",
         proposal_id=plan_one.id,
     )
-    shed = services.post_comment(
+    shed = comments.post_comment(
         session,
         people[2],
         consultation,
         "方案二的车棚搬到 8 号楼北面，我们 8 号楼的电瓶车充电怎么办？希望先解决充电问题。",
         proposal_id=plan_two.id,
     )
-    services.post_comment(
+    comments.post_comment(
         session,
         people[3],
         consultation,
         "同意楼上，充电柜要统一规划，不然又要飞线充电了。",
         parent_id=shed.id,
     )
-    services.post_comment(
+    comments.post_comment(
         session, people[0], consultation, "施工能不能避开春节？过年前后活动最多，老年人都盼着来站里。"
     )
     _support(session, people[1:4], question)
     _support(session, [people[0], people[2]], ramp)
     _support(session, [people[0], people[1]], shed)
-    services.close_round(session, secretary, first)
+    comments.close_round(session, secretary, first)
     # The demo tells of a round held a fortnight ago: move its times and its comments into the past.
     now = utcnow()
     session.execute(
@@ -227,7 +228,7 @@ def load_demo_consultation(
     )
     session.expire_all()
 
-    services.add_meeting(
+    sessions.add_meeting(
         session,
         secretary,
         consultation,
@@ -241,7 +242,7 @@ def load_demo_consultation(
         "三、周老师建议坡道坡度按 1:12 设计并加扶手，设计单位采纳。\n"
         "四、会议商定：方案一出第二版，施工避开春节；方案二暂保留，待街道答复资金后再议。",
     )
-    services.add_version(
+    proposals.add_version(
         session,
         secretary,
         plan_one,
@@ -263,10 +264,10 @@ def load_demo_consultation(
             "双职工家庭下班晚，孩子四点半放学后没人照看，能否延长到六点？",
         ),
     ]
-    ideas = [services.post_idea(session, author, community, title, body) for author, title, body in wish_wall]
+    ideas = [idea_ops.post_idea(session, author, community, title, body) for author, title, body in wish_wall]
     for idea, supporters in zip(ideas, (people[:4], people[:2], people[2:4]), strict=True):
         _support(session, supporters, idea)
-    services.answer_idea(
+    idea_ops.answer_idea(
         session, secretary, ideas[1], "已和物业商量，下个月先在 3 号楼和 8 号楼之间的步道旁加装 4 张长椅。"
     )
     session.flush()
@@ -281,6 +282,6 @@ def _support(session: Session, users: Sequence[User], target: Comment | Idea) ->
             continue
         seen.add(user.id)
         if isinstance(target, Idea):
-            services.support_idea(session, user, target)
+            idea_ops.support_idea(session, user, target)
         else:
-            services.support_comment(session, user, target)
+            comments.support_comment(session, user, target)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, true, union
-from sqlalchemy.orm import Session, aliased, object_session
+from sqlalchemy.orm import Session
 
 from deliberation.accounts.models import Household, Ownership, Person, Unit, User
 from deliberation.consultations.models import (
@@ -108,63 +108,6 @@ def visible_clause(session: Session, user: User, community_id: int) -> ColumnEle
     if role is None:
         return false()
     return public_clause() & eligible_clause(resident_facts(session, user))
-
-
-def person_clause(person_id: int | None) -> ColumnElement[bool]:
-    """eligible_clause for one person as SQL alone (the person's places read inside the statement),
-    plus "the person belongs to the session's community": one statement for one session."""
-    if person_id is None:
-        return Consultation.eligibility == Eligibility.COMMUNITY
-    unit = aliased(Unit)
-    lived = (
-        select(Household.unit_id)
-        .join(Person, Person.household_id == Household.id)
-        .where(Person.id == person_id)
-    )
-    owned = select(Ownership.unit_id).where(Ownership.person_id == person_id)
-    theirs = or_(unit.id.in_(lived), unit.id.in_(owned))
-    in_building = (
-        select(consultation_buildings.c.building_id)
-        .join(unit, unit.building_id == consultation_buildings.c.building_id)
-        .where(consultation_buildings.c.consultation_id == Consultation.id, theirs)
-        .exists()
-    )
-    in_staircase = (
-        select(consultation_staircases.c.building_id)
-        .join(
-            unit,
-            and_(
-                unit.building_id == consultation_staircases.c.building_id,
-                unit.staircase == consultation_staircases.c.staircase,
-            ),
-        )
-        .where(consultation_staircases.c.consultation_id == Consultation.id, unit.staircase != "", theirs)
-        .exists()
-    )
-    named = exists().where(
-        consultation_persons.c.consultation_id == Consultation.id,
-        consultation_persons.c.person_id == person_id,
-    )
-    in_community = exists().where(Person.id == person_id, Person.community_id == Consultation.community_id)
-    return in_community & or_(
-        Consultation.eligibility == Eligibility.COMMUNITY,
-        (Consultation.eligibility == Eligibility.OWNERS) & exists().where(Ownership.person_id == person_id),
-        (Consultation.eligibility == Eligibility.BUILDINGS) & or_(in_building, in_staircase),
-        (Consultation.eligibility == Eligibility.PERSONS) & named,
-    )
-
-
-def may_take_part(consultation: Consultation, user: User) -> bool:
-    """Whether the person of this user falls inside the session's eligibility: one statement (the
-    same answer as eligible_clause(resident_facts(...)), which lists of sessions use)."""
-    session = object_session(consultation)
-    if session is None or consultation.id is None:
-        return False
-    clause = person_clause(user.person_id)
-    return (
-        session.execute(select(Consultation.id).where(Consultation.id == consultation.id, clause)).first()
-        is not None
-    )
 
 
 def eligible_person_ids(consultation: Consultation) -> Select:

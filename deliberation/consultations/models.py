@@ -9,10 +9,33 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    and_,
+    exists,
+    or_,
+    select,
+)
+from sqlalchemy.orm import Mapped, aliased, mapped_column, object_session, relationship
 
-from deliberation.accounts.models import Building, Community, Person, User, enum_column
+from deliberation.accounts.models import (
+    Building,
+    Community,
+    Household,
+    Ownership,
+    Person,
+    Unit,
+    User,
+    enum_column,
+)
 from deliberation.booking.models import Booking
 from deliberation.db import UTCDateTime, bool_false, intpk, str200, timestamp, timestamp_null, utcnow
 from deliberation.extensions import db
@@ -31,6 +54,10 @@ class Phase(enum.StrEnum):
 
 
 PHASE_ORDER = [Phase.DRAFT, Phase.COMMENTING, Phase.VOTING, Phase.CLOSED, Phase.MINUTES_PUBLISHED]
+
+MAX_TEXT = 5000  # a comment, an idea, an answer
+MAX_LONG_TEXT = 20000  # a session's background, a proposal's body, a meeting's notes
+SORTS = ("supported", "newest")  # the orders of comments and of ideas
 
 
 class Eligibility(enum.StrEnum):
@@ -146,8 +173,6 @@ class Consultation(db.Model):
 
     def can_view(self, user: User) -> bool:
         """Moderators see every session; residents only non-draft sessions they are eligible for."""
-        from deliberation.consultations.eligibility import may_take_part
-
         if not self.community.can_view(user):
             return False
         if self.can_moderate(user):
@@ -159,6 +184,10 @@ class Consultation(db.Model):
 
         The same as can_view: the session page relies on it and does not ask twice."""
         return self.can_view(user)
+
+    def can_take_ideas(self, user: User) -> bool:
+        """Receive an idea of the wish wall as a proposal: a moderator, while drafting or commenting."""
+        return self.can_moderate(user) and self.effective_phase in (Phase.DRAFT, Phase.COMMENTING)
 
 
 class Proposal(db.Model):
@@ -306,6 +335,36 @@ class Comment(db.Model):
             return True
         return self.status == CommentStatus.PENDING and user.id == self.author_id
 
+    # The three below are asked of a user who sees the session: every loader of a comment asks that
+    # first, and taking part is seeing (Consultation.can_take_part), so a page of comments does not
+    # ask the eligibility again for each one.
+
+    def reason_visible_to(self, user: User) -> bool:
+        """The reason a comment was hidden: for moderators and its author."""
+        return self.consultation.can_moderate(user) or user.id == self.author_id
+
+    def can_support(self, user: User) -> bool:
+        """Support it: someone else's published comment, while its round is open."""
+        return (
+            self.status == CommentStatus.PUBLISHED
+            and self.author_id != user.id
+            and self.round.state == RoundState.OPEN
+        )
+
+    def can_reply(self, user: User) -> bool:
+        """Reply to a published comment while its round is open; moderators answer after it closed, too."""
+        return self.status == CommentStatus.PUBLISHED and (
+            self.round.state == RoundState.OPEN or self.consultation.can_moderate(user)
+        )
+
+    def can_report(self, user: User) -> bool:
+        """Report it to the moderators: someone else's published comment (moderators hide it instead)."""
+        return (
+            self.status == CommentStatus.PUBLISHED
+            and self.author_id != user.id
+            and not self.consultation.can_moderate(user)
+        )
+
 
 class CommentSupport(db.Model):
     __tablename__ = "comment_supports"
@@ -366,6 +425,10 @@ class Idea(db.Model):
     author: Mapped[User] = relationship(foreign_keys=[author_id])
     merged_into: Mapped[Idea | None] = relationship(remote_side="Idea.id")
     proposal: Mapped[Proposal | None] = relationship(back_populates="ideas")
+
+    def can_support(self, user: User) -> bool:
+        """Support it: someone else's idea that is not merged into another."""
+        return self.author_id != user.id and self.status != IdeaStatus.MERGED
 
 
 class IdeaSupport(db.Model):
@@ -430,3 +493,64 @@ class OutboxMessage(db.Model):
     to_address: Mapped[str] = mapped_column(String(254), default="", server_default="")
     failed_at: Mapped[timestamp_null]
     last_error: Mapped[str] = mapped_column(String(500), default="", server_default="")
+
+
+# -- one person's eligibility ------------------------------------------------------------------
+# Beside the tables it reads; eligibility.py holds the clauses for lists of sessions and of persons.
+
+
+def person_clause(person_id: int | None) -> ColumnElement[bool]:
+    """eligible_clause for one person as SQL alone (the person's places read inside the statement),
+    plus "the person belongs to the session's community": one statement for one session."""
+    if person_id is None:
+        return Consultation.eligibility == Eligibility.COMMUNITY
+    unit = aliased(Unit)
+    lived = (
+        select(Household.unit_id)
+        .join(Person, Person.household_id == Household.id)
+        .where(Person.id == person_id)
+    )
+    owned = select(Ownership.unit_id).where(Ownership.person_id == person_id)
+    theirs = or_(unit.id.in_(lived), unit.id.in_(owned))
+    in_building = (
+        select(consultation_buildings.c.building_id)
+        .join(unit, unit.building_id == consultation_buildings.c.building_id)
+        .where(consultation_buildings.c.consultation_id == Consultation.id, theirs)
+        .exists()
+    )
+    in_staircase = (
+        select(consultation_staircases.c.building_id)
+        .join(
+            unit,
+            and_(
+                unit.building_id == consultation_staircases.c.building_id,
+                unit.staircase == consultation_staircases.c.staircase,
+            ),
+        )
+        .where(consultation_staircases.c.consultation_id == Consultation.id, unit.staircase != "", theirs)
+        .exists()
+    )
+    named = exists().where(
+        consultation_persons.c.consultation_id == Consultation.id,
+        consultation_persons.c.person_id == person_id,
+    )
+    in_community = exists().where(Person.id == person_id, Person.community_id == Consultation.community_id)
+    return in_community & or_(
+        Consultation.eligibility == Eligibility.COMMUNITY,
+        (Consultation.eligibility == Eligibility.OWNERS) & exists().where(Ownership.person_id == person_id),
+        (Consultation.eligibility == Eligibility.BUILDINGS) & or_(in_building, in_staircase),
+        (Consultation.eligibility == Eligibility.PERSONS) & named,
+    )
+
+
+def may_take_part(consultation: Consultation, user: User) -> bool:
+    """Whether the person of this user falls inside the session's eligibility: one statement (the
+    same answer as eligible_clause(resident_facts(...)), which lists of sessions use)."""
+    session = object_session(consultation)
+    if session is None or consultation.id is None:
+        return False
+    clause = person_clause(user.person_id)
+    return (
+        session.execute(select(Consultation.id).where(Consultation.id == consultation.id, clause)).first()
+        is not None
+    )

@@ -310,7 +310,7 @@ def assemble(
 
 
 def _assemble(session, viewer, consultation, *, closing_notes, host, recorder, version, draft, change_note):
-    from deliberation.consultations.services import eligibility_label
+    from deliberation.consultations.sessions import eligibility_label
 
     proposals = _proposals(session, consultation)
     titles = {p.id: p.title for p in proposals}

@@ -247,7 +247,7 @@ def publish(session: Session, actor: User | None, consultation: Consultation) ->
     logger.info("minutes %s v%s of consultation %s published by %s", draft.id, draft.number, consultation.id,
                 getattr(actor, "id", None))
     if phase == Phase.CLOSED and actor is not None:
-        from deliberation.consultations.services import move_phase
+        from deliberation.consultations.sessions import move_phase
 
         move_phase(session, actor, consultation, Phase.MINUTES_PUBLISHED)
     return draft

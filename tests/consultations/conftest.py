@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from PIL import Image
 
-from deliberation.consultations import services
+from deliberation.consultations import comments, sessions
 from deliberation.consultations.models import Phase
 from deliberation.db import utcnow
 
@@ -36,14 +36,14 @@ def make_consultation(session, secretary, community):
         **fields,
     ):
         actor = actor or secretary
-        consultation = services.create_consultation(
+        consultation = sessions.create_consultation(
             session,
             actor,
             in_community or community,
-            services.ConsultationInput(title=title, background="服务站面积小、设施旧。", **fields),
+            sessions.ConsultationInput(title=title, background="服务站面积小、设施旧。", **fields),
         )
         if phase != Phase.DRAFT:
-            services.move_phase(session, actor, consultation, phase)
+            sessions.move_phase(session, actor, consultation, phase)
         session.commit()
         return consultation
 
@@ -58,7 +58,7 @@ def consultation(make_consultation):
 @pytest.fixture
 def open_round(session, secretary):
     def make(consultation, days: int = 7, actor=None):
-        round_ = services.open_round(
+        round_ = comments.open_round(
             session, actor or secretary, consultation, utcnow() + timedelta(days=days)
         )
         session.commit()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from deliberation.consultations import services
+from deliberation.consultations import comments
 from deliberation.consultations.models import Phase
 
 
@@ -111,7 +111,7 @@ def test_bad_comment_input_is_a_422_with_fields(client, headers, consultation, r
 def test_a_comment_on_a_closed_round_is_a_409(
     client, headers, session, consultation, round_, resident, secretary
 ):
-    services.close_round(session, secretary, round_)
+    comments.close_round(session, secretary, round_)
     session.commit()
     response = client.post(
         f"/api/v1/consultations/{consultation.id}/comments", headers=headers("wangayi"), json={"body": "晚了"}
@@ -122,7 +122,7 @@ def test_a_comment_on_a_closed_round_is_a_409(
 def test_residents_get_403_for_moderator_actions_and_outsiders_404(
     client, headers, session, consultation, round_, resident, outsider, community
 ):
-    comment = services.post_comment(session, resident, consultation, "意见")
+    comment = comments.post_comment(session, resident, consultation, "意见")
     session.commit()
     mine = headers("wangayi")
     assert (
@@ -157,7 +157,7 @@ def test_residents_get_403_for_moderator_actions_and_outsiders_404(
 def test_hide_and_restore_through_the_api(
     client, headers, session, consultation, round_, resident, secretary
 ):
-    comment = services.post_comment(session, resident, consultation, "粗话")
+    comment = comments.post_comment(session, resident, consultation, "粗话")
     session.commit()
     auth = headers("shuji")
     hidden = client.post(f"/api/v1/comments/{comment.id}/hide", headers=auth, json={"reason": "不文明"})

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from deliberation.consultations import services
+from deliberation.consultations import proposals
 from deliberation.consultations.models import Proposal, ProposalPicture
 from deliberation.errors import Invalid
 from tests.consultations.conftest import picture_bytes
@@ -53,7 +53,7 @@ def test_a_proposal_with_pictures_is_created_through_the_api(client, api_token, 
 
 def test_a_new_version_adds_and_drops_pictures_through_the_api(client, api_token, consultation, session,
                                                                 secretary, upload_folder):
-    proposal = services.create_proposal(
+    proposal = proposals.create_proposal(
         session, secretary, consultation, "方案一", "正文", pictures=[(picture_bytes(), "a.png"), (picture_bytes(), "b.png")]
     )
     session.commit()
@@ -124,7 +124,7 @@ def test_the_upload_endpoints_are_in_the_openapi_document(client):
 def test_pictures_written_by_a_transaction_that_rolls_back_are_removed(
     session, consultation, secretary, upload_folder
 ):
-    services.create_proposal(session, secretary, consultation, "方案一", "正文", pictures=[(picture_bytes(), "a.png")])
+    proposals.create_proposal(session, secretary, consultation, "方案一", "正文", pictures=[(picture_bytes(), "a.png")])
     assert len(_files(upload_folder)) == 1  # written while the transaction is open
     session.rollback()
     assert _files(upload_folder) == set()
@@ -134,13 +134,13 @@ def test_pictures_written_by_a_transaction_that_rolls_back_are_removed(
 def test_pictures_of_a_committed_transaction_stay_and_a_later_rollback_leaves_them(
     session, consultation, secretary, upload_folder
 ):
-    proposal = services.create_proposal(
+    proposal = proposals.create_proposal(
         session, secretary, consultation, "方案一", "正文", pictures=[(picture_bytes(), "a.png")]
     )
     session.commit()
     kept = _files(upload_folder)
     assert len(kept) == 1
-    services.add_version(session, secretary, proposal, "方案一", "正文二", "改", pictures=[(picture_bytes(), "b.png")])
+    proposals.add_version(session, secretary, proposal, "方案一", "正文二", "改", pictures=[(picture_bytes(), "b.png")])
     assert len(_files(upload_folder)) == 2
     session.close()  # ended without a commit, e.g. an error before the route commits
     assert _files(upload_folder) == kept
@@ -149,13 +149,13 @@ def test_pictures_of_a_committed_transaction_stay_and_a_later_rollback_leaves_th
 def test_too_many_pictures_for_a_new_version_are_refused_before_any_is_written(
     session, consultation, secretary, upload_folder
 ):
-    proposal = services.create_proposal(
+    proposal = proposals.create_proposal(
         session, secretary, consultation, "方案一", "正文",
-        pictures=[(picture_bytes(), f"{n}.png") for n in range(services.MAX_PICTURES)],
+        pictures=[(picture_bytes(), f"{n}.png") for n in range(proposals.MAX_PICTURES)],
     )
     session.commit()
     before = _files(upload_folder)
     with pytest.raises(Invalid) as refused:
-        services.add_version(session, secretary, proposal, "方案一", "正文", "再加一张", pictures=[(picture_bytes(), "x.png")])
+        proposals.add_version(session, secretary, proposal, "方案一", "正文", "再加一张", pictures=[(picture_bytes(), "x.png")])
     assert "pictures" in refused.value.fields
     assert _files(upload_folder) == before

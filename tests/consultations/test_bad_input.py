@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from deliberation.consultations import services
+from deliberation.consultations import comments, sessions
 from deliberation.consultations.models import Consultation, Idea, JointMeeting, Proposal, ProposalVersion
 
 SCRIPT = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -106,11 +106,11 @@ def test_overlong_meeting_text_and_report_reason_are_refused(
     from deliberation.errors import Invalid
 
     with pytest.raises(Invalid) as refused:
-        services.add_meeting(session, secretary, consultation, round_.opens_at, "地点", "长" * 2001)
+        sessions.add_meeting(session, secretary, consultation, round_.opens_at, "地点", "长" * 2001)
     assert "attendees" in refused.value.fields
-    comment = services.post_comment(session, resident, consultation, "问题")
+    comment = comments.post_comment(session, resident, consultation, "问题")
     with pytest.raises(Invalid) as refused:
-        services.report_comment(session, secretary, comment, "长" * 501)
+        comments.report_comment(session, secretary, comment, "长" * 501)
     assert "reason" in refused.value.fields
     session.rollback()
     assert _count(session, JointMeeting) == 0

@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from deliberation.consultations import services
+from deliberation.consultations import comments as comment_ops
+from deliberation.consultations import proposals, sessions
 from deliberation.consultations.models import Comment, CommentSupport, Phase
 from deliberation.db import utcnow
 from deliberation.errors import Conflict, Forbidden, Invalid
@@ -46,15 +47,15 @@ def test_empty_or_overlong_comments_are_refused_keeping_nothing(
 
 def test_the_service_refuses_overlong_text_too(session, consultation, round_, resident):
     with pytest.raises(Invalid):
-        services.post_comment(session, resident, consultation, "字" * 5001)
-    services.post_comment(session, resident, consultation, "字" * 5000)
+        comment_ops.post_comment(session, resident, consultation, "字" * 5001)
+    comment_ops.post_comment(session, resident, consultation, "字" * 5000)
 
 
 def test_no_comment_on_a_closed_round(client, login, session, consultation, round_, resident, secretary):
-    services.close_round(session, secretary, round_)
+    comment_ops.close_round(session, secretary, round_)
     session.commit()
     with pytest.raises(Conflict, match="已结束或尚未开始"):
-        services.post_comment(session, resident, consultation, "晚到的意见")
+        comment_ops.post_comment(session, resident, consultation, "晚到的意见")
     login("wangayi")
     response = client.post(f"/consultations/{consultation.id}/comments", data={"body": "晚到的意见"})
     assert response.status_code == 409
@@ -64,18 +65,18 @@ def test_no_comment_on_a_closed_round(client, login, session, consultation, roun
 
 def test_no_comment_before_a_round_opens_or_without_one(session, consultation, resident, secretary):
     with pytest.raises(Conflict):
-        services.post_comment(session, resident, consultation, "还没开始")
-    services.open_round(
+        comment_ops.post_comment(session, resident, consultation, "还没开始")
+    comment_ops.open_round(
         session, secretary, consultation, utcnow() + timedelta(days=3), opens_at=utcnow() + timedelta(days=1)
     )
     with pytest.raises(Conflict):
-        services.post_comment(session, resident, consultation, "还没开始")
+        comment_ops.post_comment(session, resident, consultation, "还没开始")
 
 
 def test_no_comment_once_the_session_is_voting(session, consultation, round_, resident, secretary):
-    services.move_phase(session, secretary, consultation, Phase.VOTING)
+    sessions.move_phase(session, secretary, consultation, Phase.VOTING)
     with pytest.raises(Conflict):
-        services.post_comment(session, resident, consultation, "太晚了")
+        comment_ops.post_comment(session, resident, consultation, "太晚了")
 
 
 def test_an_ineligible_resident_may_not_comment(session, make_consultation, open_round, neighbour, resident):
@@ -84,15 +85,15 @@ def test_an_ineligible_resident_may_not_comment(session, make_consultation, open
     panel = make_consultation("代表座谈", eligibility=Eligibility.PERSONS, person_ids=[resident.person_id])
     open_round(panel)
     with pytest.raises(Forbidden):
-        services.post_comment(session, neighbour, panel, "我也想说")
+        comment_ops.post_comment(session, neighbour, panel, "我也想说")
 
 
 def test_a_reply_records_its_thread_and_tells_the_author(session, consultation, round_, resident, neighbour):
     from deliberation.consultations.models import Notification
 
-    question = services.post_comment(session, resident, consultation, "施工要多久？")
-    answer = services.post_comment(session, neighbour, consultation, "听说三个月", parent_id=question.id)
-    deeper = services.post_comment(session, resident, consultation, "谢谢", parent_id=answer.id)
+    question = comment_ops.post_comment(session, resident, consultation, "施工要多久？")
+    answer = comment_ops.post_comment(session, neighbour, consultation, "听说三个月", parent_id=question.id)
+    deeper = comment_ops.post_comment(session, resident, consultation, "谢谢", parent_id=answer.id)
     assert (answer.thread_id, deeper.thread_id, deeper.parent_id) == (question.id, question.id, answer.id)
     notes = session.execute(select(Notification.user_id, Notification.kind).order_by(Notification.id)).all()
     assert notes == [(resident.id, "reply"), (neighbour.id, "reply")]
@@ -105,10 +106,10 @@ def test_a_reply_to_a_comment_of_another_session_is_refused(
     second = make_consultation("议事乙")
     open_round(first)
     open_round(second)
-    elsewhere = services.post_comment(session, resident, first, "甲的意见")
+    elsewhere = comment_ops.post_comment(session, resident, first, "甲的意见")
     session.commit()
     with pytest.raises(Invalid, match="只能回复本次议事中的意见"):
-        services.post_comment(session, resident, second, "串门回复", parent_id=elsewhere.id)
+        comment_ops.post_comment(session, resident, second, "串门回复", parent_id=elsewhere.id)
     login("wangayi")
     response = client.post(
         f"/api/v1/consultations/{second.id}/comments",
@@ -132,7 +133,7 @@ def _token(client, username="wangayi"):
 def test_one_support_each_withdrawable_counted_in_sql(
     session, client, login, consultation, round_, resident, neighbour
 ):
-    comment = services.post_comment(session, resident, consultation, "坡道要缓一点")
+    comment = comment_ops.post_comment(session, resident, consultation, "坡道要缓一点")
     session.commit()
     login("lishushu")
     url = f"/comments/{comment.id}/support"
@@ -146,22 +147,22 @@ def test_one_support_each_withdrawable_counted_in_sql(
     session.refresh(comment)
     assert comment.support_count == 0
     with pytest.raises(Conflict):
-        services.withdraw_support(session, neighbour, comment)
+        comment_ops.withdraw_support(session, neighbour, comment)
 
 
 def test_no_support_for_ones_own_comment(session, consultation, round_, resident):
-    comment = services.post_comment(session, resident, consultation, "自己的意见")
+    comment = comment_ops.post_comment(session, resident, consultation, "自己的意见")
     with pytest.raises(Conflict, match="不能支持自己的意见"):
-        services.support_comment(session, resident, comment)
+        comment_ops.support_comment(session, resident, comment)
 
 
 def test_the_official_answer_is_pinned_under_the_question(
     client, login, session, consultation, round_, resident, neighbour, secretary
 ):
-    question = services.post_comment(session, resident, consultation, "这次升级真的有必要吗？")
-    services.post_comment(session, neighbour, consultation, "我也想知道", parent_id=question.id)
-    services.close_round(session, secretary, round_)  # answers may come after the round has closed
-    services.post_comment(
+    question = comment_ops.post_comment(session, resident, consultation, "这次升级真的有必要吗？")
+    comment_ops.post_comment(session, neighbour, consultation, "我也想知道", parent_id=question.id)
+    comment_ops.close_round(session, secretary, round_)  # answers may come after the round has closed
+    comment_ops.post_comment(
         session,
         secretary,
         consultation,
@@ -170,7 +171,7 @@ def test_the_official_answer_is_pinned_under_the_question(
         official_answer=True,
     )
     session.commit()
-    listing = services.list_comments(session, resident, consultation)
+    listing = comment_ops.list_comments(session, resident, consultation)
     replies = listing.replies[question.id]
     assert [r.is_official_answer for r in replies] == [True, False]
     login("wangayi")
@@ -184,9 +185,9 @@ def test_the_official_answer_is_pinned_under_the_question(
 
 
 def test_only_a_moderator_gives_an_official_answer(session, consultation, round_, resident, neighbour):
-    question = services.post_comment(session, resident, consultation, "问题")
+    question = comment_ops.post_comment(session, resident, consultation, "问题")
     with pytest.raises(Forbidden):
-        services.post_comment(
+        comment_ops.post_comment(
             session, neighbour, consultation, "冒充答复", parent_id=question.id, official_answer=True
         )
 
@@ -194,23 +195,23 @@ def test_only_a_moderator_gives_an_official_answer(session, consultation, round_
 def test_comments_sort_by_support_or_newest_and_are_paginated(
     session, consultation, round_, resident, neighbour, make_user, community
 ):
-    comments = [services.post_comment(session, resident, consultation, f"意见{i}") for i in range(25)]
-    services.support_comment(session, neighbour, comments[3])
+    comments = [comment_ops.post_comment(session, resident, consultation, f"意见{i}") for i in range(25)]
+    comment_ops.support_comment(session, neighbour, comments[3])
     session.commit()
-    first = services.list_comments(session, resident, consultation, sort="supported", page=1)
+    first = comment_ops.list_comments(session, resident, consultation, sort="supported", page=1)
     assert first.page.items[0].id == comments[3].id
     assert (first.page.total, len(first.page.items), first.page.pages) == (25, 20, 2)
-    newest = services.list_comments(session, resident, consultation, sort="newest", page=2)
+    newest = comment_ops.list_comments(session, resident, consultation, sort="newest", page=2)
     assert [c.body for c in newest.page.items] == [f"意见{i}" for i in range(4, -1, -1)]
 
 
 def test_the_comment_records_the_proposal_version_it_was_about(
     session, consultation, round_, resident, secretary
 ):
-    proposal = services.create_proposal(session, secretary, consultation, "方案一", "正文")
-    first = services.post_comment(session, resident, consultation, "关于第一版", proposal_id=proposal.id)
-    services.add_version(session, secretary, proposal, "方案一", "新正文", "修改")
-    second = services.post_comment(session, resident, consultation, "关于第二版", proposal_id=proposal.id)
+    proposal = proposals.create_proposal(session, secretary, consultation, "方案一", "正文")
+    first = comment_ops.post_comment(session, resident, consultation, "关于第一版", proposal_id=proposal.id)
+    proposals.add_version(session, secretary, proposal, "方案一", "新正文", "修改")
+    second = comment_ops.post_comment(session, resident, consultation, "关于第二版", proposal_id=proposal.id)
     assert (first.proposal_version.number, second.proposal_version.number) == (1, 2)
 
 
@@ -220,13 +221,13 @@ def test_a_proposal_of_another_session_cannot_be_commented_here(
     here = make_consultation("这里")
     there = make_consultation("那里")
     open_round(here)
-    proposal = services.create_proposal(session, secretary, there, "别处方案", "正文")
+    proposal = proposals.create_proposal(session, secretary, there, "别处方案", "正文")
     with pytest.raises(Invalid):
-        services.post_comment(session, resident, here, "意见", proposal_id=proposal.id)
+        comment_ops.post_comment(session, resident, here, "意见", proposal_id=proposal.id)
 
 
 def test_replying_on_the_page(client, login, session, consultation, round_, resident, neighbour):
-    question = services.post_comment(session, resident, consultation, "几点开门？")
+    question = comment_ops.post_comment(session, resident, consultation, "几点开门？")
     session.commit()
     login("lishushu")
     assert client.post(f"/comments/{question.id}/replies", data={"body": "八点"}).status_code == 302

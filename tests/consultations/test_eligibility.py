@@ -43,9 +43,9 @@ def test_draft_session_is_invisible_to_residents_and_visible_to_moderators(
 def test_resident_of_another_community_gets_404_for_everything(
     client, login, consultation, round_, outsider, session, secretary
 ):
-    from deliberation.consultations import services
+    from deliberation.consultations import proposals
 
-    proposal = services.create_proposal(session, secretary, consultation, "方案一", "正文")
+    proposal = proposals.create_proposal(session, secretary, consultation, "方案一", "正文")
     session.commit()
     login("zhaojie")
     for path in (
@@ -96,18 +96,18 @@ def test_hand_picked_persons_only(session, make_consultation, resident, neighbou
 def test_eligibility_lists_must_name_this_communitys_buildings_or_persons(
     session, secretary, community, outsider, other_community, eligibility
 ):
-    from deliberation.consultations import services
+    from deliberation.consultations import sessions
     from deliberation.errors import Invalid
 
     foreign_building = _building(session, other_community, "1号楼")
-    data = services.ConsultationInput(
+    data = sessions.ConsultationInput(
         title="越界",
         eligibility=eligibility,
         building_ids=[foreign_building.id],
         person_ids=[outsider.person_id],
     )
     with pytest.raises(Invalid):
-        services.create_consultation(session, secretary, community, data)
+        sessions.create_consultation(session, secretary, community, data)
 
 
 def test_ineligible_resident_sees_neither_the_session_nor_its_listing(

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from deliberation.consultations import services
-from deliberation.consultations.models import IdeaStatus, Notification
+from deliberation.consultations import ideas
+from deliberation.consultations.models import IdeaStatus, Notification, Phase
 from deliberation.errors import Conflict, Forbidden, Invalid
 
 
 @pytest.fixture
 def idea(session, community, resident):
-    found = services.post_idea(session, resident, community, "小区里加几张休息长椅", "从菜场回来没地方坐")
+    found = ideas.post_idea(session, resident, community, "小区里加几张休息长椅", "从菜场回来没地方坐")
     session.commit()
     return found
 
@@ -34,20 +34,20 @@ def test_an_empty_or_overlong_idea_is_refused(client, login, community, resident
 
 
 def test_one_support_per_person_and_withdrawable(session, idea, neighbour, resident):
-    services.support_idea(session, neighbour, idea)
+    ideas.support_idea(session, neighbour, idea)
     assert idea.support_count == 1
     with pytest.raises(Conflict):
-        services.support_idea(session, neighbour, idea)
+        ideas.support_idea(session, neighbour, idea)
     with pytest.raises(Conflict):
-        services.support_idea(session, resident, idea)  # not one's own
-    services.withdraw_idea_support(session, neighbour, idea)
+        ideas.support_idea(session, resident, idea)  # not one's own
+    ideas.withdraw_idea_support(session, neighbour, idea)
     assert idea.support_count == 0
 
 
 def test_the_moderator_answers_and_the_author_is_told(session, idea, secretary, resident, neighbour):
     with pytest.raises(Forbidden):
-        services.answer_idea(session, neighbour, idea, "我来答")
-    services.answer_idea(session, secretary, idea, "下个月加装 4 张长椅")
+        ideas.answer_idea(session, neighbour, idea, "我来答")
+    ideas.answer_idea(session, secretary, idea, "下个月加装 4 张长椅")
     assert idea.status == IdeaStatus.ANSWERED
     assert (
         session.execute(select(Notification.user_id).where(Notification.kind == "idea")).scalar()
@@ -59,23 +59,23 @@ def test_merging_a_duplicate_moves_its_supporters(
     session, community, idea, resident, neighbour, make_user, secretary
 ):
     third = make_user("zhouyeye", community)
-    duplicate = services.post_idea(session, neighbour, community, "多放几张椅子", "同上")
-    services.support_idea(session, third, duplicate)
-    services.support_idea(session, third, idea)
-    services.support_idea(session, resident, duplicate)  # the target's own author: not moved
-    services.merge_idea(session, secretary, duplicate, idea.id)
+    duplicate = ideas.post_idea(session, neighbour, community, "多放几张椅子", "同上")
+    ideas.support_idea(session, third, duplicate)
+    ideas.support_idea(session, third, idea)
+    ideas.support_idea(session, resident, duplicate)  # the target's own author: not moved
+    ideas.merge_idea(session, secretary, duplicate, idea.id)
     assert duplicate.status == IdeaStatus.MERGED and duplicate.merged_into_id == idea.id
     assert idea.support_count == 1
     with pytest.raises(Conflict):
-        services.merge_idea(session, secretary, idea, idea.id)
+        ideas.merge_idea(session, secretary, idea, idea.id)
 
 
 def test_an_idea_of_another_community_cannot_be_a_merge_target(
     session, idea, other_community, outsider, secretary
 ):
-    foreign = services.post_idea(session, outsider, other_community, "别处心愿", "内容")
+    foreign = ideas.post_idea(session, outsider, other_community, "别处心愿", "内容")
     with pytest.raises(Invalid):
-        services.merge_idea(session, secretary, idea, foreign.id)
+        ideas.merge_idea(session, secretary, idea, foreign.id)
 
 
 def test_promoting_an_idea_makes_a_proposal_linked_both_ways(
@@ -96,3 +96,22 @@ def test_ideas_of_another_community_do_not_exist(client, login, idea, outsider):
     login("zhaojie")
     assert client.get(f"/ideas/{idea.id}").status_code == 404
     assert client.post(f"/ideas/{idea.id}/support").status_code == 404
+
+
+def test_an_idea_is_promoted_only_into_a_session_that_takes_ideas(
+    client, login, session, idea, make_consultation, secretary, resident
+):
+    commenting = make_consultation("征求意见中的议事")
+    voting = make_consultation("表决中的议事", phase=Phase.VOTING)
+    assert commenting.can_take_ideas(secretary) and not commenting.can_take_ideas(resident)
+    assert not voting.can_take_ideas(secretary)
+    with pytest.raises(Conflict):
+        ideas.promote_idea(session, secretary, idea, voting)
+    session.rollback()
+    login("shuji")
+    page = client.get(f"/ideas/{idea.id}").text
+    assert "征求意见中的议事" in page and "表决中的议事" not in page
+    # The page's form cannot be sent past the rule: the service holds it.
+    client.post(f"/ideas/{idea.id}/promote", data={"consultation_id": voting.id})
+    session.refresh(idea)
+    assert idea.status == IdeaStatus.OPEN and idea.proposal_id is None

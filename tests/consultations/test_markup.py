@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from deliberation.consultations import services
+from deliberation.consultations import proposals
 from deliberation.consultations.markup import line_diff, render_markdown, sanitize_html
 
 
@@ -46,7 +46,7 @@ def test_mailto_links_survive_but_a_pasted_rel_is_replaced():
 
 
 def test_the_proposal_keeps_the_markdown_and_stores_only_sanitised_html(session, consultation, secretary):
-    proposal = services.create_proposal(
+    proposal = proposals.create_proposal(
         session, secretary, consultation, "方案一", "正文 <script>alert('x')</script> <b onmouseover=x>粗</b>"
     )
     version = proposal.current_version
@@ -68,8 +68,8 @@ def test_line_diff_lists_added_and_removed_lines():
 def test_a_new_version_keeps_the_earlier_one_and_the_difference_is_shown_escaped(
     client, login, session, consultation, secretary, resident
 ):
-    proposal = services.create_proposal(session, secretary, consultation, "方案一", "坡道\n施工三个月")
-    services.add_version(
+    proposal = proposals.create_proposal(session, secretary, consultation, "方案一", "坡道\n施工三个月")
+    proposals.add_version(
         session,
         secretary,
         proposal,
@@ -93,6 +93,6 @@ def test_a_new_version_keeps_the_earlier_one_and_the_difference_is_shown_escaped
 def test_a_new_version_needs_a_change_note(session, consultation, secretary):
     from deliberation.errors import Invalid
 
-    proposal = services.create_proposal(session, secretary, consultation, "方案一", "正文")
+    proposal = proposals.create_proposal(session, secretary, consultation, "方案一", "正文")
     with pytest.raises(Invalid):
-        services.add_version(session, secretary, proposal, "方案一", "新正文", "  ")
+        proposals.add_version(session, secretary, proposal, "方案一", "新正文", "  ")

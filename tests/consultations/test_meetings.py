@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from deliberation.booking import services as booking_services
 from deliberation.booking.models import Booking, BookingStatus
-from deliberation.consultations import services
+from deliberation.consultations import sessions
 from deliberation.consultations.forms import to_local
 from deliberation.consultations.models import JointMeeting
 from deliberation.errors import Conflict, Invalid
@@ -125,7 +125,7 @@ def test_outside_opening_hours_the_service_refuses_and_writes_nothing(
     starts, _ends = evening
     late = (starts + timedelta(hours=3), starts + timedelta(hours=5))  # 22:00–24:00
     with pytest.raises(Invalid):
-        services.add_meeting(session, secretary, consultation, late[0], "多功能厅", "居民代表",
+        sessions.add_meeting(session, secretary, consultation, late[0], "多功能厅", "居民代表",
                              room=meeting_room, ends_at=late[1], attendance=10)
     session.rollback()
     assert _count(session, JointMeeting) == 0 and _count(session, Booking) == 0
@@ -133,11 +133,11 @@ def test_outside_opening_hours_the_service_refuses_and_writes_nothing(
 
 def test_two_meetings_in_the_same_slot_conflict(session, secretary, consultation, meeting_room, evening):
     starts, ends = evening
-    first = services.add_meeting(session, secretary, consultation, starts, "多功能厅", "居民代表",
+    first = sessions.add_meeting(session, secretary, consultation, starts, "多功能厅", "居民代表",
                                  room=meeting_room, ends_at=ends, attendance=10)
     session.commit()
     assert first.booking is not None
     with pytest.raises(Conflict) as refused:
-        services.add_meeting(session, secretary, consultation, starts, "多功能厅", "业委会",
+        sessions.add_meeting(session, secretary, consultation, starts, "多功能厅", "业委会",
                              room=meeting_room, ends_at=ends, attendance=10)
     assert refused.value.detail["conflict"]["id"] == first.booking_id

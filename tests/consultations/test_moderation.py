@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from deliberation.audit import AuditEvent
-from deliberation.consultations import services
+from deliberation.consultations import comments, moderation
 from deliberation.consultations.models import CommentReport, CommentStatus, Notification
 from deliberation.errors import Conflict, Forbidden
 
@@ -15,7 +15,7 @@ ABUSE = "王阿姨就是个骗子，大家别信她"
 
 @pytest.fixture
 def abusive(session, consultation, round_, neighbour):
-    comment = services.post_comment(session, neighbour, consultation, ABUSE)
+    comment = comments.post_comment(session, neighbour, consultation, ABUSE)
     session.commit()
     return comment
 
@@ -36,13 +36,13 @@ def test_a_report_needs_a_reason(session, abusive, resident):
     from deliberation.errors import Invalid
 
     with pytest.raises(Invalid):
-        services.report_comment(session, resident, abusive, " ")
+        comments.report_comment(session, resident, abusive, " ")
 
 
 def test_the_moderator_sees_reported_comments_in_the_queue(
     client, login, session, abusive, resident, secretary
 ):
-    services.report_comment(session, resident, abusive, "人身攻击")
+    comments.report_comment(session, resident, abusive, "人身攻击")
     session.commit()
     login("shuji")
     page = client.get(f"/communities/{abusive.consultation.community_id}/moderation").text
@@ -78,7 +78,7 @@ def test_hidden_text_is_never_shown_to_residents_but_kept_for_moderators_and_aud
 
 
 def test_the_author_is_told_why_a_comment_was_hidden(session, abusive, neighbour, secretary):
-    services.hide_comment(session, secretary, abusive, "人身攻击")
+    moderation.hide_comment(session, secretary, abusive, "人身攻击")
     note = session.execute(select(Notification).where(Notification.user_id == neighbour.id)).scalar_one()
     assert note.kind == "hidden" and "人身攻击" in note.text
 
@@ -87,9 +87,9 @@ def test_hiding_needs_a_moderator_and_a_reason(session, abusive, resident, secre
     from deliberation.errors import Invalid
 
     with pytest.raises(Forbidden):
-        services.hide_comment(session, resident, abusive, "我不喜欢")
+        moderation.hide_comment(session, resident, abusive, "我不喜欢")
     with pytest.raises(Invalid):
-        services.hide_comment(session, secretary, abusive, "")
+        moderation.hide_comment(session, secretary, abusive, "")
 
 
 def test_a_resident_posting_to_the_hide_url_gets_403(client, login, abusive, resident):
@@ -98,11 +98,11 @@ def test_a_resident_posting_to_the_hide_url_gets_403(client, login, abusive, res
 
 
 def test_restore_publishes_again_and_is_audited(session, abusive, secretary):
-    services.hide_comment(session, secretary, abusive, "误会")
-    services.restore_comment(session, secretary, abusive)
+    moderation.hide_comment(session, secretary, abusive, "误会")
+    moderation.restore_comment(session, secretary, abusive)
     assert abusive.status == CommentStatus.PUBLISHED and abusive.hidden_reason == ""
     with pytest.raises(Conflict):
-        services.restore_comment(session, secretary, abusive)
+        moderation.restore_comment(session, secretary, abusive)
     actions = (
         session.execute(
             select(AuditEvent.action).where(AuditEvent.action.like("comment.%")).order_by(AuditEvent.id)
@@ -118,8 +118,8 @@ def test_pre_moderation_holds_resident_comments_until_approved(
 ):
     consultation = make_consultation(pre_moderation=True)
     open_round(consultation)
-    comment = services.post_comment(session, resident, consultation, "先审后发的意见")
-    own = services.post_comment(session, secretary, consultation, "主持人的说明")
+    comment = comments.post_comment(session, resident, consultation, "先审后发的意见")
+    own = comments.post_comment(session, secretary, consultation, "主持人的说明")
     session.commit()
     assert comment.status == CommentStatus.PENDING
     assert own.status == CommentStatus.PUBLISHED
@@ -135,7 +135,7 @@ def test_pre_moderation_holds_resident_comments_until_approved(
     login("wangayi")
     page = client.get(f"/consultations/{consultation.id}").text
     assert "先审后发的意见" in page and "待审核" in page  # the author sees their own, marked
-    services.restore_comment(session, secretary, comment)
+    moderation.restore_comment(session, secretary, comment)
     session.commit()
     client.post("/logout")
     login("lishushu")
@@ -162,11 +162,11 @@ def test_a_blocked_word_sends_the_comment_to_the_queue(
 def test_blocked_words_match_regardless_of_case(
     session, consultation, round_, resident, secretary, community
 ):
-    services.add_blocked_word(session, secretary, community, "SB")
-    comment = services.post_comment(session, resident, consultation, "你真是个sb")
+    moderation.add_blocked_word(session, secretary, community, "SB")
+    comment = comments.post_comment(session, resident, consultation, "你真是个sb")
     assert comment.status == CommentStatus.PENDING
     with pytest.raises(Conflict):
-        services.add_blocked_word(session, secretary, community, "SB")
+        moderation.add_blocked_word(session, secretary, community, "SB")
 
 
 def test_a_pending_comment_of_someone_else_does_not_exist_for_a_resident(
@@ -174,7 +174,7 @@ def test_a_pending_comment_of_someone_else_does_not_exist_for_a_resident(
 ):
     consultation = make_consultation(pre_moderation=True)
     open_round(consultation)
-    comment = services.post_comment(session, resident, consultation, "待审")
+    comment = comments.post_comment(session, resident, consultation, "待审")
     session.commit()
     login("lishushu")
     assert client.post(f"/comments/{comment.id}/support").status_code == 404
@@ -216,3 +216,15 @@ def _token(client, username):
         "token"
     ]
     return {"Authorization": f"Bearer {token}"}
+
+
+def test_one_cannot_report_ones_own_comment(client, login, session, consultation, round_, resident, neighbour):
+    mine = comments.post_comment(session, resident, consultation, "我的意见")
+    session.commit()
+    assert not mine.can_report(resident) and mine.can_report(neighbour)
+    with pytest.raises(Forbidden):
+        comments.report_comment(session, resident, mine, "自己举报自己")
+    session.rollback()
+    login("wangayi")
+    page = client.get(f"/consultations/{consultation.id}?report={mine.id}").text
+    assert f'action="/comments/{mine.id}/report"' not in page

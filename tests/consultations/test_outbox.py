@@ -12,7 +12,7 @@ from email.policy import default as default_policy
 import pytest
 from sqlalchemy import select
 
-from deliberation.consultations import outbox, services
+from deliberation.consultations import comments, outbox
 from deliberation.consultations.commands import outbox_group
 from deliberation.consultations.models import Comment, OutboxMessage
 
@@ -126,7 +126,7 @@ def _rows(app):
 @pytest.fixture
 def question(session, consultation, round_, resident):
     resident.email = "wangayi@example.org"
-    comment = services.post_comment(session, resident, consultation, "这次升级真的有必要吗？")
+    comment = comments.post_comment(session, resident, consultation, "这次升级真的有必要吗？")
     session.commit()
     return comment
 
@@ -174,7 +174,7 @@ def test_the_email_is_queued_in_the_same_transaction_as_the_notification(
     app, session, smtp, question, secretary
 ):
     app.config["OUTBOX_SEND_AFTER_RESPONSE"] = False
-    services.post_comment(session, secretary, question.consultation, "答", parent_id=question.id,
+    comments.post_comment(session, secretary, question.consultation, "答", parent_id=question.id,
                           official_answer=True)
     assert session.execute(select(OutboxMessage.to_address)).scalars().all() == ["wangayi@example.org"]
     session.rollback()  # the answer fails to save: neither the notification nor the e-mail remains
@@ -186,20 +186,20 @@ def test_users_without_an_address_and_sites_without_smtp_get_no_email(
     app, session, smtp, consultation, round_, resident, neighbour, secretary
 ):
     app.config["OUTBOX_SEND_AFTER_RESPONSE"] = False
-    comment = services.post_comment(session, neighbour, consultation, "没有邮箱的居民")
-    services.post_comment(session, secretary, consultation, "答", parent_id=comment.id, official_answer=True)
+    comment = comments.post_comment(session, neighbour, consultation, "没有邮箱的居民")
+    comments.post_comment(session, secretary, consultation, "答", parent_id=comment.id, official_answer=True)
     assert session.execute(select(OutboxMessage)).first() is None
     resident.email = "wangayi@example.org"
     app.config["SMTP_URL"] = None
-    mine = services.post_comment(session, resident, consultation, "有邮箱，但没有设置邮件服务器")
-    services.post_comment(session, secretary, consultation, "答", parent_id=mine.id, official_answer=True)
+    mine = comments.post_comment(session, resident, consultation, "有邮箱，但没有设置邮件服务器")
+    comments.post_comment(session, secretary, consultation, "答", parent_id=mine.id, official_answer=True)
     assert session.execute(select(OutboxMessage)).first() is None
 
 
 def test_a_refused_message_is_retried_then_marked_failed(app, session, smtp, question, secretary):
     app.config["OUTBOX_SEND_AFTER_RESPONSE"] = False
     smtp.refuse.add("wangayi@example.org")
-    services.post_comment(session, secretary, question.consultation, "答", parent_id=question.id,
+    comments.post_comment(session, secretary, question.consultation, "答", parent_id=question.id,
                           official_answer=True)
     session.commit()
     session.close()
@@ -215,7 +215,7 @@ def test_a_refused_message_is_retried_then_marked_failed(app, session, smtp, que
 
 def test_the_outbox_send_command_sends_what_is_left(app, session, smtp, question, secretary):
     app.config["OUTBOX_SEND_AFTER_RESPONSE"] = False  # e.g. the process was restarted before sending
-    services.post_comment(session, secretary, question.consultation, "答", parent_id=question.id,
+    comments.post_comment(session, secretary, question.consultation, "答", parent_id=question.id,
                           official_answer=True)
     session.commit()
     session.close()

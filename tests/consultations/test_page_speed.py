@@ -9,7 +9,7 @@ import re
 
 from sqlalchemy import event, inspect
 
-from deliberation.consultations import services
+from deliberation.consultations import comments, proposals
 from deliberation.extensions import db
 
 # The signed-in user with roles (2), the session with its community, its eligibility for the viewer (one
@@ -42,18 +42,18 @@ def _fresh(session, obj):
 def _comments(session, consultation, authors, n, viewer, secretary):
     consultation, viewer, secretary = (_fresh(session, o) for o in (consultation, viewer, secretary))
     authors = [_fresh(session, a) for a in authors]
-    proposal = services.create_proposal(session, secretary, consultation, "方案一", "正文")
+    proposal = proposals.create_proposal(session, secretary, consultation, "方案一", "正文")
     made = []
     for i in range(n):
         author = authors[i % len(authors)]
-        comment = services.post_comment(session, author, consultation, f"第 {i + 1} 条意见",
+        comment = comments.post_comment(session, author, consultation, f"第 {i + 1} 条意见",
                                         proposal_id=proposal.id if i % 3 == 0 else None)
         made.append(comment)
-        services.post_comment(session, authors[(i + 1) % len(authors)], consultation, f"回复 {i + 1}",
+        comments.post_comment(session, authors[(i + 1) % len(authors)], consultation, f"回复 {i + 1}",
                               parent_id=comment.id)
     for comment in made[: n // 2]:
         if comment.author_id != viewer.id:
-            services.support_comment(session, viewer, comment)
+            comments.support_comment(session, viewer, comment)
     session.commit()
     return made
 

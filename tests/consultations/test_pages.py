@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import select
 
-from deliberation.consultations import services
+from deliberation.consultations import comments, ideas, proposals
 from deliberation.consultations.models import BlockedWord, Consultation, JointMeeting, Notification, Phase
 
 
@@ -107,12 +107,12 @@ def test_residents_get_403_on_moderator_pages(client, login, consultation, resid
 def test_every_page_renders_for_a_moderator_and_a_resident(
     client, login, session, consultation, round_, resident, secretary, community
 ):
-    proposal = services.create_proposal(session, secretary, consultation, "方案一", "正文")
-    comment = services.post_comment(session, resident, consultation, "意见")
-    services.post_comment(
+    proposal = proposals.create_proposal(session, secretary, consultation, "方案一", "正文")
+    comment = comments.post_comment(session, resident, consultation, "意见")
+    comments.post_comment(
         session, secretary, consultation, "答复", parent_id=comment.id, official_answer=True
     )
-    idea = services.post_idea(session, resident, community, "长椅", "加长椅")
+    idea = ideas.post_idea(session, resident, community, "长椅", "加长椅")
     session.commit()
     pages = [
         f"/communities/{community.id}/consultations",
@@ -148,8 +148,8 @@ def test_every_page_renders_for_a_moderator_and_a_resident(
 def test_notifications_are_listed_and_marked_read(
     client, login, session, consultation, round_, resident, secretary
 ):
-    comment = services.post_comment(session, resident, consultation, "有必要吗？")
-    services.post_comment(
+    comment = comments.post_comment(session, resident, consultation, "有必要吗？")
+    comments.post_comment(
         session, secretary, consultation, "有必要", parent_id=comment.id, official_answer=True
     )
     session.commit()
@@ -183,13 +183,13 @@ def test_email_goes_to_the_outbox_only_when_smtp_is_configured(
 ):
     from deliberation.consultations.models import OutboxMessage
 
-    comment = services.post_comment(session, resident, consultation, "问")
-    services.post_comment(session, secretary, consultation, "答", parent_id=comment.id, official_answer=True)
+    comment = comments.post_comment(session, resident, consultation, "问")
+    comments.post_comment(session, secretary, consultation, "答", parent_id=comment.id, official_answer=True)
     assert session.execute(select(OutboxMessage)).first() is None
     app.config["SMTP_URL"] = "smtp://mail.example:25"
     app.config["OUTBOX_SEND_AFTER_RESPONSE"] = False
-    services.post_comment(session, secretary, consultation, "补充", parent_id=comment.id)
+    comments.post_comment(session, secretary, consultation, "补充", parent_id=comment.id)
     assert session.execute(select(OutboxMessage)).first() is None  # the resident has no e-mail address
     resident.email = "wangayi@example.org"
-    services.post_comment(session, secretary, consultation, "再补充", parent_id=comment.id)
+    comments.post_comment(session, secretary, consultation, "再补充", parent_id=comment.id)
     assert session.execute(select(OutboxMessage.user_id)).scalar() == resident.id

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from deliberation.audit import AuditEvent
-from deliberation.consultations import services
+from deliberation.consultations import comments, sessions
 from deliberation.consultations.models import Notification, Phase, RoundState
 from deliberation.db import utcnow
 from deliberation.errors import Conflict, Forbidden
@@ -17,7 +17,7 @@ from deliberation.errors import Conflict, Forbidden
 def test_moderator_moves_phases_in_order_and_each_move_is_audited(session, make_consultation, secretary):
     consultation = make_consultation(phase=Phase.DRAFT)
     for phase in (Phase.COMMENTING, Phase.VOTING, Phase.CLOSED, Phase.MINUTES_PUBLISHED):
-        services.move_phase(session, secretary, consultation, phase)
+        sessions.move_phase(session, secretary, consultation, phase)
     session.commit()
     moves = (
         session.execute(
@@ -36,7 +36,7 @@ def test_moderator_moves_phases_in_order_and_each_move_is_audited(session, make_
 def test_a_phase_never_moves_back(session, make_consultation, secretary, current, target):
     consultation = make_consultation(phase=current)
     with pytest.raises(Conflict, match="只能向后推进"):
-        services.move_phase(session, secretary, consultation, target)
+        sessions.move_phase(session, secretary, consultation, target)
 
 
 def test_moving_back_on_the_page_shows_the_reason_and_changes_nothing(
@@ -54,7 +54,7 @@ def test_moving_back_on_the_page_shows_the_reason_and_changes_nothing(
 
 def test_a_resident_cannot_move_a_phase(client, login, consultation, resident, session):
     with pytest.raises(Forbidden):
-        services.move_phase(session, resident, consultation, Phase.VOTING)
+        sessions.move_phase(session, resident, consultation, Phase.VOTING)
     login("wangayi")
     assert client.post(f"/consultations/{consultation.id}/phase", data={"phase": "voting"}).status_code == 403
 
@@ -62,8 +62,8 @@ def test_a_resident_cannot_move_a_phase(client, login, consultation, resident, s
 def test_everyone_who_commented_hears_of_a_phase_change(
     session, consultation, round_, resident, neighbour, secretary
 ):
-    services.post_comment(session, resident, consultation, "我有意见")
-    services.move_phase(session, secretary, consultation, Phase.VOTING)
+    comments.post_comment(session, resident, consultation, "我有意见")
+    sessions.move_phase(session, secretary, consultation, Phase.VOTING)
     session.commit()
     notes = session.execute(select(Notification)).scalars().all()
     assert [(n.user_id, n.kind) for n in notes] == [(resident.id, "phase")]
@@ -89,11 +89,11 @@ def test_schedule_must_be_in_order(session, secretary, community):
 
     now = utcnow()
     with pytest.raises(Invalid, match="先后顺序"):
-        services.create_consultation(
+        sessions.create_consultation(
             session,
             secretary,
             community,
-            services.ConsultationInput(
+            sessions.ConsultationInput(
                 title="乱序", commenting_at=now + timedelta(days=5), voting_at=now + timedelta(days=1)
             ),
         )
@@ -101,7 +101,7 @@ def test_schedule_must_be_in_order(session, secretary, community):
 
 def test_a_round_opens_and_closes_by_its_times(session, consultation, secretary):
     now = utcnow()
-    round_ = services.open_round(
+    round_ = comments.open_round(
         session, secretary, consultation, now + timedelta(days=2), opens_at=now + timedelta(days=1)
     )
     assert round_.state == RoundState.SCHEDULED
@@ -113,25 +113,25 @@ def test_a_round_closes_when_the_session_leaves_the_commenting_phase(
     session, consultation, round_, secretary
 ):
     assert round_.state == RoundState.OPEN
-    services.move_phase(session, secretary, consultation, Phase.VOTING)
+    sessions.move_phase(session, secretary, consultation, Phase.VOTING)
     assert round_.state == RoundState.CLOSED
 
 
 def test_rounds_are_numbered_and_do_not_overlap(session, consultation, round_, secretary):
     with pytest.raises(Conflict, match="尚未结束"):
-        services.open_round(session, secretary, consultation, utcnow() + timedelta(days=30))
-    services.close_round(session, secretary, round_)
-    second = services.open_round(session, secretary, consultation, utcnow() + timedelta(days=7))
+        comments.open_round(session, secretary, consultation, utcnow() + timedelta(days=30))
+    comments.close_round(session, secretary, round_)
+    second = comments.open_round(session, secretary, consultation, utcnow() + timedelta(days=7))
     assert (round_.number, second.number) == (1, 2)
 
 
 def test_no_new_round_once_voting_has_started(session, make_consultation, secretary):
     consultation = make_consultation(phase=Phase.VOTING)
     with pytest.raises(Conflict):
-        services.open_round(session, secretary, consultation, utcnow() + timedelta(days=7))
+        comments.open_round(session, secretary, consultation, utcnow() + timedelta(days=7))
 
 
 def test_a_closed_session_cannot_be_edited(session, make_consultation, secretary):
     consultation = make_consultation(phase=Phase.CLOSED)
     with pytest.raises(Conflict):
-        services.update_consultation(session, secretary, consultation, services.ConsultationInput(title="改"))
+        sessions.update_consultation(session, secretary, consultation, sessions.ConsultationInput(title="改"))

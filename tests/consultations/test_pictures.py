@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from deliberation.consultations import pictures, services
+from deliberation.consultations import pictures, proposals
 from deliberation.consultations.models import Phase, Proposal, ProposalPicture
 from deliberation.errors import Invalid
 from tests.consultations.conftest import picture_bytes
@@ -40,7 +40,7 @@ def test_a_text_file_renamed_png_is_refused_and_nothing_is_written(
 
 def test_one_bad_picture_among_good_ones_stores_none(session, consultation, secretary, upload_folder):
     with pytest.raises(Invalid):
-        services.create_proposal(
+        proposals.create_proposal(
             session,
             secretary,
             consultation,
@@ -55,7 +55,7 @@ def test_one_bad_picture_among_good_ones_stores_none(session, consultation, secr
 def test_exif_is_stripped_from_a_real_picture(session, consultation, secretary, upload_folder, fmt):
     original = picture_bytes(fmt, exif=GPS_AND_CAMERA)
     assert dict(Image.open(io.BytesIO(original)).getexif())  # the upload carries EXIF
-    proposal = services.create_proposal(
+    proposal = proposals.create_proposal(
         session, secretary, consultation, "方案一", "正文", pictures=[(original, f"photo.{fmt.lower()}")]
     )
     [stored] = proposal.current_version.pictures
@@ -70,7 +70,7 @@ def test_exif_is_stripped_from_a_real_picture(session, consultation, secretary, 
 
 
 def test_a_wide_picture_is_resized_to_1600_pixels(session, consultation, secretary):
-    proposal = services.create_proposal(
+    proposal = proposals.create_proposal(
         session,
         secretary,
         consultation,
@@ -106,10 +106,10 @@ def test_pictures_are_served_with_their_type_to_those_who_may_see_them(
 ):
     consultation = make_consultation()
     draft = make_consultation("草稿议事", phase=Phase.DRAFT)
-    shown = services.create_proposal(
+    shown = proposals.create_proposal(
         session, secretary, consultation, "方案一", "正文", pictures=[(picture_bytes("JPEG"), "a.jpg")]
     ).current_version.pictures[0]
-    hidden = services.create_proposal(
+    hidden = proposals.create_proposal(
         session, secretary, draft, "草稿方案", "正文", pictures=[(picture_bytes("PNG"), "b.png")]
     ).current_version.pictures[0]
     session.commit()
@@ -127,14 +127,14 @@ def test_pictures_are_served_with_their_type_to_those_who_may_see_them(
 
 def test_pictures_are_stored_outside_static(app, session, consultation, secretary):
     assert "static" not in pictures.upload_folder().parts
-    services.create_proposal(
+    proposals.create_proposal(
         session, secretary, consultation, "方案一", "正文", pictures=[(picture_bytes(), "a.png")]
     )
     assert session.execute(select(func.count(ProposalPicture.id))).scalar() == 1
 
 
 def test_a_new_version_carries_pictures_over_unless_dropped(session, consultation, secretary):
-    proposal = services.create_proposal(
+    proposal = proposals.create_proposal(
         session,
         secretary,
         consultation,
@@ -144,7 +144,7 @@ def test_a_new_version_carries_pictures_over_unless_dropped(session, consultatio
     )
     first = proposal.current_version
     dropped = first.pictures[0]
-    second = services.add_version(
+    second = proposals.add_version(
         session,
         secretary,
         proposal,

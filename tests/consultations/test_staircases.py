@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from deliberation.accounts.models import Building, Ownership, Unit
-from deliberation.consultations import services
+from deliberation.consultations import sessions
 from deliberation.consultations.eligibility import eligible_person_ids
 from deliberation.consultations.models import Eligibility, consultation_staircases
 from deliberation.errors import Invalid
@@ -82,17 +82,17 @@ def test_a_staircase_not_on_the_roster_or_of_another_community_is_refused(
     foreign = session.execute(select(Building).where(Building.community_id == other_community.id)).scalar_one()
     for staircases in ([(stair["building"].id, "9单元")], [(foreign.id, "2单元")]):
         with pytest.raises(Invalid) as refused:
-            services.create_consultation(
+            sessions.create_consultation(
                 session,
                 secretary,
                 community,
-                services.ConsultationInput(title="越界", eligibility=Eligibility.BUILDINGS, staircases=staircases),
+                sessions.ConsultationInput(title="越界", eligibility=Eligibility.BUILDINGS, staircases=staircases),
             )
         assert "staircases" in refused.value.fields
         session.rollback()
     with pytest.raises(Invalid) as refused:
-        services.create_consultation(
-            session, secretary, community, services.ConsultationInput(title="空", eligibility="buildings")
+        sessions.create_consultation(
+            session, secretary, community, sessions.ConsultationInput(title="空", eligibility="buildings")
         )
     assert "building_ids" in refused.value.fields
 
@@ -100,8 +100,8 @@ def test_a_staircase_not_on_the_roster_or_of_another_community_is_refused(
 def test_changing_eligibility_replaces_the_staircases(session, make_consultation, secretary, stair):
     building = stair["building"]
     lift = make_consultation("电梯", eligibility=Eligibility.BUILDINGS, staircases=[(building.id, "2单元")])
-    services.update_consultation(
-        session, secretary, lift, services.ConsultationInput(title="电梯", eligibility=Eligibility.COMMUNITY)
+    sessions.update_consultation(
+        session, secretary, lift, sessions.ConsultationInput(title="电梯", eligibility=Eligibility.COMMUNITY)
     )
     session.commit()
     assert session.execute(

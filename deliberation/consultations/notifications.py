@@ -1,0 +1,101 @@
+"""Notifications: tell users inside the site (and queue their e-mail in the outbox), read them, count them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask import current_app, has_app_context, has_request_context, request
+from flask_babel import gettext as _
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from deliberation import audit
+from deliberation.accounts.models import User
+from deliberation.consultations import outbox
+from deliberation.consultations.models import Comment, Notification
+from deliberation.db import utcnow
+from deliberation.pagination import Page, paginate
+
+
+def consultation_link(consultation_id: int, anchor: str = "") -> str:
+    """The session page (at a comment, with an anchor), as notifications link to it."""
+    return f"/consultations/{consultation_id}" + (f"#{anchor}" if anchor else "")
+
+
+def notify(session: Session, user_ids: Iterable[int], kind: str, text: str, link: str = "") -> int:
+    """Tell users inside the site; with SMTP_URL set, also queue an e-mail to those with an address.
+
+    The e-mail rows are written in this same transaction and sent after the response (outbox.py).
+    """
+    ids = sorted(set(user_ids))
+    if not ids:
+        return 0
+    now = utcnow()
+    text = text[:500]
+    session.execute(
+        insert(Notification),
+        [{"user_id": uid, "kind": kind, "text": text, "link": link, "created_at": now} for uid in ids],
+    )
+    if has_app_context() and current_app.config.get("SMTP_URL"):
+        absolute = (request.url_root.rstrip("/") + link) if link and has_request_context() else link
+        outbox.queue(
+            session,
+            ids,
+            _("【议事平台】%(text)s", text=text)[:200],
+            text + ("\n\n" + _("查看详情：%(link)s", link=absolute) if link else ""),
+        )
+    return len(ids)
+
+
+
+def announce_reply(session: Session, comment: Comment) -> None:
+    """Tell the author of the comment replied to (once the reply is public)."""
+    parent = comment.parent
+    if parent is None or parent.author_id == comment.author_id:
+        return
+    title = comment.consultation.title
+    if comment.is_official_answer:
+        text = _("您在“%(title)s”中的意见收到了正式答复", title=title)
+    else:
+        text = _("有人回复了您在“%(title)s”中的意见", title=title)
+    notify(
+        session,
+        [parent.author_id],
+        "answer" if comment.is_official_answer else "reply",
+        text,
+        consultation_link(comment.consultation_id, f"comment-{comment.id}"),
+    )
+
+
+
+def unread_count(session: Session, user: User) -> int:
+    """How many of the user's notifications are unread."""
+    return (
+        session.execute(
+            select(func.count(Notification.id)).where(
+                Notification.user_id == user.id, Notification.read_at.is_(None)
+            )
+        ).scalar()
+        or 0
+    )
+
+
+def mark_notifications_read(session: Session, actor: User) -> int:
+    """Mark all of the user's notifications read."""
+    count = session.execute(
+        update(Notification)
+        .where(Notification.user_id == actor.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    ).rowcount
+    audit.record(session, actor, "notification.read", None, count=count)
+    return count
+
+
+def notifications_of(session: Session, user: User, *, page: int | None = None, per_page: int = 30) -> Page:
+    """The user's notifications, newest first."""
+    stmt = (
+        select(Notification)
+        .where(Notification.user_id == user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+    )
+    return paginate(session, stmt, per_page=per_page, number=page or 1)

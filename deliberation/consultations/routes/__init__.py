@@ -1,0 +1,13 @@
+"""Pages of consultations, one module per concern, all on the one blueprint `consultations`."""
+
+from deliberation.consultations.routes import (  # noqa: F401  (importing a module registers its pages)
+    comments,
+    ideas,
+    moderation,
+    notifications,
+    proposals,
+    sessions,
+)
+from deliberation.consultations.routes.blueprint import bp
+
+__all__ = ["bp"]
