@@ -98,23 +98,23 @@ def seeded(live_server):
             booking.create_booking(s, resident, room, title=payload[:200], attendance=2, starts_at=starts_at,
                                    ends_at=ends_at)
         # Survey answers: long texts and an "other" choice, from every demo resident who can sign in.
-        from deliberation.surveys import services as surveys
+        from deliberation.surveys import answering, builder
 
-        survey = surveys.create_survey(s, secretary, community, surveys.SurveyInput(
+        survey = builder.create_survey(s, secretary, community, builder.SurveyInput(
             title="XSS 检查问卷 " + PAYLOADS[2][:100], intro="\n".join(PAYLOADS[:CHUNK])))
-        questions = [surveys.add_question(s, secretary, survey, surveys.QuestionInput(
+        questions = [builder.add_question(s, secretary, survey, builder.QuestionInput(
             "long_text", f"问题{i} " + PAYLOADS[i][:150])) for i in range(4)]
-        choice = surveys.add_question(s, secretary, survey, surveys.QuestionInput(
+        choice = builder.add_question(s, secretary, survey, builder.QuestionInput(
             "single", "选择 " + PAYLOADS[5][:100], options=[p[:100] for p in PAYLOADS[6:9]], allow_other=True))
-        surveys.publish_survey(s, secretary, survey)
+        builder.publish_survey(s, secretary, survey)
         respondents = s.execute(select(User).where(User.username.in_(["resident1", "resident2", "resident3"]))
                                 ).scalars().all()
         slots = _chunks(PAYLOADS, -(-len(PAYLOADS) // (len(respondents) * len(questions))))
         for r, user in enumerate(respondents):
-            answers = {q.id: surveys.AnswerInput(text="\n".join(slots[r * len(questions) + i]))
+            answers = {q.id: answering.AnswerInput(text="\n".join(slots[r * len(questions) + i]))
                        for i, q in enumerate(questions) if r * len(questions) + i < len(slots)}
-            answers[choice.id] = surveys.AnswerInput(other=True, other_text=PAYLOADS[10 + r][:100])
-            surveys.save_response(s, user, survey, answers, submit=True)
+            answers[choice.id] = answering.AnswerInput(other=True, other_text=PAYLOADS[10 + r][:100])
+            answering.save_response(s, user, survey, answers, submit=True)
         s.commit()
         return {"survey": survey.id, "community": community.id, "consultation": consultation.id, "proposals": proposals,
                 "ideas": ideas, "room": room.id, "building": building.id if building else None,

@@ -59,7 +59,7 @@ from deliberation.extensions import db
 from deliberation.forms import error_summary, show_errors
 from deliberation.limits import comment_limit
 from deliberation.pagination import page_number, paginate
-from deliberation.surveys.services import surveys_for_consultation
+from deliberation.surveys.lists import surveys_for_consultation
 from deliberation.voting.services import votes_for_consultation
 
 bp = Blueprint("consultations", __name__)

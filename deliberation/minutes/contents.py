@@ -37,8 +37,9 @@ from deliberation.consultations.models import (
     ProposalVersion,
 )
 from deliberation.db import utcnow
+from deliberation.surveys.lists import surveys_for_consultation
 from deliberation.surveys.models import SurveyState
-from deliberation.surveys.services import can_see_results, survey_summary, surveys_for_consultation
+from deliberation.surveys.results import survey_summary
 from deliberation.voting.services import ballot_record_digest, basis_label, consultation_results
 
 TOP_CONCERNS = 5  # quoted per round; the rest are counted, never loaded
@@ -638,7 +639,7 @@ def _surveys(session: Session, viewer: User | None, consultation: Consultation) 
     viewer = _viewer(viewer)
     sections = []
     for survey in reversed(surveys_for_consultation(session, viewer, consultation)):
-        if survey.state == SurveyState.DRAFT or not can_see_results(survey, viewer):
+        if survey.state == SurveyState.DRAFT or not survey.can_see_results(viewer):
             continue
         summary = survey_summary(session, survey)
         sections.append(SurveySection(

@@ -73,16 +73,16 @@ def build_side(session, world: World, side: str, community, moderator, resident,
     closed = booking.add_closed_date(session, moderator, room, monday + timedelta(days=5), f"{mark} 消杀")
     session.flush()
     from deliberation.accounts.models import Building, FloorCaptain
-    from deliberation.surveys import services as surveys
+    from deliberation.surveys import builder
     from deliberation.voting import services as voting
 
     vote = voting.create_vote(session, moderator, consultation,
                               voting.VoteInput(title=f"{mark} 表决", proposal_id=proposal.id))
     voting.open_vote(session, moderator, vote)
-    survey = surveys.create_survey(session, moderator, community, surveys.SurveyInput(title=f"{mark} 问卷"))
-    question = surveys.add_question(session, moderator, survey, surveys.QuestionInput(
+    survey = builder.create_survey(session, moderator, community, builder.SurveyInput(title=f"{mark} 问卷"))
+    question = builder.add_question(session, moderator, survey, builder.QuestionInput(
         "single", f"{mark} 问题", required=True, options=[f"{mark} 选项", "其他"]))
-    surveys.publish_survey(session, moderator, survey)
+    builder.publish_survey(session, moderator, survey)
     building = session.query(Building).filter_by(community_id=community.id, name="1号楼").one()
     captaincy = FloorCaptain(user=captain, building=building, granted_by_id=moderator.id)
     session.add(captaincy)
