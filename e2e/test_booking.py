@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from deliberation.booking import services
+from deliberation.booking.schedule import local_today
 from deliberation.demo import DEMO_PASSWORD
 from e2e.conftest import assert_accessible, sign_in
 
@@ -30,7 +30,7 @@ def test_a_resident_books_the_calligraphy_room_on_a_phone_and_sees_it_in_the_cal
     url = live_server.url
     # Two days ahead, mid-morning: the demo's 书画班 meets on Thursday afternoons, the dance team on
     # Tuesday evenings, so this slot is free whatever today is.
-    day = services.local_today() + timedelta(days=2)
+    day = local_today() + timedelta(days=2)
 
     sign_in(phone, url, "resident1", DEMO_PASSWORD)
     open_community(phone)
@@ -135,7 +135,7 @@ def test_the_secretary_sets_up_a_room_at_desktop_width(live_server, desktop):
     assert "请选择日期" in desktop.inner_text("#closed")
     assert desktop.input_value("#reason") == "消防检查"
     assert_accessible(desktop, "booking-room-setup-error-desktop")
-    day = services.local_today() + timedelta(days=30)
+    day = local_today() + timedelta(days=30)
     desktop.fill("#day", day.isoformat())
     submit(desktop, "button:has-text('设为不开放')")
     assert day.isoformat() in desktop.inner_text(".closed-list")
@@ -160,7 +160,7 @@ def test_the_secretary_sets_up_a_room_at_desktop_width(live_server, desktop):
 def test_booking_works_on_a_phone_without_javascript(live_server, browser):
     """The week calendar and the form are plain links and forms: no script is needed to book."""
     url = live_server.url
-    day = services.local_today() + timedelta(days=3)
+    day = local_today() + timedelta(days=3)
     context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True,
                                   locale="zh-CN", java_script_enabled=False)
     page = context.new_page()

@@ -10,7 +10,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from deliberation.accounts.models import Community
-from deliberation.booking.services import local_today
+from deliberation.booking.schedule import local_today
 from deliberation.db import utcnow
 from deliberation.demo import DEMO_PASSWORD
 from deliberation.extensions import db

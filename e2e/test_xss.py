@@ -53,8 +53,11 @@ def seeded(live_server):
     from sqlalchemy import select
 
     from deliberation.accounts.models import Building, Community, Person, User
-    from deliberation.booking import services as booking
+    from deliberation.booking.bookings import create_booking
     from deliberation.booking.models import Booker, Noise
+    from deliberation.booking.rooms import create_room
+    from deliberation.booking.schedule import local_slot, local_today, week_start
+    from deliberation.booking.setup import set_max_future_bookings, set_opening_hours
     from deliberation.consultations import services as consult
     from deliberation.consultations.models import Phase
     from deliberation.db import utcnow
@@ -87,16 +90,16 @@ def seeded(live_server):
         for i, payload in enumerate(PAYLOADS):
             s.add(Person(community=community, name=payload[:50], tenure="family", birth_year=1990,
                          phone=f"1390000{i:04d}"))
-        room = booking.create_room(s, secretary, community, name="XSS 检查室", capacity=30, noise=Noise.NORMAL,
-                                   needs_approval=False, booker=Booker.RESIDENTS)
-        booking.set_opening_hours(s, secretary, room, [(d, time(6), time(23)) for d in range(7)])
-        booking.set_max_future_bookings(s, secretary, community, 100)
-        monday = booking.week_start(booking.local_today()) + timedelta(days=7)
+        room = create_room(s, secretary, community, name="XSS 检查室", capacity=30, noise=Noise.NORMAL,
+                           needs_approval=False, booker=Booker.RESIDENTS)
+        set_opening_hours(s, secretary, room, [(d, time(6), time(23)) for d in range(7)])
+        set_max_future_bookings(s, secretary, community, 100)
+        monday = week_start(local_today()) + timedelta(days=7)
         for i, payload in enumerate(PAYLOADS[:60]):
             day, hour = monday + timedelta(days=i // 15), 7 + i % 15
-            starts_at, ends_at = booking.local_slot(day, time(hour), time(hour, 50))
-            booking.create_booking(s, resident, room, title=payload[:200], attendance=2, starts_at=starts_at,
-                                   ends_at=ends_at)
+            starts_at, ends_at = local_slot(day, time(hour), time(hour, 50))
+            create_booking(s, resident, room, title=payload[:200], attendance=2, starts_at=starts_at,
+                           ends_at=ends_at)
         # Survey answers: long texts and an "other" choice, from every demo resident who can sign in.
         from deliberation.surveys import answering, builder
 

@@ -307,7 +307,7 @@ def submit_response(data, survey_id: int):
     """Submit a new response; 409 if the user already has one (update it with PUT …/response)."""
     survey = survey_or_404(survey_id, g.api_user)
     response = answering.save_response(db.session, g.api_user, survey, _answers(data["answers"]),
-                                      submit=data["submit"], new=True, anonymous=data["anonymous"])
+                                       submit=data["submit"], new=True, anonymous=data["anonymous"])
     db.session.commit()
     return _response(response)
 
@@ -321,7 +321,7 @@ def update_response(data, survey_id: int):
     """Create or replace the user's own response, until the survey closes."""
     survey = survey_or_404(survey_id, g.api_user)
     response = answering.save_response(db.session, g.api_user, survey, _answers(data["answers"]),
-                                      submit=data["submit"], anonymous=data["anonymous"])
+                                       submit=data["submit"], anonymous=data["anonymous"])
     db.session.commit()
     return _response(response)
 

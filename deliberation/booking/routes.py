@@ -18,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from deliberation.accounts.access import community_or_404
 from deliberation.accounts.forms import EmptyForm
 from deliberation.accounts.models import Community
-from deliberation.booking import feeds, services
+from deliberation.booking import feeds
 from deliberation.booking.access import (
     booking_or_404,
     room_or_404,
@@ -26,6 +26,14 @@ from deliberation.booking.access import (
     team_or_404,
     team_to_manage_or_404,
 )
+from deliberation.booking.bookings import (
+    approve_booking,
+    bookings_of,
+    cancel_booking,
+    create_booking,
+    decline_booking,
+)
+from deliberation.booking.checks import max_future_bookings
 from deliberation.booking.forms import (
     BookingForm,
     ClosedDateForm,
@@ -39,6 +47,33 @@ from deliberation.booking.forms import (
     TeamForm,
 )
 from deliberation.booking.models import Booking, BookingStatus, ClosedDate, Room, local_to_utc, to_local
+from deliberation.booking.rooms import create_room, neighbours_of, rooms_of, update_room
+from deliberation.booking.schedule import (
+    bookings_between,
+    bookings_on,
+    closed_days,
+    local_slot,
+    local_today,
+    week_start,
+)
+from deliberation.booking.series import create_series
+from deliberation.booking.setup import (
+    add_closed_date,
+    closed_dates_from,
+    remove_closed_date,
+    set_max_future_bookings,
+    set_opening_hours,
+    set_room_neighbours,
+)
+from deliberation.booking.teams import (
+    add_team_member,
+    community_users,
+    register_team,
+    remove_team_member,
+    team_members,
+    teams_of,
+    teams_with_members,
+)
 from deliberation.errors import DomainError, NotFound
 from deliberation.extensions import db
 from deliberation.forms import show_errors
@@ -85,10 +120,10 @@ def _safe_next(target: str | None) -> str | None:
 def _week(arg: str | None) -> date:
     """The Monday of ?week=YYYY-MM-DD, or of this week."""
     try:
-        day = date.fromisoformat(arg) if arg else services.local_today()
+        day = date.fromisoformat(arg) if arg else local_today()
     except ValueError:
-        day = services.local_today()
-    return services.week_start(day)
+        day = local_today()
+    return week_start(day)
 
 
 def _days(monday: date, bookings: list[Booking]) -> list[tuple[date, list[Booking]]]:
@@ -101,7 +136,7 @@ def _days(monday: date, bookings: list[Booking]) -> list[tuple[date, list[Bookin
 
 def _week_bookings(room_ids: list[int], monday: date) -> list[Booking]:
     lo = local_to_utc(monday, time())
-    return services.bookings_between(db.session, room_ids, lo, lo + timedelta(days=7))
+    return bookings_between(db.session, room_ids, lo, lo + timedelta(days=7))
 
 
 @bp.get("/communities/<int:community_id>/rooms")
@@ -115,7 +150,7 @@ def rooms(community_id: int):
         pending = db.session.execute(select(func.count(Booking.id)).join(Room).where(
             Room.community_id == community.id, Booking.status == BookingStatus.PENDING)).scalar()
     return render_template("booking/rooms.html", community=community,
-                           rooms=services.rooms_of(db.session, community), can_moderate=can_moderate,
+                           rooms=rooms_of(db.session, community), can_moderate=can_moderate,
                            pending=pending)
 
 
@@ -138,11 +173,11 @@ def room_week(room_id: int):
     room = room_or_404(room_id, current_user)
     monday = _week(request.args.get("week"))
     days = _days(monday, _week_bookings([room.id], monday))
-    closed = services.closed_days(db.session, room, monday, monday + timedelta(days=6))
+    closed = closed_days(db.session, room, monday, monday + timedelta(days=6))
     return render_template("booking/room_week.html", room=room, community=room.community, monday=monday,
-                           days=days, closed=closed, neighbours=services.neighbours_of(db.session, room),
+                           days=days, closed=closed, neighbours=neighbours_of(db.session, room),
                            prev_week=monday - timedelta(days=7), next_week=monday + timedelta(days=7),
-                           today=services.local_today(), feed_token=feeds.feed_token(current_user))
+                           today=local_today(), feed_token=feeds.feed_token(current_user))
 
 
 @bp.route("/rooms/<int:room_id>/book", methods=["GET", "POST"])
@@ -151,20 +186,20 @@ def room_week(room_id: int):
 def book(room_id: int):
     """Book a room: date, start, end, title and attendance; a refusal keeps what was typed."""
     room = room_or_404(room_id, current_user)
-    teams = services.teams_of(db.session, current_user, room.community_id)
+    teams = teams_of(db.session, current_user, room.community_id)
     form = BookingForm()
     form.team_id.choices = [SelectChoice(0, _("个人预约")), *(SelectChoice(t.id, t.name) for t in teams)]
     if request.method == "GET":
         try:
             form.date.data = date.fromisoformat(request.args.get("date", ""))
         except ValueError:
-            form.date.data = services.local_today()
+            form.date.data = local_today()
     if form.validate_on_submit():
-        starts_at, ends_at = services.local_slot(form.date.data, form.start.data, form.end.data)
+        starts_at, ends_at = local_slot(form.date.data, form.start.data, form.end.data)
         try:
-            booking = services.create_booking(db.session, current_user, room, title=form.title.data,
-                                              attendance=form.attendance.data, starts_at=starts_at,
-                                              ends_at=ends_at, team=team_or_404(form.team_id.data, room))
+            booking = create_booking(db.session, current_user, room, title=form.title.data,
+                                     attendance=form.attendance.data, starts_at=starts_at,
+                                     ends_at=ends_at, team=team_or_404(form.team_id.data, room))
         except DomainError as error:
             db.session.rollback()
             show_errors(form, error)
@@ -198,11 +233,11 @@ def _exception_dates(text: str | None) -> list[date]:
 def book_series(room_id: int):
     """Book a room every week; each date that cannot be booked is listed with the booking in its way."""
     room = room_or_404(room_id, current_user)
-    teams = services.teams_of(db.session, current_user, room.community_id)
+    teams = teams_of(db.session, current_user, room.community_id)
     form = SeriesForm()
     form.team_id.choices = [SelectChoice(0, _("个人预约")), *(SelectChoice(t.id, t.name) for t in teams)]
     if request.method == "GET":
-        form.first_day.data = services.local_today()
+        form.first_day.data = local_today()
     if form.validate_on_submit():
         try:
             exceptions = _exception_dates(form.exceptions.data)
@@ -211,7 +246,7 @@ def book_series(room_id: int):
             return render_template("booking/series.html", room=room, community=room.community, form=form,
                                    teams=teams, conflicts=[]), 422
         try:
-            result = services.create_series(
+            result = create_series(
                 db.session, current_user, room, title=form.title.data, attendance=form.attendance.data,
                 weekday=form.weekday.data, start_time=form.start.data, end_time=form.end.data,
                 first_day=form.first_day.data, until=form.until.data, exceptions=exceptions,
@@ -237,7 +272,7 @@ def book_series(room_id: int):
 def my_bookings():
     """The user's own bookings: upcoming ones (or past ones with ?past=1), each with a cancel button."""
     past = request.args.get("past") == "1"
-    page = paginate(db.session, services.bookings_of(current_user, past=past), per_page=20)
+    page = paginate(db.session, bookings_of(current_user, past=past), per_page=20)
     return render_template("booking/mine.html", page=page, past=past, form=EmptyForm(),
                            feed_token=feeds.feed_token(current_user))
 
@@ -252,7 +287,7 @@ def cancel(booking_id: int):
         flash(_("请求有误，请重试"), "error")
         return redirect(target)
     try:
-        services.cancel_booking(db.session, current_user, booking)
+        cancel_booking(db.session, current_user, booking)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -282,7 +317,7 @@ def _decide(booking_id: int, approve: bool):
     if not form.validate_on_submit():
         flash(_("请求有误，请重试"), "error")
         return redirect(target)
-    decide = services.approve_booking if approve else services.decline_booking
+    decide = approve_booking if approve else decline_booking
     decide(db.session, current_user, booking, form.note.data or "")
     db.session.commit()
     message = _("已批准“%(title)s”（%(when)s）") if approve else _("已拒绝“%(title)s”（%(when)s）")
@@ -319,7 +354,7 @@ def room_feed(room_id: int):
         raise NotFound(_("找不到该场地"))
     room = room_or_404(room_id, user)
     lo, hi = feeds.feed_window()
-    return _ics(room.name, services.bookings_between(db.session, [room.id], lo, hi), f"room-{room.id}.ics")
+    return _ics(room.name, bookings_between(db.session, [room.id], lo, hi), f"room-{room.id}.ics")
 
 
 @bp.get("/bookings/feed/<token>.ics")
@@ -352,9 +387,9 @@ def _hours_data(room: Room) -> dict:
 def _settings_page(community, form: SettingsForm | None = None, status: int = 200):
     if form is None:
         form = SettingsForm(formdata=None, data={
-            "limit": services.max_future_bookings(db.session, community.id)})
+            "limit": max_future_bookings(db.session, community.id)})
     return render_template("booking/setup.html", community=community, form=form,
-                           rooms=services.rooms_of(db.session, community)), status
+                           rooms=rooms_of(db.session, community)), status
 
 
 @bp.get("/communities/<int:community_id>/rooms/setup")
@@ -374,7 +409,7 @@ def settings(community_id: int):
     if not form.validate_on_submit():
         return _settings_page(community, form, 422)
     try:
-        services.set_max_future_bookings(db.session, current_user, community, form.limit.data)
+        set_max_future_bookings(db.session, current_user, community, form.limit.data)
     except DomainError as error:
         db.session.rollback()
         show_errors(form, error)
@@ -398,7 +433,7 @@ def new_room(community_id: int):
     form = RoomForm()
     if form.validate_on_submit():
         try:
-            room = services.create_room(db.session, current_user, community, **_room_values(form))
+            room = create_room(db.session, current_user, community, **_room_values(form))
         except DomainError as error:
             db.session.rollback()
             show_errors(form, error)
@@ -414,10 +449,10 @@ def _room_setup_page(room: Room, *, room_form: RoomForm | None = None, hours_for
                      closed_form: ClosedDateForm | None = None, neighbours_form: NeighboursForm | None = None,
                      day_errors: dict[int, str] | None = None, status: int = 200):
     """The room's setup page with its four forms; the one that was sent keeps what was typed."""
-    others = [r for r in services.rooms_of(db.session, room.community) if r.id != room.id]
+    others = [r for r in rooms_of(db.session, room.community) if r.id != room.id]
     if neighbours_form is None:
         neighbours_form = NeighboursForm(formdata=None, data={
-            "neighbours": [r.id for r in services.neighbours_of(db.session, room)]})
+            "neighbours": [r.id for r in neighbours_of(db.session, room)]})
     neighbours_form.neighbours.choices = [SelectChoice(r.id, r.name) for r in others]
     return render_template(
         "booking/room_setup.html", room=room, community=room.community, others=others,
@@ -425,7 +460,7 @@ def _room_setup_page(room: Room, *, room_form: RoomForm | None = None, hours_for
         hours_form=hours_form if hours_form is not None else HoursForm(formdata=None, data=_hours_data(room)),
         closed_form=closed_form if closed_form is not None else ClosedDateForm(formdata=None),
         neighbours_form=neighbours_form, day_errors=day_errors or {},
-        closed_dates=services.closed_dates_from(db.session, room, services.local_today()),
+        closed_dates=closed_dates_from(db.session, room, local_today()),
         remove_form=EmptyForm(formdata=None)), status
 
 
@@ -445,7 +480,7 @@ def room_update(room_id: int):
     if not form.validate_on_submit():
         return _room_setup_page(room, room_form=form, status=422)
     try:
-        services.update_room(db.session, current_user, room, **_room_values(form))
+        update_room(db.session, current_user, room, **_room_values(form))
     except DomainError as error:
         db.session.rollback()
         show_errors(form, error)
@@ -466,7 +501,7 @@ def room_hours(room_id: int):
     hours = [(weekday, opens, closes) for weekday, day in enumerate(form.days)
              for opens, closes in day.form.windows()]
     try:
-        services.set_opening_hours(db.session, current_user, room, hours)
+        set_opening_hours(db.session, current_user, room, hours)
     except DomainError as error:
         db.session.rollback()
         day_errors = {int(key.split("-")[1]): message for key, message in error.fields.items()
@@ -487,14 +522,14 @@ def room_closed_add(room_id: int):
     if not form.validate_on_submit():
         return _room_setup_page(room, closed_form=form, status=422)
     try:
-        services.add_closed_date(db.session, current_user, room, form.day.data, form.reason.data or "")
+        add_closed_date(db.session, current_user, room, form.day.data, form.reason.data or "")
     except DomainError as error:
         db.session.rollback()
         show_errors(form, error)
         return _room_setup_page(room, closed_form=form, status=error.status)
     db.session.commit()
     flash(_("“%(name)s”在 %(day)s 不开放", name=room.name, day=form.day.data.isoformat()))
-    live = services.bookings_on(db.session, room, form.day.data)
+    live = bookings_on(db.session, room, form.day.data)
     if live:
         flash(_("当天已有 %(n)d 个预约：%(titles)s。请联系预约人后在日程中取消。", n=len(live),
                 titles="、".join(f"“{b.title}”（{b.when}）" for b in live)), "error")
@@ -513,7 +548,7 @@ def room_closed_remove(room_id: int, closed_id: int):
         flash(_("请求有误，请重试"), "error")
         return redirect(url_for(".room_setup", room_id=room.id) + "#closed")
     day = closed.day
-    services.remove_closed_date(db.session, current_user, room, closed)
+    remove_closed_date(db.session, current_user, room, closed)
     db.session.commit()
     flash(_("“%(name)s”在 %(day)s 恢复开放", name=room.name, day=day.isoformat()))
     return redirect(url_for(".room_setup", room_id=room.id) + "#closed")
@@ -525,7 +560,7 @@ def room_neighbours(room_id: int):
     """Choose the rooms next to this one: quiet and noisy neighbours are not booked at the same time."""
     room = room_to_manage_or_404(room_id, current_user)
     form = NeighboursForm()
-    others = {r.id: r for r in services.rooms_of(db.session, room.community) if r.id != room.id}
+    others = {r.id: r for r in rooms_of(db.session, room.community) if r.id != room.id}
     form.neighbours.choices = [SelectChoice(r.id, r.name) for r in others.values()]
     if not form.validate_on_submit():
         return _room_setup_page(room, neighbours_form=form, status=422)
@@ -535,7 +570,7 @@ def room_neighbours(room_id: int):
         form.neighbours.errors = [_("请从列表中选择场地")]
         return _room_setup_page(room, neighbours_form=form, status=422)
     try:
-        services.set_room_neighbours(db.session, current_user, room, [others[i] for i in chosen])
+        set_room_neighbours(db.session, current_user, room, [others[i] for i in chosen])
     except DomainError as error:
         db.session.rollback()
         show_errors(form, error)
@@ -558,8 +593,8 @@ def teams(community_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            members = services.community_users(db.session, community, _usernames(form.members.data))
-            team = services.register_team(db.session, current_user, community, form.name.data, members)
+            members = community_users(db.session, community, _usernames(form.members.data))
+            team = register_team(db.session, current_user, community, form.name.data, members)
         except DomainError as error:
             db.session.rollback()
             show_errors(form, error)
@@ -571,12 +606,12 @@ def teams(community_id: int):
     elif form.is_submitted():
         status = 422
     return render_template("booking/teams.html", community=community, form=form,
-                           teams=services.teams_with_members(db.session, community)), status
+                           teams=teams_with_members(db.session, community)), status
 
 
 def _team_page(team, form: MemberForm | None = None, status: int = 200):
     return render_template("booking/team.html", team=team, community=db.session.get(Community, team.community_id),
-                           members=services.team_members(db.session, team),
+                           members=team_members(db.session, team),
                            form=form if form is not None else MemberForm(formdata=None),
                            remove_form=EmptyForm(formdata=None)), status
 
@@ -597,7 +632,7 @@ def team_member_add(team_id: int):
     if not form.validate_on_submit():
         return _team_page(team, form, 422)
     try:
-        user = services.add_team_member(db.session, current_user, team, form.username.data)
+        user = add_team_member(db.session, current_user, team, form.username.data)
     except DomainError as error:
         db.session.rollback()
         show_errors(form, error)
@@ -615,7 +650,7 @@ def team_member_remove(team_id: int, user_id: int):
     if not EmptyForm().validate_on_submit():
         flash(_("请求有误，请重试"), "error")
         return redirect(url_for(".team", team_id=team.id))
-    services.remove_team_member(db.session, current_user, team, user_id)
+    remove_team_member(db.session, current_user, team, user_id)
     db.session.commit()
     flash(_("已将该成员移出“%(team)s”", team=team.name))
     return redirect(url_for(".team", team_id=team.id))

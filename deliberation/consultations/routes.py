@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from deliberation.accounts.access import community_or_404
 from deliberation.accounts.forms import EmptyForm
 from deliberation.accounts.models import Community
-from deliberation.booking import services as booking_services
+from deliberation.booking import rooms as booking_services
 from deliberation.booking.models import Room as BookingRoom
 from deliberation.consultations import pictures as picture_files
 from deliberation.consultations import services

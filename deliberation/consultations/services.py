@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
 
 from deliberation import audit
 from deliberation.accounts.models import Building, Community, Person, Unit, User
-from deliberation.booking import services as booking_services
+from deliberation.booking import bookings as booking_services
 from deliberation.booking.models import Room
 from deliberation.consultations import outbox
 from deliberation.consultations import pictures as picture_files

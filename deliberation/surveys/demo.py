@@ -86,6 +86,6 @@ def load_demo_survey(session: Session, community: Community, secretary: User,
             continue
         seen.add((name, building_id, room))
         paper.enter_paper_response(session, secretary, survey, _answers(survey, rng), building_id=building_id,
-                                      room=room, person_name=name)
+                                   room=room, person_name=name)
     session.flush()
     return survey

@@ -311,7 +311,7 @@ def answer(survey_id: int):
     submit = request.form.get("action") == "submit"
     try:
         response = answering.save_response(db.session, current_user, survey, given, submit=submit,
-                                          anonymous=_chosen_anonymity())
+                                           anonymous=_chosen_anonymity())
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -334,7 +334,7 @@ def autosave(survey_id: int):
     given = answers_from_form(survey, request.form)
     try:
         response = answering.save_response(db.session, current_user, survey, given, submit=False,
-                                          anonymous=_chosen_anonymity())
+                                           anonymous=_chosen_anonymity())
     except DomainError as error:
         db.session.rollback()
         return jsonify({"saved": False, "message": error.message, "fields": error.fields}), error.status
@@ -383,7 +383,7 @@ def paper_entry(survey_id: int):
         return _render_paper(survey, form, given, {}, 422)
     try:
         paper.enter_paper_response(db.session, current_user, survey, given, building_id=form.building_id.data,
-                                      room=form.room.data or "", person_name=form.person_name.data or "")
+                                   room=form.room.data or "", person_name=form.person_name.data or "")
     except DomainError as error:
         db.session.rollback()
         show_errors(form, error)

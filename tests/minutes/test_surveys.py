@@ -17,7 +17,7 @@ def test_a_closed_survey_of_the_session_is_summarised(session, run, secretary, r
     builder.publish_survey(session, secretary, survey)
     for resident, choice in zip(residents, (0, 0, 1), strict=True):
         answering.save_response(session, resident, survey, {question.id: answering.AnswerInput(choices=[choice])},
-                              submit=True)
+                                submit=True)
     builder.close_survey(session, secretary, survey)
     session.commit()
     m = minutes_contents.assemble(session, secretary, run.consultation)

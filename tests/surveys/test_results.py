@@ -28,7 +28,7 @@ def answered(session, secretary, resident, neighbour, make_user, community, surv
         survey, q1=AnswerInput(choices=[1]), q2=AnswerInput(choices=[1], other=True, other_text="菜场"),
         q3=AnswerInput(value=2), q4=AnswerInput(ranking=[0, 1, 2]), q5=AnswerInput(text="物业是骗子")), submit=True)
     answering.save_response(session, young, survey, full_answers(survey, q3=AnswerInput(value=5), q5=None),
-                           submit=True)
+                            submit=True)
     unit = resident.person.household.unit
     paper.enter_paper_response(session, secretary, survey, full_answers(
         survey, q1=AnswerInput(choices=[2]), q2=AnswerInput(choices=[0]), q3=None, q4=None, q5=AnswerInput(text="纸上写的")),
@@ -154,7 +154,7 @@ def test_xlsx_export_has_the_answers_and_the_counts(client, login, answered):
 
 def test_export_cells_are_neutralised(session, client, login, resident, survey):
     answering.save_response(session, resident, survey, full_answers(survey, q5=AnswerInput(text="=HYPERLINK(1)")),
-                           submit=True)
+                            submit=True)
     session.commit()
     login("shuji")
     text = client.get(f"/surveys/{survey.id}/results.csv").get_data().decode("utf-8-sig")

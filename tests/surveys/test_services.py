@@ -93,7 +93,7 @@ def test_questions_freeze_once_anyone_answered_and_a_new_version_copies_them(ses
         builder.add_question(session, secretary, survey, QuestionInput("short_text", "再加一题"))
     with pytest.raises(Conflict):
         builder.update_question(session, secretary, survey.questions[0],
-                                 QuestionInput("single", "改题目", options=["甲", "乙"]))
+                                QuestionInput("single", "改题目", options=["甲", "乙"]))
     with pytest.raises(Conflict):
         builder.move_question(session, secretary, survey.questions[0], "down")
     with pytest.raises(Conflict):
@@ -181,7 +181,7 @@ def test_bad_input_on_an_existing_response_keeps_the_stored_answers(session, res
     session.commit()
     with pytest.raises(Invalid):
         answering.save_response(session, resident, survey, full_answers(survey, q1=AnswerInput(choices=[5])),
-                               submit=True)
+                                submit=True)
     session.rollback()
     assert count(session, Answer) == 8  # q1 one choice, q2 two, q3 one value, q4 three ranks, q5 one text
     texts = session.execute(select(Answer.text).where(Answer.text.is_not(None))).scalars().all()
@@ -210,7 +210,7 @@ def test_one_response_each_is_a_unique_constraint(session, resident, survey):
 def test_unknown_question_ids_are_refused(session, resident, survey):
     with pytest.raises(Invalid) as refused:
         answering.save_response(session, resident, survey, {**full_answers(survey), 99999: AnswerInput(text="x")},
-                               submit=True)
+                                submit=True)
     assert "answers" in refused.value.fields
 
 
@@ -281,7 +281,7 @@ def test_paper_for_a_person_who_answered_online_is_a_second_response(session, se
     unit = resident.person.household.unit
     with pytest.raises(Conflict):
         paper.enter_paper_response(session, secretary, survey, full_answers(survey), building_id=unit.building_id,
-                                      room=unit.room, person_name=resident.person.name)
+                                   room=unit.room, person_name=resident.person.name)
     session.rollback()
     assert count(session, Response) == 1
 
@@ -289,7 +289,7 @@ def test_paper_for_a_person_who_answered_online_is_a_second_response(session, se
 def test_a_resident_cannot_overwrite_their_paper_form_online(session, secretary, resident, survey):
     unit = resident.person.household.unit
     paper.enter_paper_response(session, secretary, survey, full_answers(survey), building_id=unit.building_id,
-                                  room=unit.room, person_name=resident.person.name)
+                               room=unit.room, person_name=resident.person.name)
     session.commit()
     with pytest.raises(Conflict):
         answering.save_response(session, resident, survey, full_answers(survey), submit=True)
@@ -301,7 +301,7 @@ def test_paper_entry_checks_the_unit_and_the_name(session, secretary, resident, 
     unit = resident.person.household.unit
     with pytest.raises(Invalid) as refused:
         paper.enter_paper_response(session, secretary, survey, full_answers(survey), building_id=unit.building_id,
-                                      room=unit.room if room is None else room, person_name=name)
+                                   room=unit.room if room is None else room, person_name=name)
     assert field in refused.value.fields
 
 
@@ -309,15 +309,15 @@ def test_paper_entry_still_refuses_bad_answers_and_closed_surveys(session, secre
     unit = resident.person.household.unit
     with pytest.raises(Invalid):
         paper.enter_paper_response(session, secretary, survey, full_answers(survey, q2=AnswerInput(choices=[0, 1, 2])),
-                                      building_id=unit.building_id, room=unit.room)
+                                   building_id=unit.building_id, room=unit.room)
     builder.close_survey(session, secretary, survey)
     session.commit()
     with pytest.raises(Conflict):
         paper.enter_paper_response(session, secretary, survey, full_answers(survey), building_id=unit.building_id,
-                                      room=unit.room)
+                                   room=unit.room)
     with pytest.raises(Forbidden):
         paper.enter_paper_response(session, resident, survey, full_answers(survey), building_id=unit.building_id,
-                                      room=unit.room)
+                                   room=unit.room)
 
 
 def test_where_residents_choose_each_response_is_named_or_anonymous_as_chosen(session, resident, neighbour,
