@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from deliberation import audit
-from deliberation.accounts.models import User
+from deliberation.accounts.models import Community, User
 from deliberation.booking.checks import (
     check_attendance,
     check_limit,
@@ -38,6 +38,20 @@ def bookings_of(user: User, *, past: bool = False) -> Select:
     return stmt.where(Booking.ends_at > now).order_by(Booking.starts_at)
 
 
+def pending_of(community: Community) -> Select:
+    """The community's bookings waiting for approval, soonest first (a SELECT to paginate)."""
+    return (select(Booking).join(Room).where(Room.community_id == community.id,
+                                             Booking.status == BookingStatus.PENDING)
+            .order_by(Booking.starts_at).options(joinedload(Booking.room), joinedload(Booking.booked_by),
+                                                 joinedload(Booking.team)))
+
+
+def pending_count(session: Session, community: Community) -> int:
+    """How many bookings of the community wait for approval."""
+    return session.execute(select(func.count(Booking.id)).join(Room).where(
+        Room.community_id == community.id, Booking.status == BookingStatus.PENDING)).scalar()
+
+
 def create_booking(session: Session, actor: User, room: Room, *, title: str, attendance: int,
                    starts_at: datetime, ends_at: datetime, team: Team | None = None) -> Booking:
     """Book a slot of a room, or refuse with the rule and the booking in the way."""
@@ -54,7 +68,7 @@ def create_booking(session: Session, actor: User, room: Room, *, title: str, att
     busy = bookings_between(session, rooms, starts_at, ends_at)
     found = find_conflict(room, starts_at, ends_at, busy)
     if found:
-        raise Conflict(found[0], fields={"start": found[0]}, detail={"conflict": found[1].summary()})
+        raise Conflict(found.message, fields={"start": found.message}, detail={"conflict": found.booking.summary()})
     if not room.can_manage(actor):
         check_limit(session, actor, room)
     booking = Booking(room=room, booked_by=actor, team=team, title=title, attendance=attendance,

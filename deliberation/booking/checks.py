@@ -17,6 +17,7 @@ Never double-booked. Every check-then-insert runs inside one write transaction:
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from flask_babel import gettext as _
 from sqlalchemy import distinct, func, select, text
@@ -150,13 +151,19 @@ def noise_partners(session: Session, room: Room) -> list[Room]:
     return [r for r in neighbours_of(session, room) if r.noise == opposite]
 
 
-def find_conflict(room: Room, starts_at: datetime, ends_at: datetime,
-              busy: list[Booking]) -> tuple[str, Booking] | None:
+class Clash(NamedTuple):
+    """A live booking in the way of a slot, and the reason given to the person booking."""
+
+    message: str
+    booking: Booking
+
+
+def find_conflict(room: Room, starts_at: datetime, ends_at: datetime, busy: list[Booking]) -> Clash | None:
     """The first live booking in the way of this slot with the reason, or None. Same room first."""
     overlapping = [b for b in busy if b.starts_at < ends_at and b.ends_at > starts_at]
     for booking in overlapping:
         if booking.room_id == room.id:
-            return _("该时段已被“%(title)s”（%(when)s）占用", title=booking.title, when=booking.when), booking
+            return Clash(_("该时段已被“%(title)s”（%(when)s）占用", title=booking.title, when=booking.when), booking)
     for booking in overlapping:
         if room.noise == Noise.NOISY:
             message = _("“%(room)s”比较吵闹，隔壁安静的“%(other)s”同时有“%(title)s”（%(when)s）",
@@ -164,7 +171,7 @@ def find_conflict(room: Room, starts_at: datetime, ends_at: datetime,
         else:
             message = _("“%(room)s”需要安静，隔壁吵闹的“%(other)s”同时有“%(title)s”（%(when)s）",
                         room=room.name, other=booking.room.name, title=booking.title, when=booking.when)
-        return message, booking
+        return Clash(message, booking)
     return None
 
 
@@ -192,7 +199,7 @@ def insert_bookings(session: Session, room: Room, bookings: list[Booking]) -> No
         for booking in bookings:
             found = find_conflict(room, booking.starts_at, booking.ends_at, existing)
             if found:
-                raise Conflict(found[0], detail={"conflict": found[1].summary()}) from error
+                raise Conflict(found.message, detail={"conflict": found.booking.summary()}) from error
         raise Conflict(_("该时段已被占用，请换一个时间")) from error
 
 

@@ -20,6 +20,11 @@ def rooms_of(session: Session, community: Community) -> list[Room]:
     ).unique().scalars())
 
 
+def room_ids_of(session: Session, community: Community) -> list[int]:
+    """The ids of the community's rooms (for the station's week)."""
+    return list(session.execute(select(Room.id).where(Room.community_id == community.id)).scalars())
+
+
 def neighbours_of(session: Session, room: Room) -> list[Room]:
     """The rooms next to `room`, whichever way round the pair was entered."""
     other = case((Adjacency.room_id == room.id, Adjacency.neighbour_id), else_=Adjacency.room_id)

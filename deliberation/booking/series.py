@@ -107,7 +107,7 @@ def create_series(session: Session, actor: User, room: Room, *, title: str, atte
         if problem := rule_problem(room, starts_at, ends_at, closed):
             conflicts.append(SeriesConflict(day, problem, None))
         elif found := find_conflict(room, starts_at, ends_at, busy):
-            conflicts.append(SeriesConflict(day, found[0], found[1]))
+            conflicts.append(SeriesConflict(day, found.message, found.booking))
         else:
             free.append((starts_at, ends_at))
     if conflicts and (not book_free_dates or not free):
