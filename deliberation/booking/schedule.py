@@ -32,6 +32,7 @@ def week_start(day: date) -> date:
 
 
 def local_today() -> date:
+    """Today's date in Shanghai."""
     return to_local(utcnow()).date()
 
 

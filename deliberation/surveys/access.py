@@ -22,6 +22,7 @@ def survey_or_404(survey_id: int, user: User, *, moderate: bool = False) -> Surv
 
 
 def question_or_404(question_id: int, user: User) -> Question:
+    """A question for its survey's moderators; 404 or 403 as for its survey."""
     question = db.session.get(Question, question_id)
     if question is None:
         raise NotFound(_("找不到该问题"))

@@ -33,6 +33,7 @@ OTHER = "other"
 
 
 def text_limit(question: Question) -> int:
+    """The most characters a text answer to this question may hold."""
     default = MAX_LONG_TEXT if question.kind == QuestionKind.LONG_TEXT else MAX_SHORT_TEXT
     return question.max_length or default
 
@@ -64,6 +65,7 @@ class AnswerInput:
 
 
 def answer_field(question: Question | int) -> str:
+    """The form field (and error key) of a question's answer: q<id>."""
     return f"q{question if isinstance(question, int) else question.id}"
 
 
@@ -180,6 +182,7 @@ def refuse_unless_open(survey: Survey) -> None:
 
 
 def my_response(session: Session, user: User, survey: Survey) -> Response | None:
+    """The user's own response (draft or submitted), found through the anonymity key."""
     if not user.is_authenticated or user.person_id is None:
         return None
     return session.execute(

@@ -241,6 +241,7 @@ def add_question(session: Session, actor: User, survey: Survey, data: QuestionIn
 
 
 def update_question(session: Session, actor: User, question: Question, data: QuestionInput) -> Question:
+    """Change a question (until someone has answered)."""
     survey = question.survey
     require(survey.can_moderate(actor), _("只有本居民区的主持人可以进行此操作"))
     _require_questions_editable(session, survey)
@@ -252,6 +253,7 @@ def update_question(session: Session, actor: User, question: Question, data: Que
 
 
 def delete_question(session: Session, actor: User, question: Question) -> None:
+    """Remove a question (until someone has answered); the others are renumbered."""
     survey = question.survey
     require(survey.can_moderate(actor), _("只有本居民区的主持人可以进行此操作"))
     _require_questions_editable(session, survey)

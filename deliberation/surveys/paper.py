@@ -17,6 +17,7 @@ from deliberation.surveys.respondents import eligible_ids, person_facts, respond
 
 
 def find_unit(session: Session, survey: Survey, building_id: int | None, room: str) -> Unit:
+    """The unit written on a paper form (building and room), or Invalid naming the field."""
     room = (room or "").strip().removesuffix("室")
     fields_: dict[str, str] = {}
     if not building_id:
@@ -85,6 +86,7 @@ def enter_paper_response(session: Session, actor: User, survey: Survey, answers:
 
 
 def paper_count(session: Session, survey: Survey) -> int:
+    """How many paper forms have been typed in."""
     return session.execute(
         select(func.count(Response.id)).where(Response.survey_id == survey.id,
                                               Response.source == ResponseSource.PAPER)

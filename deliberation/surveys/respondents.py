@@ -22,10 +22,12 @@ AGE_BANDS = ("<35", "35-59", "60+")
 
 
 def this_year() -> int:
+    """The current year in Shanghai."""
     return utcnow().astimezone(SHANGHAI).year
 
 
 def age_band(birth_year: int | None, year: int | None = None) -> str:
+    """The age band code of a birth year (empty when unknown)."""
     if birth_year is None:
         return ""
     age = (year or this_year()) - birth_year

@@ -19,6 +19,7 @@ TEXTS_SHOWN = 100  # free-text answers listed per question on the results page (
 
 
 def submitted(survey: Survey):
+    """The clause for the survey's submitted responses (drafts left out)."""
     return (Response.survey_id == survey.id) & Response.submitted_at.is_not(None)
 
 
@@ -275,6 +276,7 @@ def answer_breakdown(session: Session, survey: Survey, dimension: str) -> dict[i
 
 
 def dimension_label(dimension: str) -> str:
+    """The name of a breakdown: building, age band or tenure."""
     return {"building": _("楼栋"), "age": _("年龄段"), "tenure": _("业主/租户")}[dimension]
 
 
@@ -292,6 +294,7 @@ def _blocked(session: Session, community_id: int) -> list[str]:
 
 
 def contains_blocked(text: str, words: list[str]) -> bool:
+    """Whether a text holds one of the (casefolded) blocked words."""
     lowered = text.casefold()
     return any(word in lowered for word in words)
 
