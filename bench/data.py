@@ -198,15 +198,16 @@ def add_booked_room(session: Session, data: Dataset, n: int) -> None:
     """A room open day and night with n bookings of an hour: most past, some ahead (the history a room
     gathers in a few years); new bookings go after them. Residents' future-booking limit is raised so
     that the benchmark's residents may hold many."""
-    from deliberation.booking import services
     from deliberation.booking.models import Booking, BookingSettings, BookingStatus
+    from deliberation.booking.rooms import create_room
+    from deliberation.booking.setup import set_opening_hours
 
     started = clock.perf_counter()
     moderator = session.get(User, data.moderator_id)
     community = session.get(Community, data.community_id)
-    room = services.create_room(session, moderator, community, name="基准活动室", capacity=50,
-                                description="基准测试：已有一万条预约")
-    services.set_opening_hours(session, moderator, room, [(d, time(0), time(0)) for d in range(7)])
+    room = create_room(session, moderator, community, name="基准活动室", capacity=50,
+                       description="基准测试：已有一万条预约")
+    set_opening_hours(session, moderator, room, [(d, time(0), time(0)) for d in range(7)])
     session.merge(BookingSettings(community_id=community.id, max_future_bookings=1_000_000))
     session.commit()
     now = utcnow().replace(minute=0, second=0, microsecond=0)

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from deliberation.accounts.models import Community
-from deliberation.booking import services
+from deliberation.booking import schedule
 from deliberation.booking.models import Room
 from deliberation.demo import DEMO_PASSWORD
 from deliberation.extensions import db
@@ -37,10 +37,10 @@ def first_day_of(live_server, room_name: str, days_ahead: int, hours: tuple[time
     with live_server.app.app_context():
         room = db.session.execute(select(Room).join(Community).where(
             Community.name == "银杏居民区", Room.name == room_name)).scalar_one()
-        first = services.local_today() + timedelta(days=days_ahead)
-        closed = services.closed_days(db.session, room, first, first + timedelta(days=366))
+        first = schedule.local_today() + timedelta(days=days_ahead)
+        closed = schedule.closed_days(db.session, room, first, first + timedelta(days=366))
         day = next(day for day in (first + timedelta(days=n) for n in range(367)) if day not in closed
-                   and (hours is None or services.within_opening_hours(room, *services.local_slot(day, *hours))))
+                   and (hours is None or schedule.within_opening_hours(room, *schedule.local_slot(day, *hours))))
         db.session.remove()
     return day
 

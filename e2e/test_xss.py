@@ -53,8 +53,11 @@ def seeded(live_server):
     from sqlalchemy import select
 
     from deliberation.accounts.models import Building, Community, Person, User
-    from deliberation.booking import services as booking
+    from deliberation.booking.bookings import create_booking
     from deliberation.booking.models import Booker, Noise
+    from deliberation.booking.rooms import create_room
+    from deliberation.booking.schedule import local_slot, local_today, week_start
+    from deliberation.booking.setup import set_max_future_bookings, set_opening_hours
     from deliberation.consultations import services as consult
     from deliberation.consultations.models import Phase
     from deliberation.db import utcnow
@@ -87,34 +90,34 @@ def seeded(live_server):
         for i, payload in enumerate(PAYLOADS):
             s.add(Person(community=community, name=payload[:50], tenure="family", birth_year=1990,
                          phone=f"1390000{i:04d}"))
-        room = booking.create_room(s, secretary, community, name="XSS 检查室", capacity=30, noise=Noise.NORMAL,
-                                   needs_approval=False, booker=Booker.RESIDENTS)
-        booking.set_opening_hours(s, secretary, room, [(d, time(6), time(23)) for d in range(7)])
-        booking.set_max_future_bookings(s, secretary, community, 100)
-        monday = booking.week_start(booking.local_today()) + timedelta(days=7)
+        room = create_room(s, secretary, community, name="XSS 检查室", capacity=30, noise=Noise.NORMAL,
+                           needs_approval=False, booker=Booker.RESIDENTS)
+        set_opening_hours(s, secretary, room, [(d, time(6), time(23)) for d in range(7)])
+        set_max_future_bookings(s, secretary, community, 100)
+        monday = week_start(local_today()) + timedelta(days=7)
         for i, payload in enumerate(PAYLOADS[:60]):
             day, hour = monday + timedelta(days=i // 15), 7 + i % 15
-            starts_at, ends_at = booking.local_slot(day, time(hour), time(hour, 50))
-            booking.create_booking(s, resident, room, title=payload[:200], attendance=2, starts_at=starts_at,
-                                   ends_at=ends_at)
+            starts_at, ends_at = local_slot(day, time(hour), time(hour, 50))
+            create_booking(s, resident, room, title=payload[:200], attendance=2, starts_at=starts_at,
+                           ends_at=ends_at)
         # Survey answers: long texts and an "other" choice, from every demo resident who can sign in.
-        from deliberation.surveys import services as surveys
+        from deliberation.surveys import answering, builder
 
-        survey = surveys.create_survey(s, secretary, community, surveys.SurveyInput(
+        survey = builder.create_survey(s, secretary, community, builder.SurveyInput(
             title="XSS 检查问卷 " + PAYLOADS[2][:100], intro="\n".join(PAYLOADS[:CHUNK])))
-        questions = [surveys.add_question(s, secretary, survey, surveys.QuestionInput(
+        questions = [builder.add_question(s, secretary, survey, builder.QuestionInput(
             "long_text", f"问题{i} " + PAYLOADS[i][:150])) for i in range(4)]
-        choice = surveys.add_question(s, secretary, survey, surveys.QuestionInput(
+        choice = builder.add_question(s, secretary, survey, builder.QuestionInput(
             "single", "选择 " + PAYLOADS[5][:100], options=[p[:100] for p in PAYLOADS[6:9]], allow_other=True))
-        surveys.publish_survey(s, secretary, survey)
+        builder.publish_survey(s, secretary, survey)
         respondents = s.execute(select(User).where(User.username.in_(["resident1", "resident2", "resident3"]))
                                 ).scalars().all()
         slots = _chunks(PAYLOADS, -(-len(PAYLOADS) // (len(respondents) * len(questions))))
         for r, user in enumerate(respondents):
-            answers = {q.id: surveys.AnswerInput(text="\n".join(slots[r * len(questions) + i]))
+            answers = {q.id: answering.AnswerInput(text="\n".join(slots[r * len(questions) + i]))
                        for i, q in enumerate(questions) if r * len(questions) + i < len(slots)}
-            answers[choice.id] = surveys.AnswerInput(other=True, other_text=PAYLOADS[10 + r][:100])
-            surveys.save_response(s, user, survey, answers, submit=True)
+            answers[choice.id] = answering.AnswerInput(other=True, other_text=PAYLOADS[10 + r][:100])
+            answering.save_response(s, user, survey, answers, submit=True)
         s.commit()
         return {"survey": survey.id, "community": community.id, "consultation": consultation.id, "proposals": proposals,
                 "ideas": ideas, "room": room.id, "building": building.id if building else None,

@@ -13,7 +13,9 @@ from marshmallow import Schema, fields, validate
 
 from deliberation.accounts.access import community_or_404
 from deliberation.api.auth import token_required
-from deliberation.booking import services
+from deliberation.booking import bookings as single_bookings
+from deliberation.booking import rooms, schedule
+from deliberation.booking import series as weekly_series
 from deliberation.booking.access import booking_or_404, room_or_404, series_or_404, team_or_404
 from deliberation.db import commit_as_written
 from deliberation.extensions import db
@@ -127,7 +129,7 @@ class ExceptionIn(Schema):
 @bp.response(200, RoomOut(many=True))
 def list_rooms(community_id: int):
     """The rooms of a community the user belongs to."""
-    return services.rooms_of(db.session, community_or_404(community_id, g.api_user))
+    return rooms.rooms_of(db.session, community_or_404(community_id, g.api_user))
 
 
 @bp.route("/rooms/<int:room_id>/availability")
@@ -137,7 +139,7 @@ def list_rooms(community_id: int):
 def room_availability(args, room_id: int):
     """A room's opening windows and live bookings for each local date of a range."""
     room = room_or_404(room_id, g.api_user)
-    return services.availability(db.session, room, args["from_"], args["to"])
+    return schedule.availability(db.session, room, args["from_"], args["to"])
 
 
 @bp.route("/rooms/<int:room_id>/bookings", methods=["POST"])
@@ -149,9 +151,9 @@ def room_availability(args, room_id: int):
 def create_booking(data, room_id: int):
     """Book a slot; pending when the room needs approval. 409 names the booking in the way."""
     room = room_or_404(room_id, g.api_user)
-    booking = services.create_booking(db.session, g.api_user, room, title=data["title"],
-                                      attendance=data["attendance"], starts_at=data["starts_at"],
-                                      ends_at=data["ends_at"], team=team_or_404(data["team_id"], room))
+    booking = single_bookings.create_booking(db.session, g.api_user, room, title=data["title"],
+                                             attendance=data["attendance"], starts_at=data["starts_at"],
+                                             ends_at=data["ends_at"], team=team_or_404(data["team_id"], room))
     commit_as_written(db.session)
     return booking
 
@@ -165,7 +167,7 @@ def create_booking(data, room_id: int):
 def create_series(data, room_id: int):
     """Book a room every week; conflicting dates are listed, and nothing is booked unless book_free_dates."""
     room = room_or_404(room_id, g.api_user)
-    result = services.create_series(
+    result = weekly_series.create_series(
         db.session, g.api_user, room, title=data["title"], attendance=data["attendance"],
         weekday=data["weekday"], start_time=data["start_time"].replace(tzinfo=None),
         end_time=data["end_time"].replace(tzinfo=None), first_day=data["first_day"], until=data["until"],
@@ -182,7 +184,7 @@ def create_series(data, room_id: int):
 def add_series_exception(data, series_id: int):
     """Skip one date of a weekly series; that date's booking is cancelled."""
     series = series_or_404(series_id, g.api_user)
-    services.add_series_exception(db.session, g.api_user, series, data["date"])
+    weekly_series.add_series_exception(db.session, g.api_user, series, data["date"])
     db.session.commit()
 
 
@@ -199,7 +201,7 @@ def get_booking(booking_id: int):
 @bp.response(200, BookingOut)
 def cancel_booking(booking_id: int):
     """Cancel a live booking (its booker, or a moderator)."""
-    booking = services.cancel_booking(db.session, g.api_user, booking_or_404(booking_id, g.api_user))
+    booking = single_bookings.cancel_booking(db.session, g.api_user, booking_or_404(booking_id, g.api_user))
     db.session.commit()
     return booking
 
@@ -210,8 +212,8 @@ def cancel_booking(booking_id: int):
 @bp.response(200, BookingOut)
 def approve_booking(data, booking_id: int):
     """Approve a pending booking (the community's moderator)."""
-    booking = services.approve_booking(db.session, g.api_user, booking_or_404(booking_id, g.api_user),
-                                       data["note"])
+    booking = single_bookings.approve_booking(db.session, g.api_user, booking_or_404(booking_id, g.api_user),
+                                              data["note"])
     db.session.commit()
     return booking
 
@@ -222,8 +224,8 @@ def approve_booking(data, booking_id: int):
 @bp.response(200, BookingOut)
 def decline_booking(data, booking_id: int):
     """Decline a pending booking (the community's moderator)."""
-    booking = services.decline_booking(db.session, g.api_user, booking_or_404(booking_id, g.api_user),
-                                       data["note"])
+    booking = single_bookings.decline_booking(db.session, g.api_user, booking_or_404(booking_id, g.api_user),
+                                              data["note"])
     db.session.commit()
     return booking
 

@@ -1,7 +1,8 @@
 """API of the surveys capability: create and publish (moderators), read, answer, results.
 
-Thin adapters over deliberation.surveys.services, the same ones the pages call. Surveys a user may
-not see answer 404, as the pages do; results wait for the close unless the user moderates.
+Thin adapters over the surveys capability's operations (builder, answering, results, lists), the same
+ones the pages call. Surveys a user may not see answer 404, as the pages do; results wait for the close
+unless the user moderates.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from flask import g
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
-from sqlalchemy import select
 
 from deliberation.accounts.access import community_or_404
 from deliberation.api.auth import token_required
@@ -20,7 +20,7 @@ from deliberation.errors import Invalid, NotFound
 from deliberation.extensions import db
 from deliberation.limits import survey_save_limit
 from deliberation.pagination import paginate
-from deliberation.surveys import services
+from deliberation.surveys import answering, builder, lists, results
 from deliberation.surveys.access import survey_or_404
 from deliberation.surveys.models import QuestionKind, Response, Survey
 
@@ -35,22 +35,22 @@ class SurveyQuestionIn(Schema):
     text = fields.String(required=True, validate=validate.Length(min=1, max=500))
     help_text = fields.String(load_default="", validate=validate.Length(max=500))
     required = fields.Boolean(load_default=False)
-    options = fields.List(fields.String(validate=validate.Length(max=services.MAX_OPTION_LENGTH)),
-                          load_default=list, validate=validate.Length(max=services.MAX_OPTIONS))
+    options = fields.List(fields.String(validate=validate.Length(max=builder.MAX_OPTION_LENGTH)),
+                          load_default=list, validate=validate.Length(max=builder.MAX_OPTIONS))
     max_choices = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=20))
     allow_other = fields.Boolean(load_default=False, metadata={"description": "“其他（请注明）” option"})
 
 
 class SurveyIn(Schema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    intro = fields.String(load_default="", validate=validate.Length(max=services.MAX_INTRO))
+    intro = fields.String(load_default="", validate=validate.Length(max=builder.MAX_INTRO))
     anonymity = fields.String(load_default="named", validate=validate.OneOf(["named", "anonymous", "choice"]),
                               metadata={"description": "named | anonymous | choice (each resident chooses)"})
     consultation_id = fields.Integer(load_default=None, allow_none=True)
     opens_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=UTC)
     closes_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=UTC)
     questions = fields.List(fields.Nested(SurveyQuestionIn), load_default=list,
-                            validate=validate.Length(max=services.MAX_QUESTIONS))
+                            validate=validate.Length(max=builder.MAX_QUESTIONS))
 
 
 class SurveyQuestionOut(Schema):
@@ -184,7 +184,7 @@ def _survey(survey: Survey) -> dict:
         "questions": [
             {"id": q.id, "position": q.position, "kind": q.kind.value, "text": q.text, "help_text": q.help_text,
              "required": q.required, "options": list(q.options or []), "max_choices": q.max_choices,
-             "allow_other": q.allow_other, "max_length": services.text_limit(q)}
+             "allow_other": q.allow_other, "max_length": answering.text_limit(q)}
             for q in survey.questions
         ],
     }
@@ -202,14 +202,14 @@ def _response(response: Response) -> dict:
         "answers": [
             {"question_id": qid, "choices": a.choices, "other": a.other_text, "text": a.text, "value": a.value,
              "ranking": a.ranking}
-            for qid, a in services.answers_of(response).items()
+            for qid, a in answering.answers_of(response).items()
         ],
     }
 
 
-def _answers(items: list[dict]) -> dict[int, services.AnswerInput]:
+def _answers(items: list[dict]) -> dict[int, answering.AnswerInput]:
     return {
-        item["question_id"]: services.AnswerInput(
+        item["question_id"]: answering.AnswerInput(
             choices=item["choices"], other=bool(item["other"].strip()), other_text=item["other"], text=item["text"],
             value=item["value"], ranking=item["ranking"])
         for item in items
@@ -241,9 +241,8 @@ class SurveyPageQuery(Schema):
 def list_surveys(query, community_id: int):
     """The community's surveys the user may see (drafts for moderators only), newest first."""
     community = community_or_404(community_id, g.api_user)
-    stmt = (select(Survey).where(services.visible_surveys_clause(db.session, g.api_user, community.id))
-            .order_by(Survey.created_at.desc(), Survey.id.desc()))
-    page = paginate(db.session, stmt, per_page=query["per_page"], number=query["page"])
+    page = paginate(db.session, lists.community_surveys(db.session, g.api_user, community),
+                    per_page=query["per_page"], number=query["page"])
     return [{"id": s.id, "title": s.title, "state": s.effective_state.value, "anonymity": s.anonymity.value,
              "consultation_id": s.consultation_id, "closes_at": s.closes_at, "version": s.version}
             for s in page.items]
@@ -257,10 +256,10 @@ def create_survey(data, community_id: int):
     """Create a survey with its questions, as a draft (moderators)."""
     community = community_or_404(community_id, g.api_user, moderate=True)
     questions = data.pop("questions")
-    survey = services.create_survey(db.session, g.api_user, community, services.SurveyInput(**data))
+    survey = builder.create_survey(db.session, g.api_user, community, builder.SurveyInput(**data))
     for number, question in enumerate(questions, start=1):
         try:
-            services.add_question(db.session, g.api_user, survey, services.QuestionInput(**question))
+            builder.add_question(db.session, g.api_user, survey, builder.QuestionInput(**question))
         except Invalid as error:
             error.fields = {f"questions.{number}.{name}": message for name, message in error.fields.items()}
             raise
@@ -274,7 +273,7 @@ def create_survey(data, community_id: int):
 def publish_survey(survey_id: int):
     """Publish a draft survey (moderators): the eligible residents may answer from its opening time."""
     survey = survey_or_404(survey_id, g.api_user, moderate=True)
-    services.publish_survey(db.session, g.api_user, survey)
+    builder.publish_survey(db.session, g.api_user, survey)
     db.session.commit()
     return _survey(survey)
 
@@ -293,7 +292,7 @@ def read_survey(survey_id: int):
 def read_response(survey_id: int):
     """The user's own response (draft or submitted); 404 when there is none."""
     survey = survey_or_404(survey_id, g.api_user)
-    response = services.my_response(db.session, g.api_user, survey)
+    response = answering.my_response(db.session, g.api_user, survey)
     if response is None:
         raise NotFound(_("您还没有填写这份问卷"))
     return _response(response)
@@ -307,8 +306,8 @@ def read_response(survey_id: int):
 def submit_response(data, survey_id: int):
     """Submit a new response; 409 if the user already has one (update it with PUT …/response)."""
     survey = survey_or_404(survey_id, g.api_user)
-    response = services.save_response(db.session, g.api_user, survey, _answers(data["answers"]),
-                                      submit=data["submit"], new=True, anonymous=data["anonymous"])
+    response = answering.save_response(db.session, g.api_user, survey, _answers(data["answers"]),
+                                       submit=data["submit"], new=True, anonymous=data["anonymous"])
     db.session.commit()
     return _response(response)
 
@@ -321,8 +320,8 @@ def submit_response(data, survey_id: int):
 def update_response(data, survey_id: int):
     """Create or replace the user's own response, until the survey closes."""
     survey = survey_or_404(survey_id, g.api_user)
-    response = services.save_response(db.session, g.api_user, survey, _answers(data["answers"]),
-                                      submit=data["submit"], anonymous=data["anonymous"])
+    response = answering.save_response(db.session, g.api_user, survey, _answers(data["answers"]),
+                                       submit=data["submit"], anonymous=data["anonymous"])
     db.session.commit()
     return _response(response)
 
@@ -336,11 +335,11 @@ def read_results(survey_id: int):
     Moderators at any time; residents once the survey has closed (403 before).
     """
     survey = survey_or_404(survey_id, g.api_user)
-    services.require_results(survey, g.api_user)
-    summary = services.survey_summary(db.session, survey)
-    texts = services.free_texts(db.session, survey)
+    results.require_results(survey, g.api_user)
+    summary = results.survey_summary(db.session, survey)
+    texts = results.free_texts(db.session, survey)
     moderator = survey.can_moderate(g.api_user)
-    groups = services.breakdowns(db.session, survey)
+    groups = results.breakdowns(db.session, survey)
     return {
         **{k: getattr(summary, k) for k in ("survey_id", "title", "response_count", "online_count", "paper_count",
                                             "eligible_count", "response_rate")},

@@ -7,7 +7,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from deliberation.accounts.models import Community, User
 from deliberation.booking.models import Booking, BookingSeries, Room, Team
-from deliberation.errors import Forbidden, NotFound
+from deliberation.errors import NotFound, require
 from deliberation.extensions import db
 
 
@@ -23,8 +23,7 @@ def room_or_404(room_id: int, user: User) -> Room:
 def room_to_manage_or_404(room_id: int, user: User) -> Room:
     """The room for its community's moderators; 404 for other communities, 403 for residents."""
     room = room_or_404(room_id, user)
-    if not room.can_manage(user):
-        raise Forbidden(_("只有本居民区的主持人可以管理场地"))
+    require(room.can_manage(user), _("只有本居民区的主持人可以管理场地"))
     return room
 
 
@@ -32,17 +31,17 @@ def team_to_manage_or_404(team_id: int, user: User) -> Team:
     """A team for its community's moderators; 404 for other communities, 403 for residents."""
     team = db.session.get(Team, team_id)
     community = db.session.get(Community, team.community_id) if team is not None else None
-    if community is None or not community.can_view(user):
+    if community is None:
         raise NotFound(_("找不到该团队"))
-    if not community.can_moderate(user):
-        raise Forbidden(_("只有本居民区的主持人可以管理团队"))
+    require(community.can_view(user), _("找不到该团队"), hidden=True)
+    require(community.can_moderate(user), _("只有本居民区的主持人可以管理团队"))
     return team
 
 
 def booking_or_404(booking_id: int, user: User) -> Booking:
     """The booking if the user belongs to its room's community; 404 otherwise."""
     booking = db.session.get(Booking, booking_id)
-    if booking is None or not booking.room.can_view(user):
+    if booking is None or not booking.can_view(user):
         raise NotFound(_("找不到该预约"))
     return booking
 
@@ -50,7 +49,7 @@ def booking_or_404(booking_id: int, user: User) -> Booking:
 def series_or_404(series_id: int, user: User) -> BookingSeries:
     """The weekly series if the user belongs to its room's community; 404 otherwise."""
     series = db.session.get(BookingSeries, series_id)
-    if series is None or not series.room.can_view(user):
+    if series is None or not series.can_view(user):
         raise NotFound(_("找不到该系列预约"))
     return series
 

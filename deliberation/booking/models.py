@@ -189,6 +189,13 @@ class BookingSeries(db.Model):
     def community_id(self) -> int:
         return self.room.community_id
 
+    def can_view(self, user: User) -> bool:
+        return self.room.can_view(user)
+
+    def can_change(self, user: User) -> bool:
+        """Its booker or the community's moderators may skip a date of the series."""
+        return self.can_view(user) and (user.id == self.booked_by_id or self.room.can_manage(user))
+
 
 class SeriesException(db.Model):
     """A date a series skips (a holiday, the team's performance elsewhere)."""
@@ -236,6 +243,17 @@ class Booking(db.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    def can_view(self, user: User) -> bool:
+        return self.room.can_view(user)
+
+    def can_cancel(self, user: User) -> bool:
+        """Its booker or the community's moderators (whether it is still live is the service's question)."""
+        return self.can_view(user) and (user.id == self.booked_by_id or self.room.can_manage(user))
+
+    def can_decide(self, user: User) -> bool:
+        """Approving or declining: the community's moderators."""
+        return self.room.can_manage(user)
 
     @property
     def local_start(self) -> datetime:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from deliberation import audit
 from deliberation.accounts.models import Building, Community, Person, Unit, User
-from deliberation.booking import services as booking_services
+from deliberation.booking.bookings import create_booking
 from deliberation.booking.models import Room
 from deliberation.consultations.eligibility import visible_clause
 from deliberation.consultations.models import (
@@ -326,7 +326,7 @@ def add_meeting(
             raise Invalid(_("预约场地须填写会议结束时间"), fields={"ends_at": _("预约场地须填写结束时间")})
         if not attendance:
             raise Invalid(_("预约场地须填写预计人数"), fields={"attendance": _("请填写预计人数")})
-        booking = booking_services.create_booking(
+        booking = create_booking(
             session,
             actor,
             room,

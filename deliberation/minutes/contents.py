@@ -37,8 +37,9 @@ from deliberation.consultations.models import (
     ProposalVersion,
 )
 from deliberation.db import utcnow
+from deliberation.surveys.lists import surveys_for_consultation
 from deliberation.surveys.models import SurveyState
-from deliberation.surveys.services import can_see_results, survey_summary, surveys_for_consultation
+from deliberation.surveys.results import survey_summary
 from deliberation.voting.labels import basis_label
 from deliberation.voting.results import ballot_record_digest, consultation_results
 
@@ -552,7 +553,7 @@ def _text(value) -> str:
 
 
 def _vote_section(report, basis_label, *, advisory: bool = False) -> VoteSection:
-    """Copy a voting.services.VoteReport into plain data (nothing of it is queried again)."""
+    """Copy a voting.results.VoteReport into plain data (nothing of it is queried again)."""
     from deliberation.charts import percent
 
     vote = report.vote
@@ -639,7 +640,7 @@ def _surveys(session: Session, viewer: User | None, consultation: Consultation) 
     viewer = _viewer(viewer)
     sections = []
     for survey in reversed(surveys_for_consultation(session, viewer, consultation)):
-        if survey.state == SurveyState.DRAFT or not can_see_results(survey, viewer):
+        if survey.state == SurveyState.DRAFT or not survey.can_see_results(viewer):
             continue
         summary = survey_summary(session, survey)
         sections.append(SurveySection(

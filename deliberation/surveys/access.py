@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from deliberation.accounts.models import User
-from deliberation.errors import Forbidden, NotFound
+from deliberation.errors import NotFound, require
 from deliberation.extensions import db
-from deliberation.surveys.models import Question, Survey, SurveyState
+from deliberation.surveys.models import Question, Survey
 
 
 def survey_or_404(survey_id: int, user: User, *, moderate: bool = False) -> Survey:
@@ -15,21 +15,14 @@ def survey_or_404(survey_id: int, user: User, *, moderate: bool = False) -> Surv
     survey = db.session.get(Survey, survey_id)
     if survey is None or not user.is_authenticated or not survey.community.can_view(user):
         raise NotFound(_("找不到该问卷"))
-    if survey.can_moderate(user):
-        return survey
     if moderate:
-        raise Forbidden(_("只有本居民区的主持人可以进行此操作"))
-    if survey.state == SurveyState.DRAFT:
-        raise NotFound(_("找不到该问卷"))
-    if survey.consultation_id is not None:
-        from deliberation.surveys.services import may_answer
-
-        if not may_answer(db.session, survey, user):
-            raise NotFound(_("找不到该问卷"))
+        require(survey.can_moderate(user), _("只有本居民区的主持人可以进行此操作"))
+    require(survey.can_view(user), _("找不到该问卷"), hidden=True)
     return survey
 
 
 def question_or_404(question_id: int, user: User) -> Question:
+    """A question for its survey's moderators; 404 or 403 as for its survey."""
     question = db.session.get(Question, question_id)
     if question is None:
         raise NotFound(_("找不到该问题"))

@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 from deliberation.accounts.models import Community, Household, Person, Unit, User
 from deliberation.consultations.models import Consultation
 from deliberation.db import utcnow
-from deliberation.surveys import services
+from deliberation.surveys import builder, paper, respondents
+from deliberation.surveys.answering import AnswerInput
+from deliberation.surveys.builder import QuestionInput, SurveyInput
 from deliberation.surveys.models import Survey
-from deliberation.surveys.services import AnswerInput, QuestionInput, SurveyInput
 
 TITLE = "党群服务站使用需求调查"
 INTRO = """服务站改造前，想先听听大家怎么用、缺什么。问卷约需 3 分钟，匿名填写，结果会在居民区公告栏和本平台公布。
@@ -64,13 +65,13 @@ def load_demo_survey(session: Session, community: Community, secretary: User,
                      consultation: Consultation | None = None, paper_forms: int = 40) -> Survey:
     """Build, publish and fill the demo survey (in the consultation when one is given)."""
     rng = random.Random(5)
-    survey = services.create_survey(session, secretary, community, SurveyInput(
+    survey = builder.create_survey(session, secretary, community, SurveyInput(
         title=TITLE, intro=INTRO, anonymous=True, consultation_id=consultation.id if consultation else None,
         closes_at=utcnow() + timedelta(days=14)))
     for question in QUESTIONS:
-        services.add_question(session, secretary, survey, question)
-    services.publish_survey(session, secretary, survey)
-    eligible = services.eligible_ids(session, survey).subquery()
+        builder.add_question(session, secretary, survey, question)
+    builder.publish_survey(session, secretary, survey)
+    eligible = respondents.eligible_ids(session, survey).subquery()
     candidates = session.execute(
         select(Person.name, Unit.building_id, Unit.room)
         .join(Household, Household.id == Person.household_id)
@@ -84,7 +85,7 @@ def load_demo_survey(session: Session, community: Community, secretary: User,
         if (name, building_id, room) in seen:  # two people of one name in one flat: one form
             continue
         seen.add((name, building_id, room))
-        services.enter_paper_response(session, secretary, survey, _answers(survey, rng), building_id=building_id,
-                                      room=room, person_name=name)
+        paper.enter_paper_response(session, secretary, survey, _answers(survey, rng), building_id=building_id,
+                                   room=room, person_name=name)
     session.flush()
     return survey

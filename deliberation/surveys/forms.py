@@ -19,8 +19,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from deliberation.consultations.forms import LOCAL_FORMAT
+from deliberation.surveys.answering import OTHER, AnswerInput
 from deliberation.surveys.models import QuestionKind, Survey
-from deliberation.surveys.services import OTHER, AnswerInput
 
 
 class SurveyForm(FlaskForm):

@@ -15,11 +15,13 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 from sqlalchemy.types import JSON
 
-from deliberation.accounts.models import Building, Community, Unit, User, enum_column
+from deliberation.accounts.models import Building, Community, Person, Unit, User, enum_column
+from deliberation.consultations.eligibility import eligible_clause, resident_facts
+from deliberation.consultations.models import Consultation
 from deliberation.db import UTCDateTime, bool_false, intpk, str200, timestamp, timestamp_null, utcnow
 from deliberation.extensions import db
 
@@ -117,6 +119,35 @@ class Survey(db.Model):
 
     def can_moderate(self, user: User) -> bool:
         return self.community.can_moderate(user)
+
+    def can_view(self, user: User) -> bool:
+        """Moderators always; others of the community once published, a session's within its eligibility."""
+        if not user.is_authenticated or not self.community.can_view(user):
+            return False
+        if self.can_moderate(user):
+            return True
+        if self.state == SurveyState.DRAFT:
+            return False
+        return self.consultation_id is None or self.can_answer(user)
+
+    def can_answer(self, user: User) -> bool:
+        """Residents of the roster inside the survey's eligibility (its session's, or the community)."""
+        if not user.is_authenticated or user.person_id is None:
+            return False
+        session = object_session(self)
+        person = session.get(Person, user.person_id)
+        if person is None or person.community_id != self.community_id:
+            return False
+        if self.consultation_id is None:
+            return True
+        clause = eligible_clause(resident_facts(session, user))
+        return session.execute(
+            select(Consultation.id).where(Consultation.id == self.consultation_id, clause)
+        ).first() is not None
+
+    def can_see_results(self, user: User) -> bool:
+        """Moderators at any time; residents once the survey has closed."""
+        return self.can_moderate(user) or self.effective_state == SurveyState.CLOSED
 
 
 class Question(db.Model):

@@ -19,7 +19,9 @@ from deliberation.extensions import db
 from deliberation.forms import show_errors
 from deliberation.limits import survey_save_limit
 from deliberation.pagination import paginate
-from deliberation.surveys import services
+from deliberation.surveys import answering, exports, labels, lists, paper
+from deliberation.surveys import builder as survey_builder
+from deliberation.surveys import results as survey_results
 from deliberation.surveys.access import question_or_404, survey_or_404
 from deliberation.surveys.forms import PaperForm, QuestionForm, SurveyForm, answers_from_form
 from deliberation.surveys.models import QuestionKind, Survey, SurveyState
@@ -29,8 +31,8 @@ bp = Blueprint("surveys", __name__)
 
 @bp.app_context_processor
 def _survey_helpers():
-    return {"survey_state_label": services.state_label, "question_kind_label": services.kind_label,
-            "survey_text_limit": services.text_limit, "anonymity_label": services.anonymity_label}
+    return {"survey_state_label": labels.state_label, "question_kind_label": labels.kind_label,
+            "survey_text_limit": answering.text_limit, "anonymity_label": labels.anonymity_label}
 
 
 # -- lists and settings --------------------------------------------------------------------------
@@ -41,13 +43,8 @@ def _survey_helpers():
 def index(community_id: int):
     """The community's surveys the user may see, newest first."""
     community = community_or_404(community_id, current_user)
-    stmt = (
-        select(Survey)
-        .where(services.visible_surveys_clause(db.session, current_user, community.id))
-        .order_by(Survey.created_at.desc(), Survey.id.desc())
-    )
-    page = paginate(db.session, stmt, per_page=20)
-    counts = services.response_counts(db.session, [s.id for s in page.items])
+    page = paginate(db.session, lists.community_surveys(db.session, current_user, community), per_page=20)
+    counts = lists.response_counts(db.session, [s.id for s in page.items])
     return render_template("surveys/list.html", community=community, page=page, counts=counts,
                            can_moderate=community.can_moderate(current_user))
 
@@ -71,8 +68,8 @@ def _survey_form(community: Community, survey: Survey | None = None) -> SurveyFo
     return form
 
 
-def _survey_input(form: SurveyForm) -> services.SurveyInput:
-    return services.SurveyInput(
+def _survey_input(form: SurveyForm) -> survey_builder.SurveyInput:
+    return survey_builder.SurveyInput(
         title=form.title.data, intro=form.intro.data or "", anonymity=form.anonymity.data,
         consultation_id=form.consultation_id.data or None, opens_at=to_utc(form.opens_at.data),
         closes_at=to_utc(form.closes_at.data),
@@ -87,7 +84,7 @@ def create(community_id: int):
     form = _survey_form(community)
     if form.validate_on_submit():
         try:
-            survey = services.create_survey(db.session, current_user, community, _survey_input(form))
+            survey = survey_builder.create_survey(db.session, current_user, community, _survey_input(form))
         except DomainError as error:
             db.session.rollback()
             show_errors(form, error)
@@ -107,7 +104,7 @@ def edit(survey_id: int):
     form = _survey_form(survey.community, survey)
     if form.validate_on_submit():
         try:
-            services.update_survey(db.session, current_user, survey, _survey_input(form))
+            survey_builder.update_survey(db.session, current_user, survey, _survey_input(form))
         except DomainError as error:
             db.session.rollback()
             show_errors(form, error)
@@ -124,21 +121,21 @@ def edit(survey_id: int):
 def detail(survey_id: int):
     """A survey's front page: what it is about, whether it is anonymous, and what one can do."""
     survey = survey_or_404(survey_id, current_user)
-    response = services.my_response(db.session, current_user, survey)
+    response = answering.my_response(db.session, current_user, survey)
     return render_template(
         "surveys/detail.html", survey=survey, response=response,
-        may_answer=services.may_answer(db.session, survey, current_user),
+        may_answer=survey.can_answer(current_user),
         can_moderate=survey.can_moderate(current_user),
-        can_see_results=services.can_see_results(survey, current_user),
-        count=services.response_counts(db.session, [survey.id]).get(survey.id, 0),
+        can_see_results=survey.can_see_results(current_user),
+        count=lists.response_counts(db.session, [survey.id]).get(survey.id, 0),
     )
 
 
 # -- builder -----------------------------------------------------------------------------------
 
 
-def _question_input(form: QuestionForm) -> services.QuestionInput:
-    return services.QuestionInput(
+def _question_input(form: QuestionForm) -> survey_builder.QuestionInput:
+    return survey_builder.QuestionInput(
         kind=form.kind.data, text=form.text.data, help_text=form.help_text.data or "", required=form.required.data,
         options=form.option_list(), max_choices=form.max_choices.data, allow_other=form.allow_other.data,
     )
@@ -147,7 +144,7 @@ def _question_input(form: QuestionForm) -> services.QuestionInput:
 def _render_builder(survey: Survey, form: QuestionForm | None = None, status: int = 200):
     return render_template(
         "surveys/builder.html", survey=survey, form=form or QuestionForm(formdata=None),
-        frozen=services.has_responses(db.session, survey), action=EmptyForm(),
+        frozen=survey_builder.has_responses(db.session, survey), action=EmptyForm(),
     ), status
 
 
@@ -168,7 +165,7 @@ def add_question(survey_id: int):
     if not form.validate_on_submit():
         return _render_builder(survey, form, 422)
     try:
-        services.add_question(db.session, current_user, survey, _question_input(form))
+        survey_builder.add_question(db.session, current_user, survey, _question_input(form))
     except DomainError as error:
         db.session.rollback()
         show_errors(form, error)
@@ -193,7 +190,7 @@ def edit_question(question_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            services.update_question(db.session, current_user, question, _question_input(form))
+            survey_builder.update_question(db.session, current_user, question, _question_input(form))
         except DomainError as error:
             db.session.rollback()
             show_errors(form, error)
@@ -215,7 +212,7 @@ def delete_question(question_id: int):
     survey_id = question.survey_id
     if not EmptyForm().validate_on_submit():
         return redirect(url_for(".builder", survey_id=survey_id))
-    services.delete_question(db.session, current_user, question)
+    survey_builder.delete_question(db.session, current_user, question)
     db.session.commit()
     flash(_("问题已删除"))
     return redirect(url_for(".builder", survey_id=survey_id, _anchor="questions"))
@@ -227,7 +224,7 @@ def move_question(question_id: int):
     """Move a question up or down by one place: plain buttons, no script needed."""
     question = question_or_404(question_id, current_user)
     if EmptyForm().validate_on_submit():
-        services.move_question(db.session, current_user, question, request.form.get("direction", ""))
+        survey_builder.move_question(db.session, current_user, question, request.form.get("direction", ""))
         db.session.commit()
     return redirect(url_for(".builder", survey_id=question.survey_id, _anchor=f"question-{question.id}"))
 
@@ -247,7 +244,7 @@ def publish(survey_id: int):
     """Publish a draft: the eligible residents can answer from its opening time."""
     survey = survey_or_404(survey_id, current_user, moderate=True)
     if EmptyForm().validate_on_submit():
-        services.publish_survey(db.session, current_user, survey)
+        survey_builder.publish_survey(db.session, current_user, survey)
         db.session.commit()
         flash(_("问卷已发布"))
     return redirect(url_for(".detail", survey_id=survey.id))
@@ -259,7 +256,7 @@ def close(survey_id: int):
     """Stop taking answers now."""
     survey = survey_or_404(survey_id, current_user, moderate=True)
     if EmptyForm().validate_on_submit():
-        services.close_survey(db.session, current_user, survey)
+        survey_builder.close_survey(db.session, current_user, survey)
         db.session.commit()
         flash(_("问卷已截止"))
     return redirect(url_for(".detail", survey_id=survey.id))
@@ -272,7 +269,7 @@ def new_version(survey_id: int):
     survey = survey_or_404(survey_id, current_user, moderate=True)
     if not EmptyForm().validate_on_submit():
         return redirect(url_for(".builder", survey_id=survey.id))
-    copy = services.new_version(db.session, current_user, survey)
+    copy = survey_builder.new_version(db.session, current_user, survey)
     db.session.commit()
     flash(_("已创建第 %(n)d 版（草稿）；发布后旧版本将截止", n=copy.version))
     return redirect(url_for(".builder", survey_id=copy.id))
@@ -298,27 +295,27 @@ def _chosen_anonymity() -> bool | None:
 def answer(survey_id: int):
     """Answer the survey: save as a draft at any time, submit when done; editable until the close."""
     survey = survey_or_404(survey_id, current_user)
-    response = services.my_response(db.session, current_user, survey)
+    response = answering.my_response(db.session, current_user, survey)
     if request.method == "GET":
-        if not services.may_answer(db.session, survey, current_user):
+        if not survey.can_answer(current_user):
             flash(_("您不在这份问卷的填写范围内"), "error")
             return redirect(url_for(".detail", survey_id=survey.id))
         if not survey.is_open:
             flash(_("问卷已截止，不能再填写或修改") if survey.effective_state == SurveyState.CLOSED
                   else _("问卷尚未开始填写"), "error")
             return redirect(url_for(".detail", survey_id=survey.id))
-        return _render_answer(survey, services.answers_of(response), {}, response)
+        return _render_answer(survey, answering.answers_of(response), {}, response)
     if not EmptyForm().validate_on_submit():
         return _render_answer(survey, answers_from_form(survey, request.form), {}, response, 400)
     given = answers_from_form(survey, request.form)
     submit = request.form.get("action") == "submit"
     try:
-        response = services.save_response(db.session, current_user, survey, given, submit=submit,
-                                          anonymous=_chosen_anonymity())
+        response = answering.save_response(db.session, current_user, survey, given, submit=submit,
+                                           anonymous=_chosen_anonymity())
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
-        response = services.my_response(db.session, current_user, survey)
+        response = answering.my_response(db.session, current_user, survey)
         return _render_answer(survey, given, error.fields, response, error.status)
     db.session.commit()
     if response.is_submitted:
@@ -336,8 +333,8 @@ def autosave(survey_id: int):
     survey = survey_or_404(survey_id, current_user)
     given = answers_from_form(survey, request.form)
     try:
-        response = services.save_response(db.session, current_user, survey, given, submit=False,
-                                          anonymous=_chosen_anonymity())
+        response = answering.save_response(db.session, current_user, survey, given, submit=False,
+                                           anonymous=_chosen_anonymity())
     except DomainError as error:
         db.session.rollback()
         return jsonify({"saved": False, "message": error.message, "fields": error.fields}), error.status
@@ -368,7 +365,7 @@ def _paper_form(survey: Survey) -> PaperForm:
 
 def _render_paper(survey: Survey, form: PaperForm, given: dict, errors: dict, status: int = 200):
     return render_template("surveys/paper_entry.html", survey=survey, form=form, given=given, errors=errors,
-                           entered=services.paper_count(db.session, survey)), status
+                           entered=paper.paper_count(db.session, survey)), status
 
 
 @bp.route("/surveys/<int:survey_id>/paper", methods=["GET", "POST"])
@@ -385,8 +382,8 @@ def paper_entry(survey_id: int):
     if not form.validate_on_submit():
         return _render_paper(survey, form, given, {}, 422)
     try:
-        services.enter_paper_response(db.session, current_user, survey, given, building_id=form.building_id.data,
-                                      room=form.room.data or "", person_name=form.person_name.data or "")
+        paper.enter_paper_response(db.session, current_user, survey, given, building_id=form.building_id.data,
+                                   room=form.room.data or "", person_name=form.person_name.data or "")
     except DomainError as error:
         db.session.rollback()
         show_errors(form, error)
@@ -404,32 +401,32 @@ def paper_entry(survey_id: int):
 def results(survey_id: int):
     """Counts, percentages and bar charts per question, free-text answers, breakdowns, response rate."""
     survey = survey_or_404(survey_id, current_user)
-    services.require_results(survey, current_user)
-    summary = services.survey_summary(db.session, survey)
+    survey_results.require_results(survey, current_user)
+    summary = survey_results.survey_summary(db.session, survey)
     chart_kinds = (QuestionKind.SINGLE, QuestionKind.MULTIPLE, QuestionKind.SCALE, QuestionKind.RANKING)
     charts_by_question = {
         q.id: charts.bar_chart([(r.label, r.count) for r in q.rows], title=q.label, total=q.answered or None)
         for q in summary.questions if QuestionKind(q.kind) in chart_kinds and q.rows
     }
-    groups = services.breakdowns(db.session, survey)
+    groups = survey_results.breakdowns(db.session, survey)
     group_charts = {
         dimension: charts.stacked_chart(
             # Groups outside the roster (a paper form without a name) have no rate to draw.
             [(row.label, {"yes": row.responses, "no": max(row.eligible - row.responses, 0)})
              for row in rows if row.eligible],
-            title=_("按%(d)s的回收率", d=services.dimension_label(dimension)),
+            title=_("按%(d)s的回收率", d=survey_results.dimension_label(dimension)),
             series=[("yes", _("已填写")), ("no", _("未填写"))],
         )
         for dimension, rows in groups.items() if any(row.eligible for row in rows)
     }
     by = request.args.get("by", "")
-    cross = services.answer_breakdown(db.session, survey, by) if by in services.DIMENSIONS else {}
+    cross = survey_results.answer_breakdown(db.session, survey, by) if by in survey_results.DIMENSIONS else {}
     return render_template(
         "surveys/results.html", survey=survey, summary=summary, charts=charts_by_question, groups=groups,
-        group_charts=group_charts, texts=services.free_texts(db.session, survey),
-        can_moderate=survey.can_moderate(current_user), dimension_label=services.dimension_label,
-        by=by if cross else "", cross=cross, dimensions=services.DIMENSIONS,
-        min_group=services.MIN_ANONYMOUS_GROUP,
+        group_charts=group_charts, texts=survey_results.free_texts(db.session, survey),
+        can_moderate=survey.can_moderate(current_user), dimension_label=survey_results.dimension_label,
+        by=by if cross else "", cross=cross, dimensions=survey_results.DIMENSIONS,
+        min_group=survey_results.MIN_ANONYMOUS_GROUP,
     )
 
 
@@ -438,7 +435,7 @@ def results(survey_id: int):
 def export(survey_id: int, fmt: str):
     """The answers (one row per response) and the counts, as CSV (UTF-8 with BOM) or XLSX."""
     survey = survey_or_404(survey_id, current_user, moderate=True)
-    header, rows, count_header, count_rows = services.export_tables(db.session, current_user, survey)
+    header, rows, count_header, count_rows = exports.export_tables(db.session, current_user, survey)
     name = f"{survey.title}-问卷结果"
     if fmt == "csv":
         return documents.download(documents.csv_bytes(header, rows), f"{name}.csv", documents.CSV_TYPE)

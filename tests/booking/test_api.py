@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from deliberation.booking import services
+from deliberation.booking.setup import add_closed_date
 
 
 @pytest.fixture
@@ -110,7 +110,7 @@ def test_approval_is_for_the_moderator_only(client, api_token, resident, moderat
 
 def test_availability_shows_opening_windows_closed_dates_and_bookings(client, api_token, session, resident,
                                                                        moderator, pingpong, book, monday):
-    services.add_closed_date(session, moderator, pingpong, monday + timedelta(days=2), "消防检查")
+    add_closed_date(session, moderator, pingpong, monday + timedelta(days=2), "消防检查")
     session.commit()
     book(resident, pingpong, 1, "10:00", "11:00", title="晨练")
     response = client.get(f"/api/v1/rooms/{pingpong.id}/availability",

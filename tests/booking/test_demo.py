@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from deliberation.booking.demo import load_demo_rooms
 from deliberation.booking.models import Booking, BookingSeries, Noise
-from deliberation.booking.services import neighbours_of
+from deliberation.booking.rooms import neighbours_of
 
 
 def test_the_demo_station_has_its_rooms_a_quiet_room_next_to_the_dance_room_and_a_weekly_rehearsal(

@@ -193,11 +193,11 @@ def test_the_series_form_refuses_a_mistyped_exception_date(client, login, reside
 
 def test_a_team_member_books_a_team_room_for_the_team_on_the_form(client, login, session, resident, moderator,
                                                                   community, make_room, monday):
-    from deliberation.booking import services
     from deliberation.booking.models import Booker
+    from deliberation.booking.teams import register_team
 
     room = make_room("舞蹈房", booker=Booker.TEAMS)
-    team = services.register_team(session, moderator, community, "星光舞蹈队", [resident])
+    team = register_team(session, moderator, community, "星光舞蹈队", [resident])
     session.commit()
     login("wangayi")
     assert "星光舞蹈队" in client.get(f"/rooms/{room.id}/book").get_data(as_text=True)

@@ -9,8 +9,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from deliberation.audit import AuditEvent
-from deliberation.booking import services
+from deliberation.booking.bookings import approve_booking, cancel_booking, create_booking, decline_booking
 from deliberation.booking.models import Booker, Booking, BookingStatus, Noise
+from deliberation.booking.schedule import bookings_between, local_today
+from deliberation.booking.series import add_series_exception, create_series
+from deliberation.booking.setup import add_closed_date, set_max_future_bookings, set_neighbours
+from deliberation.booking.teams import register_team
+from deliberation.db import utcnow
 from deliberation.errors import Conflict, Forbidden, Invalid, NotFound
 
 
@@ -38,7 +43,7 @@ def test_an_overlapping_booking_of_the_same_room_is_refused_naming_the_first(
     room = make_room("乒乓房")
     first = book(resident, room, 2, "19:00", "21:00", title="乒乓友谊赛")
     starts_at, ends_at = slot(2, "20:00", "22:00")
-    error = refused(Conflict, services.create_booking, session, neighbour, room, title="练球",
+    error = refused(Conflict, create_booking, session, neighbour, room, title="练球",
                     attendance=2, starts_at=starts_at, ends_at=ends_at)
     assert "乒乓友谊赛" in error.message and "19:00–21:00" in error.message
     assert error.detail["conflict"]["id"] == first.id
@@ -55,7 +60,7 @@ def test_a_cancelled_or_declined_booking_frees_the_slot(
 ):
     room = make_room("乒乓房")
     first = book(resident, room, 2, "19:00", "21:00")
-    services.cancel_booking(session, resident, first)
+    cancel_booking(session, resident, first)
     session.commit()
     assert book(neighbour, room, 2, "19:00", "21:00").status == BookingStatus.APPROVED
 
@@ -63,15 +68,15 @@ def test_a_cancelled_or_declined_booking_frees_the_slot(
 def test_attendance_above_capacity_is_refused(session, resident, make_room, slot):
     room = make_room("书画室", capacity=12)
     starts_at, ends_at = slot(1, "10:00", "11:00")
-    error = refused(Invalid, services.create_booking, session, resident, room, title="书法课",
+    error = refused(Invalid, create_booking, session, resident, room, title="书法课",
                     attendance=13, starts_at=starts_at, ends_at=ends_at)
     assert "12" in error.message and "attendance" in error.fields
 
 
 def test_a_booking_in_the_past_is_refused(session, resident, make_room):
     room = make_room("乒乓房")
-    now = services.utcnow()
-    refused(Invalid, services.create_booking, session, resident, room, title="昨天",
+    now = utcnow()
+    refused(Invalid, create_booking, session, resident, room, title="昨天",
             attendance=2, starts_at=now - timedelta(days=1), ends_at=now - timedelta(days=1, hours=-1))
 
 
@@ -82,7 +87,7 @@ def test_a_noisy_booking_is_refused_next_to_a_quiet_one(
 ):
     book(resident, calligraphy_room, 1, "14:00", "16:00", title="书法课")
     starts_at, ends_at = slot(1, "15:00", "17:00")
-    error = refused(Conflict, services.create_booking, session, neighbour, dance_room,
+    error = refused(Conflict, create_booking, session, neighbour, dance_room,
                     title="广场舞排练", attendance=10, starts_at=starts_at, ends_at=ends_at)
     assert "书画室" in error.message and "书法课" in error.message
     assert error.detail["conflict"]["room"] == "书画室"
@@ -93,7 +98,7 @@ def test_a_quiet_booking_is_refused_next_to_a_noisy_one(
 ):
     book(resident, dance_room, 1, "14:00", "16:00", title="广场舞排练")
     starts_at, ends_at = slot(1, "15:30", "17:00")
-    error = refused(Conflict, services.create_booking, session, neighbour, calligraphy_room,
+    error = refused(Conflict, create_booking, session, neighbour, calligraphy_room,
                     title="书法课", attendance=5, starts_at=starts_at, ends_at=ends_at)
     assert "舞蹈房" in error.message and "广场舞排练" in error.message
 
@@ -108,7 +113,7 @@ def test_noisy_and_quiet_neighbours_may_follow_each_other(
 def test_a_noisy_room_next_to_a_normal_room_is_fine(resident, neighbour, session, moderator, dance_room,
                                                     make_room, book):
     pingpong = make_room("乒乓房")
-    services.set_neighbours(session, moderator, dance_room, pingpong)
+    set_neighbours(session, moderator, dance_room, pingpong)
     session.commit()
     book(resident, pingpong, 1, "14:00", "16:00")
     assert book(neighbour, dance_room, 1, "14:00", "16:00").is_active
@@ -143,10 +148,10 @@ def night_room(make_room):
 def test_opening_hours_hold_across_midnight(session, resident, night_room, slot, offset, start, end, allowed):
     starts_at, ends_at = slot(offset, start, end)
     if allowed:
-        assert services.create_booking(session, resident, night_room, title="夜读", attendance=3,
-                                       starts_at=starts_at, ends_at=ends_at).is_active
+        assert create_booking(session, resident, night_room, title="夜读", attendance=3,
+                              starts_at=starts_at, ends_at=ends_at).is_active
     else:
-        error = refused(Invalid, services.create_booking, session, resident, night_room,
+        error = refused(Invalid, create_booking, session, resident, night_room,
                         title="夜读", attendance=3, starts_at=starts_at, ends_at=ends_at)
         assert "不开放" in error.message
 
@@ -154,10 +159,10 @@ def test_opening_hours_hold_across_midnight(session, resident, night_room, slot,
 def test_a_closed_date_refuses_bookings_and_names_the_reason(session, resident, moderator, make_room, monday,
                                                              slot):
     room = make_room("多功能会议室")
-    services.add_closed_date(session, moderator, room, monday + timedelta(days=2), "元旦")
+    add_closed_date(session, moderator, room, monday + timedelta(days=2), "元旦")
     session.commit()
     starts_at, ends_at = slot(2, "10:00", "11:00")
-    error = refused(Invalid, services.create_booking, session, resident, room, title="讲座", attendance=5,
+    error = refused(Invalid, create_booking, session, resident, room, title="讲座", attendance=5,
                     starts_at=starts_at, ends_at=ends_at)
     assert "元旦" in error.message and (monday + timedelta(days=2)).isoformat() in error.message
 
@@ -165,10 +170,10 @@ def test_a_closed_date_refuses_bookings_and_names_the_reason(session, resident, 
 def test_a_booking_running_past_midnight_into_a_closed_date_is_refused(
         session, resident, moderator, night_room, monday, slot
 ):
-    services.add_closed_date(session, moderator, night_room, monday + timedelta(days=5), "停电检修")
+    add_closed_date(session, moderator, night_room, monday + timedelta(days=5), "停电检修")
     session.commit()
     starts_at, ends_at = slot(4, "23:00", "01:00")
-    error = refused(Invalid, services.create_booking, session, resident, night_room, title="夜读",
+    error = refused(Invalid, create_booking, session, resident, night_room, title="夜读",
                     attendance=3, starts_at=starts_at, ends_at=ends_at)
     assert "停电检修" in error.message
 
@@ -178,13 +183,13 @@ def test_a_booking_running_past_midnight_into_a_closed_date_is_refused(
 def test_the_future_booking_limit_counts_a_series_once(
         session, resident, moderator, community, make_room, book
 ):
-    services.set_max_future_bookings(session, moderator, community, 2)
+    set_max_future_bookings(session, moderator, community, 2)
     room = make_room("乒乓房")
     book(resident, room, 1, "10:00", "11:00")
-    services.create_series(session, resident, room, title="每周练球", attendance=2, weekday=2,
-                           start_time=time(19), end_time=time(20),
-                           first_day=services.local_today() + timedelta(7),
-                           until=services.local_today() + timedelta(60))
+    create_series(session, resident, room, title="每周练球", attendance=2, weekday=2,
+                  start_time=time(19), end_time=time(20),
+                           first_day=local_today() + timedelta(7),
+                           until=local_today() + timedelta(60))
     session.commit()
     error = refused(Conflict, book, resident, room, 3, "10:00", "11:00")
     assert "最多同时持有 2 个" in error.message
@@ -193,11 +198,11 @@ def test_the_future_booking_limit_counts_a_series_once(
 def test_the_limit_ignores_cancelled_bookings_and_moderators(
         session, resident, moderator, community, make_room, book
 ):
-    services.set_max_future_bookings(session, moderator, community, 1)
+    set_max_future_bookings(session, moderator, community, 1)
     room = make_room("乒乓房")
     first = book(resident, room, 1, "10:00", "11:00")
     refused(Conflict, book, resident, room, 2, "10:00", "11:00")
-    services.cancel_booking(session, resident, session.get(Booking, first.id))
+    cancel_booking(session, resident, session.get(Booking, first.id))
     session.commit()
     assert book(resident, room, 2, "10:00", "11:00").is_active
     for offset in range(3):
@@ -217,7 +222,7 @@ def test_a_team_room_takes_bookings_only_for_a_registered_team(
     room = make_room("舞蹈房", booker=Booker.TEAMS)
     error = refused(Forbidden, book, resident, room, 1, "10:00", "11:00")
     assert "团队" in error.message
-    team = services.register_team(session, moderator, community, "星光舞蹈队", [resident])
+    team = register_team(session, moderator, community, "星光舞蹈队", [resident])
     session.commit()
     assert book(resident, room, 1, "10:00", "11:00", team=team).team_id == team.id
     refused(Forbidden, book, neighbour, room, 2, "10:00", "11:00", team=team)  # not a member
@@ -242,17 +247,17 @@ def test_a_room_needing_approval_holds_the_slot_while_pending(
     assert pending.status == BookingStatus.PENDING
     error = refused(Conflict, book, neighbour, room, 1, "15:00", "16:00")
     assert "楼组议事" in error.message
-    refused(Forbidden, services.approve_booking, session, neighbour, pending)
-    services.approve_booking(session, moderator, pending, "同意")
+    refused(Forbidden, approve_booking, session, neighbour, pending)
+    approve_booking(session, moderator, pending, "同意")
     session.commit()
     assert pending.status == BookingStatus.APPROVED and pending.decided_by_id == moderator.id
-    refused(Conflict, services.decline_booking, session, moderator, pending)
+    refused(Conflict, decline_booking, session, moderator, pending)
 
 
 def test_a_declined_booking_frees_the_slot(session, resident, neighbour, moderator, make_room, book):
     room = make_room("多功能会议室", needs_approval=True)
     pending = book(resident, room, 1, "14:00", "16:00")
-    services.decline_booking(session, moderator, pending, "当天有联席会议")
+    decline_booking(session, moderator, pending, "当天有联席会议")
     session.commit()
     assert book(neighbour, room, 1, "14:00", "16:00").status == BookingStatus.PENDING
 
@@ -260,10 +265,10 @@ def test_a_declined_booking_frees_the_slot(session, resident, neighbour, moderat
 def test_only_the_booker_or_a_moderator_cancels(session, resident, neighbour, moderator, make_room, book):
     room = make_room("乒乓房")
     booking = book(resident, room, 1, "14:00", "16:00")
-    refused(Forbidden, services.cancel_booking, session, neighbour, booking)
-    services.cancel_booking(session, moderator, booking)
+    refused(Forbidden, cancel_booking, session, neighbour, booking)
+    cancel_booking(session, moderator, booking)
     session.commit()
-    refused(Conflict, services.cancel_booking, session, resident, booking)
+    refused(Conflict, cancel_booking, session, resident, booking)
 
 
 # -- weekly series -----------------------------------------------------------------------------
@@ -271,10 +276,10 @@ def test_only_the_booker_or_a_moderator_cancels(session, resident, neighbour, mo
 def test_a_series_books_every_week_except_its_exceptions(session, resident, dance_room, monday, make_room):
     room = make_room("乒乓房")
     tuesday = monday + timedelta(days=1)
-    result = services.create_series(session, resident, room, title="周二练球", attendance=4, weekday=1,
-                                    start_time=time(19), end_time=time(21), first_day=monday,
-                                    until=tuesday + timedelta(weeks=3),
-                                    exceptions=[tuesday + timedelta(weeks=1)])
+    result = create_series(session, resident, room, title="周二练球", attendance=4, weekday=1,
+                           start_time=time(19), end_time=time(21), first_day=monday,
+                           until=tuesday + timedelta(weeks=3),
+                           exceptions=[tuesday + timedelta(weeks=1)])
     session.commit()
     days = [b.local_start.date() for b in result.bookings]
     assert days == [tuesday, tuesday + timedelta(weeks=2), tuesday + timedelta(weeks=3)]
@@ -286,7 +291,7 @@ def test_a_series_with_a_conflicting_date_books_nothing_and_reports_it(session, 
                                                                        make_room, book):
     room = make_room("乒乓房")
     book(neighbour, room, 8, "20:00", "22:00", title="楼组乒乓赛")  # the second Tuesday
-    error = refused(Conflict, services.create_series, session, resident, room, title="周二练球", attendance=4,
+    error = refused(Conflict, create_series, session, resident, room, title="周二练球", attendance=4,
                     weekday=1, start_time=time(19), end_time=time(21), first_day=monday,
                     until=monday + timedelta(weeks=3))
     second_tuesday = (monday + timedelta(days=8)).isoformat()
@@ -301,11 +306,11 @@ def test_a_series_may_book_its_free_dates_and_still_reports_the_others(
 ):
     room = make_room("乒乓房")
     book(neighbour, room, 8, "20:00", "22:00", title="楼组乒乓赛")
-    services.add_closed_date(session, moderator, room, monday + timedelta(days=15), "消防检查")
+    add_closed_date(session, moderator, room, monday + timedelta(days=15), "消防检查")
     session.commit()
-    result = services.create_series(session, resident, room, title="周二练球", attendance=4, weekday=1,
-                                    start_time=time(19), end_time=time(21), first_day=monday,
-                                    until=monday + timedelta(weeks=3, days=1), book_free_dates=True)
+    result = create_series(session, resident, room, title="周二练球", attendance=4, weekday=1,
+                           start_time=time(19), end_time=time(21), first_day=monday,
+                           until=monday + timedelta(weeks=3, days=1), book_free_dates=True)
     session.commit()
     assert len(result.bookings) == 2
     reported = {c.day: c.message for c in result.conflicts}
@@ -317,7 +322,7 @@ def test_a_series_may_book_its_free_dates_and_still_reports_the_others(
 def test_a_series_on_a_noisy_room_reports_the_quiet_neighbours_dates(session, resident, neighbour, monday,
                                                                       dance_room, calligraphy_room, book):
     book(neighbour, calligraphy_room, 1, "19:30", "20:30", title="书法夜课")
-    error = refused(Conflict, services.create_series, session, resident, dance_room, title="舞蹈排练",
+    error = refused(Conflict, create_series, session, resident, dance_room, title="舞蹈排练",
                     attendance=10, weekday=1, start_time=time(19), end_time=time(21), first_day=monday,
                     until=monday + timedelta(weeks=2))
     assert error.detail["conflicts"][0]["conflict"]["room"] == "书画室"
@@ -325,11 +330,11 @@ def test_a_series_on_a_noisy_room_reports_the_quiet_neighbours_dates(session, re
 
 def test_an_exception_added_later_cancels_that_dates_booking(session, resident, monday, make_room):
     room = make_room("乒乓房")
-    result = services.create_series(session, resident, room, title="周二练球", attendance=4, weekday=1,
-                                    start_time=time(19), end_time=time(21), first_day=monday,
-                                    until=monday + timedelta(weeks=2, days=1))
+    result = create_series(session, resident, room, title="周二练球", attendance=4, weekday=1,
+                           start_time=time(19), end_time=time(21), first_day=monday,
+                           until=monday + timedelta(weeks=2, days=1))
     session.commit()
-    services.add_series_exception(session, resident, result.series, monday + timedelta(days=8))
+    add_series_exception(session, resident, result.series, monday + timedelta(days=8))
     session.commit()
     statuses = [b.status for b in sorted(result.bookings, key=lambda b: b.starts_at)]
     assert statuses == [BookingStatus.APPROVED, BookingStatus.CANCELLED, BookingStatus.APPROVED]
@@ -364,15 +369,15 @@ def test_an_exclusion_violation_is_answered_as_a_conflict_naming_the_booking(is_
     room = make_room("乒乓房")
     first = book(resident, room, 1, "10:00", "12:00", title="晨练")
     # As if another process had slipped its booking in between our check and our insert.
-    original = services.bookings_between
+    original = bookings_between
     calls = []
 
     def blind_first_time(*args, **kwargs):
         calls.append(1)
         return [] if len(calls) == 1 else original(*args, **kwargs)
 
-    monkeypatch.setattr(services, "bookings_between", blind_first_time)
+    monkeypatch.setattr("deliberation.booking.bookings.bookings_between", blind_first_time)
     starts_at, ends_at = slot(1, "11:00", "13:00")
-    error = refused(Conflict, services.create_booking, session, neighbour, room, title="练球", attendance=2,
+    error = refused(Conflict, create_booking, session, neighbour, room, title="练球", attendance=2,
                     starts_at=starts_at, ends_at=ends_at)
     assert error.detail["conflict"]["id"] == first.id and "晨练" in error.message

@@ -8,8 +8,12 @@ import pytest
 from sqlalchemy import select
 
 from deliberation.audit import AuditEvent
-from deliberation.booking import services
+from deliberation.booking.bookings import create_booking
+from deliberation.booking.checks import max_future_bookings
 from deliberation.booking.models import Adjacency, Booker, ClosedDate, Noise, Room, Team
+from deliberation.booking.rooms import create_room, neighbours_of, update_room
+from deliberation.booking.setup import add_closed_date
+from deliberation.booking.teams import register_team, team_members
 from deliberation.errors import Conflict, Invalid
 
 
@@ -131,12 +135,12 @@ def test_opening_hours_are_set_per_weekday_also_across_midnight(client, login, s
     assert [4, "18:00", "02:00"] in audited(session, "room.hours")[-1]["hours"]
     # The Friday night window holds a booking from 23:00 to 01:30 on Saturday, and the page shows it.
     starts_at, ends_at = slot(4, "23:00", "01:30")
-    services.create_booking(session, resident, room, title="夜读", attendance=5, starts_at=starts_at,
-                            ends_at=ends_at)
+    create_booking(session, resident, room, title="夜读", attendance=5, starts_at=starts_at,
+                   ends_at=ends_at)
     starts_at, ends_at = slot(6, "10:00", "11:00")
     with pytest.raises(Invalid, match="不开放"):
-        services.create_booking(session, resident, room, title="周日", attendance=5, starts_at=starts_at,
-                                ends_at=ends_at)
+        create_booking(session, resident, room, title="周日", attendance=5, starts_at=starts_at,
+                       ends_at=ends_at)
     session.rollback()
     page = client.get(f"/rooms/{calligraphy.id}/setup").get_data(as_text=True)
     assert 'value="18:00"' in page and 'value="02:00"' in page
@@ -220,7 +224,7 @@ def test_closing_a_date_twice_is_refused(client, login, moderator, calligraphy, 
 def test_a_closed_date_of_another_room_cannot_be_removed_through_this_one(client, login, session, moderator,
                                                                          calligraphy, make_room, monday):
     other = make_room("乒乓房")
-    closed = services.add_closed_date(session, moderator, other, monday, "比赛")
+    closed = add_closed_date(session, moderator, other, monday, "比赛")
     session.commit()
     login("shuji")
     assert client.post(f"/rooms/{calligraphy.id}/closed/{closed.id}/remove").status_code == 404
@@ -238,8 +242,8 @@ def test_the_moderator_chooses_the_neighbours_and_the_noise_rule_follows(
     response = client.post(f"/rooms/{calligraphy.id}/neighbours",
                            data={"neighbours": [str(dance_room.id), str(pingpong.id)]})
     assert response.status_code == 302
-    assert {r.name for r in services.neighbours_of(session, dance_room)} == {"书画室"}
-    assert {r.name for r in services.neighbours_of(session, calligraphy)} == {"舞蹈房", "乒乓房"}
+    assert {r.name for r in neighbours_of(session, dance_room)} == {"书画室"}
+    assert {r.name for r in neighbours_of(session, calligraphy)} == {"舞蹈房", "乒乓房"}
     assert audited(session, "room.neighbours_set")[-1]["added"] == ["乒乓房", "舞蹈房"]
     # Now a noisy rehearsal is refused while the quiet room is booked, and allowed after unticking.
     book(resident, calligraphy, 1, "19:00", "21:00", title="书法课")
@@ -249,8 +253,8 @@ def test_the_moderator_chooses_the_neighbours_and_the_noise_rule_follows(
     response = client.post(f"/rooms/{calligraphy.id}/neighbours", data={"neighbours": [str(pingpong.id)]})
     assert response.status_code == 302
     session.expire_all()
-    assert [r.name for r in services.neighbours_of(session, calligraphy)] == ["乒乓房"]
-    assert services.neighbours_of(session, dance_room) == []
+    assert [r.name for r in neighbours_of(session, calligraphy)] == ["乒乓房"]
+    assert neighbours_of(session, dance_room) == []
     assert audited(session, "room.neighbours_set")[-1]["removed"] == ["舞蹈房"]
     assert book(neighbour, dance_room, 1, "19:30", "20:30", title="排练").title == "排练"
 
@@ -258,7 +262,7 @@ def test_the_moderator_chooses_the_neighbours_and_the_noise_rule_follows(
 def test_a_room_of_another_community_cannot_be_made_a_neighbour(client, login, session, moderator, calligraphy,
                                                                 other_community, make_user):
     admin = make_user("admin", is_admin=True)
-    elsewhere = services.create_room(session, admin, other_community, name="梧桐舞蹈房", capacity=20)
+    elsewhere = create_room(session, admin, other_community, name="梧桐舞蹈房", capacity=20)
     session.commit()
     login("shuji")
     response = client.post(f"/rooms/{calligraphy.id}/neighbours", data={"neighbours": [str(elsewhere.id)]})
@@ -276,7 +280,7 @@ def test_the_moderator_registers_a_team_with_members_by_user_name(client, login,
                            data={"name": "星光舞蹈队", "members": "wangayi\nlishushu"})
     assert response.status_code == 302
     team = session.execute(select(Team).where(Team.name == "星光舞蹈队")).scalar_one()
-    assert {u.username for u in services.team_members(session, team)} == {"wangayi", "lishushu"}
+    assert {u.username for u in team_members(session, team)} == {"wangayi", "lishushu"}
     assert audited(session, "team.register")[-1]["name"] == "星光舞蹈队"
     listing = client.get(f"/communities/{community.id}/teams").get_data(as_text=True)
     assert "星光舞蹈队" in listing and resident.display_name in listing
@@ -298,7 +302,7 @@ def test_an_unknown_member_name_is_refused_and_the_form_keeps_what_was_typed(
 
 def test_the_moderator_adds_and_removes_team_members(client, login, session, moderator, resident, neighbour,
                                                     community):
-    team = services.register_team(session, moderator, community, "星光舞蹈队", [resident])
+    team = register_team(session, moderator, community, "星光舞蹈队", [resident])
     session.commit()
     login("shuji")
     assert resident.display_name in client.get(f"/teams/{team.id}").get_data(as_text=True)
@@ -309,7 +313,7 @@ def test_the_moderator_adds_and_removes_team_members(client, login, session, mod
     page = unknown.get_data(as_text=True)
     assert unknown.status_code == 422 and "nobody" in page and 'id="username-error"' in page
     assert client.post(f"/teams/{team.id}/members/{resident.id}/remove").status_code == 302
-    assert [u.username for u in services.team_members(session, team)] == ["lishushu"]
+    assert [u.username for u in team_members(session, team)] == ["lishushu"]
     assert audited(session, "team.member_add")[-1]["username"] == "lishushu"
     assert audited(session, "team.member_remove")[-1]["user_id"] == resident.id
     assert client.post(f"/teams/{team.id}/members/{resident.id}/remove").status_code == 404
@@ -322,12 +326,12 @@ def test_the_moderator_sets_the_future_booking_limit(client, login, session, mod
     page = client.get(f"/communities/{community.id}/rooms/setup").get_data(as_text=True)
     assert 'name="limit"' in page and 'value="3"' in page
     assert client.post(f"/communities/{community.id}/rooms/settings", data={"limit": "5"}).status_code == 302
-    assert services.max_future_bookings(session, community.id) == 5
+    assert max_future_bookings(session, community.id) == 5
     assert audited(session, "booking.settings")[-1]["max_future_bookings"] == 5
     bad = client.post(f"/communities/{community.id}/rooms/settings", data={"limit": "0"})
     page = bad.get_data(as_text=True)
     assert bad.status_code == 422 and "请填写 1 到 100 之间的数" in page and 'value="0"' in page
-    assert services.max_future_bookings(session, community.id) == 5
+    assert max_future_bookings(session, community.id) == 5
 
 
 # -- who may see these pages ------------------------------------------------------------------
@@ -353,8 +357,8 @@ SETUP_PAGES = [
 
 @pytest.fixture
 def setup_objects(session, moderator, resident, community, calligraphy, monday):
-    closed = services.add_closed_date(session, moderator, calligraphy, monday, "春节")
-    team = services.register_team(session, moderator, community, "星光舞蹈队", [resident])
+    closed = add_closed_date(session, moderator, calligraphy, monday, "春节")
+    team = register_team(session, moderator, community, "星光舞蹈队", [resident])
     session.commit()
     return {"community": community.id, "room": calligraphy.id, "closed": closed.id, "team": team.id,
             "user": resident.id}
@@ -370,7 +374,7 @@ def test_residents_get_403_on_the_setup_pages(client, login, session, setup_obje
     session.expire_all()
     assert session.get(Room, setup_objects["room"]).name == "书画室"
     assert session.get(ClosedDate, setup_objects["closed"]) is not None
-    assert len(services.team_members(session, session.get(Team, setup_objects["team"]))) == 1
+    assert len(team_members(session, session.get(Team, setup_objects["team"]))) == 1
 
 
 @pytest.mark.parametrize(("method", "path"), SETUP_PAGES)
@@ -411,9 +415,9 @@ def test_setup_pages_have_no_inline_styles_or_scripts_and_one_id_each(client, lo
 
 def test_an_unknown_noise_level_or_booker_is_refused_by_the_service(session, moderator, community, calligraphy):
     with pytest.raises(Invalid) as error:
-        services.create_room(session, moderator, community, name="新房间", capacity=5, noise="loud")
+        create_room(session, moderator, community, name="新房间", capacity=5, noise="loud")
     assert error.value.fields == {"noise": "请从列表中选择"}
     with pytest.raises(Invalid) as error:
-        services.update_room(session, moderator, calligraphy, name="书画室", capacity=5, noise="quiet",
-                             needs_approval=False, booker="everyone")
+        update_room(session, moderator, calligraphy, name="书画室", capacity=5, noise="quiet",
+                    needs_approval=False, booker="everyone")
     assert error.value.fields == {"booker": "请从列表中选择"}

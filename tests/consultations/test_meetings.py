@@ -7,8 +7,11 @@ from datetime import time, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from deliberation.booking import services as booking_services
+from deliberation.booking.bookings import create_booking
 from deliberation.booking.models import Booking, BookingStatus
+from deliberation.booking.rooms import create_room
+from deliberation.booking.schedule import local_slot, local_today
+from deliberation.booking.setup import set_opening_hours
 from deliberation.consultations import sessions
 from deliberation.consultations.forms import to_local
 from deliberation.consultations.models import JointMeeting
@@ -17,8 +20,8 @@ from deliberation.errors import Conflict, Invalid
 
 @pytest.fixture
 def meeting_room(session, secretary, community):
-    room = booking_services.create_room(session, secretary, community, name="多功能厅", capacity=40)
-    booking_services.set_opening_hours(session, secretary, room, [(d, time(8), time(22)) for d in range(7)])
+    room = create_room(session, secretary, community, name="多功能厅", capacity=40)
+    set_opening_hours(session, secretary, room, [(d, time(8), time(22)) for d in range(7)])
     session.commit()
     return room
 
@@ -26,8 +29,8 @@ def meeting_room(session, secretary, community):
 @pytest.fixture
 def evening():
     """19:00–21:00 Shanghai time on a day two weeks ahead, as UTC datetimes."""
-    day = booking_services.local_today() + timedelta(days=14)
-    return booking_services.local_slot(day, time(19), time(21))
+    day = local_today() + timedelta(days=14)
+    return local_slot(day, time(19), time(21))
 
 
 def _form(starts, ends, **extra):
@@ -83,8 +86,8 @@ def test_a_booking_conflict_shows_the_booking_message_on_the_form_and_saves_noth
     client, login, session, consultation, meeting_room, evening, resident
 ):
     starts, ends = evening
-    booking_services.create_booking(session, resident, meeting_room, title="广场舞排练", attendance=10,
-                                    starts_at=starts + timedelta(hours=1), ends_at=ends + timedelta(hours=1))
+    create_booking(session, resident, meeting_room, title="广场舞排练", attendance=10,
+                   starts_at=starts + timedelta(hours=1), ends_at=ends + timedelta(hours=1))
     session.commit()
     login("shuji")
     response = client.post(f"/consultations/{consultation.id}/meetings",
@@ -111,7 +114,7 @@ def test_booking_needs_an_end_and_a_head_count_and_a_room_of_this_community(
     assert no_count.status_code == 422 and "预约场地须填写预计人数" in no_count.text
     other = make_community("梧桐居民区")
     other_secretary = make_user("wutong", other, role="moderator")
-    foreign = booking_services.create_room(session, other_secretary, other, name="梧桐活动室", capacity=20)
+    foreign = create_room(session, other_secretary, other, name="梧桐活动室", capacity=20)
     session.commit()
     foreign_room = client.post(f"/consultations/{consultation.id}/meetings",
                                data=_form(starts, ends, room_id=str(foreign.id), attendance="15"))

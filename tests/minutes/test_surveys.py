@@ -1,4 +1,4 @@
-"""Survey results appear in the minutes when the session had a survey (from surveys.services)."""
+"""Survey results appear in the minutes when the session had a survey (from surveys.results)."""
 
 from __future__ import annotations
 
@@ -7,18 +7,18 @@ from deliberation.minutes import services
 
 
 def test_a_closed_survey_of_the_session_is_summarised(session, run, secretary, residents):
-    from deliberation.surveys import services as surveys
+    from deliberation.surveys import answering, builder
 
-    survey = surveys.create_survey(session, secretary, run.consultation.community, surveys.SurveyInput(
+    survey = builder.create_survey(session, secretary, run.consultation.community, builder.SurveyInput(
         title="服务站开放时间调查", consultation_id=run.consultation.id))
-    question = surveys.add_question(session, secretary, survey, surveys.QuestionInput(
+    question = builder.add_question(session, secretary, survey, builder.QuestionInput(
         kind="single", text="您希望服务站几点开门？", options=["早上7点", "早上8点"], required=True))
-    surveys.add_question(session, secretary, survey, surveys.QuestionInput(kind="long_text", text="其他建议"))
-    surveys.publish_survey(session, secretary, survey)
+    builder.add_question(session, secretary, survey, builder.QuestionInput(kind="long_text", text="其他建议"))
+    builder.publish_survey(session, secretary, survey)
     for resident, choice in zip(residents, (0, 0, 1), strict=True):
-        surveys.save_response(session, resident, survey, {question.id: surveys.AnswerInput(choices=[choice])},
-                              submit=True)
-    surveys.close_survey(session, secretary, survey)
+        answering.save_response(session, resident, survey, {question.id: answering.AnswerInput(choices=[choice])},
+                                submit=True)
+    builder.close_survey(session, secretary, survey)
     session.commit()
     m = minutes_contents.assemble(session, secretary, run.consultation)
     (section,) = m.surveys
@@ -34,8 +34,8 @@ def test_a_closed_survey_of_the_session_is_summarised(session, run, secretary, r
 
 
 def test_a_draft_survey_stays_out(session, run, secretary):
-    from deliberation.surveys import services as surveys
+    from deliberation.surveys import builder
 
-    surveys.create_survey(session, secretary, run.consultation.community, surveys.SurveyInput(
+    builder.create_survey(session, secretary, run.consultation.community, builder.SurveyInput(
         title="还没发布的问卷", consultation_id=run.consultation.id))
     assert minutes_contents.assemble(session, secretary, run.consultation).surveys == []

@@ -129,19 +129,22 @@ def test_rate_limits_count_the_requests_of_both_processes(hosts, clean_limits, m
 
 
 def test_a_booking_conflict_is_caught_across_processes(hosts, clean_limits, session, make_community, make_user):
-    from deliberation.booking import services as booking
+    from deliberation.booking.models import local_to_utc
+    from deliberation.booking.rooms import create_room
+    from deliberation.booking.schedule import local_today
+    from deliberation.booking.setup import set_max_future_bookings, set_opening_hours
 
     first, second = hosts
     community = make_community()
     moderator = make_user("stationmaster", community, role="moderator")
     residents = [make_user("dancer", community), make_user("painter", community)]
-    room = booking.create_room(session, moderator, community, name="多功能会议室", capacity=30)
-    booking.set_opening_hours(session, moderator, room, [(d, clock_time(0), clock_time(0)) for d in range(7)])
-    booking.set_max_future_bookings(session, moderator, community, 50)
+    room = create_room(session, moderator, community, name="多功能会议室", capacity=30)
+    set_opening_hours(session, moderator, room, [(d, clock_time(0), clock_time(0)) for d in range(7)])
+    set_max_future_bookings(session, moderator, community, 50)
     session.commit()
     tokens = [_token(session, user) for user in residents]
     room_id = room.id
-    start = booking.local_to_utc(booking.local_today() + timedelta(days=3), clock_time(9))
+    start = local_to_utc(local_today() + timedelta(days=3), clock_time(9))
 
     for slot in range(5):
         starts = start + timedelta(hours=slot)

@@ -40,8 +40,13 @@ def build_side(session, world: World, side: str, community, moderator, resident,
     """One object of every kind in a community, made through the services."""
     from deliberation.accounts import services as accounts
     from deliberation.booking import feeds
-    from deliberation.booking import services as booking
+    from deliberation.booking.bookings import create_booking
     from deliberation.booking.models import Booker, Noise
+    from deliberation.booking.rooms import create_room
+    from deliberation.booking.schedule import local_slot, local_today, week_start
+    from deliberation.booking.series import create_series
+    from deliberation.booking.setup import add_closed_date, set_opening_hours
+    from deliberation.booking.teams import register_team
     from deliberation.consultations import services as consult
     from deliberation.consultations.models import Phase
     from deliberation.db import utcnow
@@ -57,32 +62,32 @@ def build_side(session, world: World, side: str, community, moderator, resident,
     comment = consult.post_comment(session, resident, consultation, f"{mark} 意见")
     idea = consult.post_idea(session, resident, community, f"{mark} 心愿", f"{mark} 心愿内容")
     word = consult.add_blocked_word(session, moderator, community, f"{mark}词")
-    room = booking.create_room(session, moderator, community, name=f"{mark} 活动室", capacity=20,
-                               noise=Noise.NORMAL, needs_approval=True, booker=Booker.RESIDENTS)
-    booking.set_opening_hours(session, moderator, room, [(d, time(8), time(22)) for d in range(7)])
-    monday = booking.week_start(booking.local_today()) + timedelta(days=14)
-    starts_at, ends_at = booking.local_slot(monday, time(9), time(10))
-    reservation = booking.create_booking(session, resident, room, title=f"{mark} 预约", attendance=5,
-                                         starts_at=starts_at, ends_at=ends_at)
-    series = booking.create_series(session, resident, room, title=f"{mark} 每周", attendance=5, weekday=2,
-                                   start_time=time(14), end_time=time(15), first_day=monday,
-                                   until=monday + timedelta(days=21)).series
+    room = create_room(session, moderator, community, name=f"{mark} 活动室", capacity=20,
+                       noise=Noise.NORMAL, needs_approval=True, booker=Booker.RESIDENTS)
+    set_opening_hours(session, moderator, room, [(d, time(8), time(22)) for d in range(7)])
+    monday = week_start(local_today()) + timedelta(days=14)
+    starts_at, ends_at = local_slot(monday, time(9), time(10))
+    reservation = create_booking(session, resident, room, title=f"{mark} 预约", attendance=5,
+                                 starts_at=starts_at, ends_at=ends_at)
+    series = create_series(session, resident, room, title=f"{mark} 每周", attendance=5, weekday=2,
+                           start_time=time(14), end_time=time(15), first_day=monday,
+                           until=monday + timedelta(days=21)).series
     upload = accounts.store_roster_upload(session, moderator, community, f"{mark}.csv",
                                           f"楼栋,房号,姓名,身份\n9号楼,901,{mark},业主\n".encode())
-    team = booking.register_team(session, moderator, community, f"{mark} 舞蹈队", [resident])
-    closed = booking.add_closed_date(session, moderator, room, monday + timedelta(days=5), f"{mark} 消杀")
+    team = register_team(session, moderator, community, f"{mark} 舞蹈队", [resident])
+    closed = add_closed_date(session, moderator, room, monday + timedelta(days=5), f"{mark} 消杀")
     session.flush()
     from deliberation.accounts.models import Building, FloorCaptain
-    from deliberation.surveys import services as surveys
+    from deliberation.surveys import builder
     from deliberation.voting import services as voting
 
     vote = voting.create_vote(session, moderator, consultation,
                               voting.VoteInput(title=f"{mark} 表决", proposal_id=proposal.id))
     voting.open_vote(session, moderator, vote)
-    survey = surveys.create_survey(session, moderator, community, surveys.SurveyInput(title=f"{mark} 问卷"))
-    question = surveys.add_question(session, moderator, survey, surveys.QuestionInput(
+    survey = builder.create_survey(session, moderator, community, builder.SurveyInput(title=f"{mark} 问卷"))
+    question = builder.add_question(session, moderator, survey, builder.QuestionInput(
         "single", f"{mark} 问题", required=True, options=[f"{mark} 选项", "其他"]))
-    surveys.publish_survey(session, moderator, survey)
+    builder.publish_survey(session, moderator, survey)
     building = session.query(Building).filter_by(community_id=community.id, name="1号楼").one()
     captaincy = FloorCaptain(user=captain, building=building, granted_by_id=moderator.id)
     session.add(captaincy)

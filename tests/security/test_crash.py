@@ -92,15 +92,17 @@ def _children(pid: int) -> list[int]:
 def station(session, make_community, make_user):
     """A room open day and night, and one resident (with an API token) per client."""
     from deliberation.accounts import services as accounts
-    from deliberation.booking import services as booking
     from deliberation.booking.models import Booker, Noise
+    from deliberation.booking.rooms import create_room
+    from deliberation.booking.schedule import local_today, week_start
+    from deliberation.booking.setup import set_max_future_bookings, set_opening_hours
 
     community = make_community("银杏居民区")
     moderator = make_user("shuji", community, role="moderator")
-    room = booking.create_room(session, moderator, community, name="多功能厅", capacity=50, noise=Noise.NORMAL,
-                               needs_approval=False, booker=Booker.RESIDENTS)
-    booking.set_opening_hours(session, moderator, room, [(d, clock(0), clock(23, 59)) for d in range(7)])
-    booking.set_max_future_bookings(session, moderator, community, 100)
+    room = create_room(session, moderator, community, name="多功能厅", capacity=50, noise=Noise.NORMAL,
+                       needs_approval=False, booker=Booker.RESIDENTS)
+    set_opening_hours(session, moderator, room, [(d, clock(0), clock(23, 59)) for d in range(7)])
+    set_max_future_bookings(session, moderator, community, 100)
     tokens = []
     for i in range(CLIENTS):
         user = make_user(f"resident{i}", community, room=str(200 + i))
@@ -121,7 +123,7 @@ def station(session, make_community, make_user):
         voting.open_vote(session, moderator, vote)
         votes.append(vote.id)
     session.commit()
-    monday = booking.week_start(booking.local_today()) + timedelta(days=14)
+    monday = week_start(local_today()) + timedelta(days=14)
     return {"room": room.id, "tokens": tokens, "monday": monday, "votes": votes}
 
 
@@ -138,7 +140,7 @@ def _post(port: int, token: str, path: str, body: dict):
 
 def _client(port_box, station, index: int, acknowledged: list, ballots: list, refused: list,
             stop: threading.Event) -> None:
-    from deliberation.booking import services as booking
+    from deliberation.booking.schedule import local_slot
 
     token = station["tokens"][index]
     n = k = 0
@@ -165,7 +167,7 @@ def _client(port_box, station, index: int, acknowledged: list, ballots: list, re
         day = station["monday"] + timedelta(days=minute // (24 * 60))
         start = clock((minute // 60) % 24, minute % 60)
         end_minute = minute % (24 * 60) + 10
-        starts_at, ends_at = booking.local_slot(day, start, clock(end_minute // 60, end_minute % 60))
+        starts_at, ends_at = local_slot(day, start, clock(end_minute // 60, end_minute % 60))
         title = f"crash-{index}-{n}"
         body = {"title": title, "attendance": 2, "starts_at": starts_at.isoformat(),
                 "ends_at": ends_at.isoformat()}

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from deliberation.surveys import services
-from deliberation.surveys.services import AnswerInput, QuestionInput, SurveyInput
+from deliberation.surveys import builder
+from deliberation.surveys.answering import AnswerInput
+from deliberation.surveys.builder import QuestionInput, SurveyInput
 
 
 @pytest.fixture
@@ -35,11 +36,11 @@ def make_survey(session, secretary, community):
     def make(title: str = "党群服务站使用需求调查", *, questions=None, publish: bool = True, actor=None,
              in_community=None, **fields):
         actor = actor or secretary
-        survey = services.create_survey(session, actor, in_community or community, SurveyInput(title=title, **fields))
+        survey = builder.create_survey(session, actor, in_community or community, SurveyInput(title=title, **fields))
         for question in FIVE_QUESTIONS if questions is None else questions:
-            services.add_question(session, actor, survey, question)
+            builder.add_question(session, actor, survey, question)
         if publish:
-            services.publish_survey(session, actor, survey)
+            builder.publish_survey(session, actor, survey)
         session.commit()
         return survey
 

@@ -153,7 +153,7 @@ def test_the_list_shows_residents_published_surveys_only(client, api_token, secr
 def test_residents_read_results_after_the_close_without_blocked_text(session, client, api_token, secretary,
                                                                      resident, community, api_survey):
     from deliberation.consultations.models import BlockedWord
-    from deliberation.surveys import services
+    from deliberation.surveys import builder
     from deliberation.surveys.models import Survey
 
     session.add(BlockedWord(community_id=community.id, word="骗子"))
@@ -161,7 +161,7 @@ def test_residents_read_results_after_the_close_without_blocked_text(session, cl
     headers = api_token("wangayi")
     client.put(f"/api/v1/surveys/{api_survey['id']}/response", headers=headers,
                json={"answers": answers(api_survey, q5={"text": "都是骗子"})})
-    services.close_survey(session, secretary, session.get(Survey, api_survey["id"]))
+    builder.close_survey(session, secretary, session.get(Survey, api_survey["id"]))
     session.commit()
     body = client.get(f"/api/v1/surveys/{api_survey['id']}/results", headers=headers).get_json()
     assert body["questions"][4]["texts"] == [] and body["questions"][4]["text_count"] == 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from deliberation.surveys import services
+from deliberation.surveys import results
 from deliberation.surveys.demo import TITLE, load_demo_survey
 
 
@@ -13,7 +13,7 @@ def test_the_demo_survey(session, client, login, community, secretary, make_user
     session.commit()
     assert survey.title == TITLE and survey.anonymous and survey.effective_state == "open"
     assert [q.kind for q in survey.questions] == ["single", "multiple", "scale_1_5", "ranking", "long_text"]
-    summary = services.survey_summary(session, survey)
+    summary = results.survey_summary(session, survey)
     assert summary.response_count == summary.paper_count == 4
     assert summary.eligible_count == 6 and summary.response_rate == "67%"
     assert sum(r.count for r in summary.questions[0].rows) == 4

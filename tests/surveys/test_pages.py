@@ -135,9 +135,9 @@ def test_autosave_endpoint_saves_a_draft_and_reports_errors_as_json(session, cli
 
 
 def test_autosave_after_the_close_says_so(session, client, login, secretary, resident, survey):
-    from deliberation.surveys import services
+    from deliberation.surveys import builder
 
-    services.close_survey(session, secretary, survey)
+    builder.close_survey(session, secretary, survey)
     session.commit()
     login("wangayi")
     response = client.post(f"/surveys/{survey.id}/draft", data=form_data(survey, q5="太晚了"))
@@ -182,7 +182,7 @@ def test_survey_list_and_consultation_partial(session, client, login, secretary,
     from flask import render_template
 
     from deliberation.consultations import services as consultation_services
-    from deliberation.surveys import services
+    from deliberation.surveys import lists
 
     consultation = consultation_services.create_consultation(
         session, secretary, community, consultation_services.ConsultationInput(title="服务站改造"))
@@ -196,12 +196,12 @@ def test_survey_list_and_consultation_partial(session, client, login, secretary,
         from flask_login import login_user
 
         login_user(resident)
-        found = services.surveys_for_consultation(session, resident, consultation)
+        found = lists.surveys_for_consultation(session, resident, consultation)
         assert [s.title for s in found] == ["议事里的问卷"]
         partial = render_template("surveys/_consultation_surveys.html", consultation=consultation, surveys=found)
         assert "议事里的问卷" in partial and "为本次议事新建问卷" not in partial
         login_user(secretary)
-        found = services.surveys_for_consultation(session, secretary, consultation)
+        found = lists.surveys_for_consultation(session, secretary, consultation)
         assert len(found) == 2
         partial = render_template("surveys/_consultation_surveys.html", consultation=consultation, surveys=found)
         assert "为本次议事新建问卷" in partial
@@ -256,10 +256,10 @@ def test_a_survey_not_yet_open_or_closed_does_not_take_answers(session, client, 
 
 
 def test_a_frozen_survey_offers_a_new_version(session, client, login, secretary, resident, survey):
-    from deliberation.surveys import services
+    from deliberation.surveys import answering
     from tests.surveys.conftest import full_answers
 
-    services.save_response(session, resident, survey, full_answers(survey), submit=True)
+    answering.save_response(session, resident, survey, full_answers(survey), submit=True)
     session.commit()
     login("shuji")
     page = html(client.get(f"/surveys/{survey.id}/builder"))

@@ -11,8 +11,8 @@ import pytest
 from openpyxl import load_workbook
 
 from deliberation.consultations.models import BlockedWord
-from deliberation.surveys import services
-from deliberation.surveys.services import AnswerInput
+from deliberation.surveys import answering, builder, paper, results
+from deliberation.surveys.answering import AnswerInput
 from tests.surveys.conftest import full_answers
 
 
@@ -23,19 +23,19 @@ def answered(session, secretary, resident, neighbour, make_user, community, surv
     young.person.birth_year = 2000
     session.add(BlockedWord(community_id=community.id, word="骗子"))
     session.commit()
-    services.save_response(session, resident, survey, full_answers(survey), submit=True)
-    services.save_response(session, neighbour, survey, full_answers(
+    answering.save_response(session, resident, survey, full_answers(survey), submit=True)
+    answering.save_response(session, neighbour, survey, full_answers(
         survey, q1=AnswerInput(choices=[1]), q2=AnswerInput(choices=[1], other=True, other_text="菜场"),
         q3=AnswerInput(value=2), q4=AnswerInput(ranking=[0, 1, 2]), q5=AnswerInput(text="物业是骗子")), submit=True)
-    services.save_response(session, young, survey, full_answers(survey, q3=AnswerInput(value=5), q5=None),
-                           submit=True)
+    answering.save_response(session, young, survey, full_answers(survey, q3=AnswerInput(value=5), q5=None),
+                            submit=True)
     unit = resident.person.household.unit
-    services.enter_paper_response(session, secretary, survey, full_answers(
+    paper.enter_paper_response(session, secretary, survey, full_answers(
         survey, q1=AnswerInput(choices=[2]), q2=AnswerInput(choices=[0]), q3=None, q4=None, q5=AnswerInput(text="纸上写的")),
         building_id=unit.building_id, room="302")
     # a draft is not a response yet
     drafter = make_user("caogao", community, building="5号楼", room="808")
-    services.save_response(session, drafter, survey, full_answers(survey), submit=False)
+    answering.save_response(session, drafter, survey, full_answers(survey), submit=False)
     session.commit()
     return survey
 
@@ -53,7 +53,7 @@ def rows_of(summary, position):
 
 
 def test_counts_and_percentages_per_question(session, answered):
-    summary = services.survey_summary(session, answered)
+    summary = results.survey_summary(session, answered)
     assert (summary.response_count, summary.online_count, summary.paper_count) == (4, 3, 1)
     assert summary.eligible_count == 4  # wangayi, lishushu, xiaoliu, caogao; the secretary has no person
     assert summary.response_rate == "100%"
@@ -77,7 +77,7 @@ def test_counts_and_percentages_per_question(session, answered):
 
 
 def test_breakdowns_by_building_age_and_tenure(session, answered):
-    groups = services.breakdowns(session, answered)
+    groups = results.breakdowns(session, answered)
     buildings = {r.label: (r.responses, r.eligible) for r in groups["building"]}
     assert buildings == {"3号楼": (3, 2), "5号楼": (1, 2)}  # the paper form was from 3号楼 302
     ages = {r.key: (r.responses, r.eligible) for r in groups["age"]}
@@ -87,7 +87,7 @@ def test_breakdowns_by_building_age_and_tenure(session, answered):
 
 
 def test_free_text_hides_blocked_words_from_residents(client, login, resident, answered):
-    texts = services.free_texts(client.application.extensions["sqlalchemy"].session, answered)
+    texts = results.free_texts(client.application.extensions["sqlalchemy"].session, answered)
     last = texts[answered.questions[4].id]
     assert [(t.text, t.hidden) for t in last] == [("希望晚上也开放", False), ("物业是骗子", True), ("纸上写的", False)]
     others = texts[answered.questions[1].id]
@@ -106,7 +106,7 @@ def test_results_page_for_the_moderator_and_after_the_close_for_residents(sessio
     assert "<svg" in html and 'role="img"' in html
     assert "物业是骗子" in html and "含屏蔽词，居民看不到" in html
     assert 'id="response-count">4<' in html and 'id="response-rate">100%<' in html
-    services.close_survey(session, secretary, answered)
+    builder.close_survey(session, secretary, answered)
     session.commit()
     client.post("/logout")
     login("wangayi")
@@ -153,8 +153,8 @@ def test_xlsx_export_has_the_answers_and_the_counts(client, login, answered):
 
 
 def test_export_cells_are_neutralised(session, client, login, resident, survey):
-    services.save_response(session, resident, survey, full_answers(survey, q5=AnswerInput(text="=HYPERLINK(1)")),
-                           submit=True)
+    answering.save_response(session, resident, survey, full_answers(survey, q5=AnswerInput(text="=HYPERLINK(1)")),
+                            submit=True)
     session.commit()
     login("shuji")
     text = client.get(f"/surveys/{survey.id}/results.csv").get_data().decode("utf-8-sig")
@@ -163,7 +163,7 @@ def test_export_cells_are_neutralised(session, client, login, resident, survey):
 
 def test_anonymous_export_has_no_names(session, client, login, resident, make_survey):
     survey = make_survey("匿名", anonymous=True)
-    services.save_response(session, resident, survey, full_answers(survey), submit=True)
+    answering.save_response(session, resident, survey, full_answers(survey), submit=True)
     session.commit()
     login("shuji")
     text = client.get(f"/surveys/{survey.id}/results.csv").get_data().decode("utf-8-sig")
@@ -187,18 +187,18 @@ def test_paper_form_pdf_is_a4_chinese_with_the_unit_box(client, login, survey, t
 def test_summary_for_the_minutes_is_a_dataclass(session, answered):
     from dataclasses import is_dataclass
 
-    summary = services.survey_summary(session, answered)
+    summary = results.survey_summary(session, answered)
     assert is_dataclass(summary)
     assert summary.questions[0].label == "您多久去一次党群服务站？"
 
 
 def test_answers_broken_down_by_building_age_and_tenure(session, client, login, answered):
-    by_building = services.answer_breakdown(session, answered, "building")
+    by_building = results.answer_breakdown(session, answered, "building")
     q1 = answered.questions[0]
     rows = {r.label: (r.answered, r.counts) for r in by_building[q1.id].rows}
     # 3号楼: wangayi 每周, xiaoliu 每周, the paper form 很少; 5号楼: lishushu 每月
     assert rows == {"3号楼": (3, [2, 0, 1]), "5号楼": (1, [0, 1, 0])}
-    by_tenure = services.answer_breakdown(session, answered, "tenure")
+    by_tenure = results.answer_breakdown(session, answered, "tenure")
     q3 = answered.questions[2]
     assert {r.label: r.counts for r in by_tenure[q3.id].rows} == {
         "业主": [0, 0, 0, 1, 0], "租户": [0, 1, 0, 0, 1]}
@@ -213,8 +213,8 @@ def test_anonymous_breakdowns_leave_out_groups_too_small_to_hide_in(session, sec
     survey = make_survey("匿名分组", anonymity="anonymous")
     others = [make_user(f"lou3_{n}", community, building="3号楼", room=f"6{n}1") for n in range(2)]
     for user in (resident, *others, neighbour):
-        services.save_response(session, user, survey, full_answers(survey), submit=True)
+        answering.save_response(session, user, survey, full_answers(survey), submit=True)
     session.commit()
-    table = services.answer_breakdown(session, survey, "building")[survey.questions[0].id]
+    table = results.answer_breakdown(session, survey, "building")[survey.questions[0].id]
     assert [(r.label, r.answered) for r in table.rows] == [("3号楼", 3)]
     assert table.withheld == 1  # 5号楼's single answer would say who gave it

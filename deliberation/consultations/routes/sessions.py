@@ -10,8 +10,8 @@ from wtforms.fields.choices import SelectChoice
 from deliberation.accounts.access import community_or_404
 from deliberation.accounts.forms import EmptyForm
 from deliberation.accounts.models import Community
-from deliberation.booking import services as booking_services
 from deliberation.booking.models import Room as BookingRoom
+from deliberation.booking.rooms import rooms_of
 from deliberation.consultations import comments, proposals, sessions
 from deliberation.consultations.access import (
     consultation_or_404,
@@ -38,7 +38,7 @@ from deliberation.errors import DomainError
 from deliberation.extensions import db
 from deliberation.forms import show_errors
 from deliberation.pagination import page_number
-from deliberation.surveys.services import surveys_for_consultation
+from deliberation.surveys.lists import surveys_for_consultation
 from deliberation.voting.results import votes_for_consultation
 
 
@@ -244,7 +244,7 @@ def move_phase(consultation_id: int):
 def _meeting_form(consultation: Consultation, form: MeetingForm | None = None) -> MeetingForm:
     """The joint meeting form, offering the community's rooms of the station to book."""
     form = form or MeetingForm()
-    rooms = booking_services.rooms_of(db.session, consultation.community)
+    rooms = rooms_of(db.session, consultation.community)
     form.room_id.choices = [SelectChoice("", _("不预约"))] + [
         SelectChoice(str(r.id), _("%(name)s（%(n)d 人）", name=r.name, n=r.capacity)) for r in rooms
     ]

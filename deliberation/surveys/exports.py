@@ -1,0 +1,86 @@
+"""The responses and per-question counts of a survey as tables for CSV and XLSX downloads."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from deliberation.accounts.models import Building, Person, Unit, User
+from deliberation.errors import require
+from deliberation.surveys.labels import age_band_label, source_label, tenure_label
+from deliberation.surveys.models import (
+    Anonymity,
+    Answer,
+    Question,
+    QuestionKind,
+    Response,
+    ResponseSource,
+    Survey,
+)
+from deliberation.surveys.respondents import SHANGHAI
+from deliberation.surveys.results import submitted, survey_summary
+
+
+def _answer_cell(question: Question, parts: list[Answer]) -> str:
+    options = question.options or []
+    if question.kind == QuestionKind.RANKING:
+        ranked = sorted((a for a in parts if a.rank is not None), key=lambda a: a.rank)
+        return " > ".join(options[a.option_index] for a in ranked if a.option_index < len(options))
+    if question.kind == QuestionKind.SCALE:
+        return "；".join(str(a.value) for a in parts if a.value is not None)
+    if question.kind.is_text:
+        return "；".join(a.text or "" for a in parts)
+    labels = [options[a.option_index] for a in sorted(parts, key=lambda a: a.option_index or 0)
+              if not a.is_other and a.option_index is not None and a.option_index < len(options)]
+    labels += [_("其他：%(text)s", text=a.text or "") for a in parts if a.is_other]
+    return "；".join(labels)
+
+
+def export_tables(session: Session, actor: User, survey: Survey) -> tuple[list[str], list[list], list[str], list[list]]:
+    """The responses (one row each, one column per question) and the per-question counts, for CSV/XLSX."""
+    require(survey.can_moderate(actor), _("只有本居民区的主持人可以进行此操作"))
+    responses = session.execute(
+        select(Response, Building.name, Unit.room, Person.name, User.display_name)
+        .outerjoin(Building, Building.id == Response.building_id)
+        .outerjoin(Unit, Unit.id == Response.unit_id)
+        .outerjoin(Person, Person.id == Response.person_id)
+        .outerjoin(User, User.id == Response.entered_by_id)
+        .where(submitted(survey))
+        .order_by(Response.submitted_at, Response.id)
+    ).all()
+    answers: dict[int, dict[int, list[Answer]]] = {}
+    for answer in session.execute(
+        select(Answer).join(Response, Response.id == Answer.response_id).where(submitted(survey))
+        .order_by(Answer.id)
+    ).scalars():
+        answers.setdefault(answer.response_id, {}).setdefault(answer.question_id, []).append(answer)
+    header = [_("序号"), _("来源"), _("录入人"), _("楼栋"), _("室号")]
+    if survey.anonymity != Anonymity.ANONYMOUS:
+        header.append(_("姓名"))
+    header += [_("年龄段"), _("身份"), _("提交时间")]
+    header += [f"{q.position}. {q.text}" for q in survey.questions]
+    rows = []
+    for number, (response, building, room, name, entered_by) in enumerate(responses, start=1):
+        row = [number, source_label(response.source), entered_by or "", building or "", room or ""]
+        if survey.anonymity != Anonymity.ANONYMOUS:
+            row.append(name or (_("（匿名）") if response.source == ResponseSource.ONLINE else ""))
+        row += [age_band_label(response.age_band) if response.age_band else "",
+                tenure_label(response.tenure) if response.tenure else "",
+                response.submitted_at.astimezone(SHANGHAI).replace(tzinfo=None) if response.submitted_at else None]
+        mine = answers.get(response.id, {})
+        row += [_answer_cell(q, mine.get(q.id, [])) for q in survey.questions]
+        rows.append(row)
+    summary = survey_summary(session, survey)
+    count_header = [_("题号"), _("题目"), _("选项"), _("人数"), _("百分比"), _("平均名次")]
+    count_rows: list[list] = []
+    for q in summary.questions:
+        for option in q.rows:
+            count_rows.append([q.position, q.label, option.label, option.count, option.percent, option.average_rank])
+        if q.average:
+            count_rows.append([q.position, q.label, _("平均分"), q.average, "", ""])
+        if q.kind in (QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT):
+            count_rows.append([q.position, q.label, _("文字回答"), q.text_count, "", ""])
+    count_rows.append(["", _("回收份数"), "", summary.response_count, summary.response_rate, ""])
+    count_rows.append(["", _("应答人数"), "", summary.eligible_count, "", ""])
+    return header, rows, count_header, count_rows
