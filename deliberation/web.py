@@ -154,13 +154,11 @@ def _audit_refusal(response):
 
     # Only ids: a path may also carry a token (calendar feed links), which must not reach the log.
     ids = {k: v for k, v in request.view_args.items() if isinstance(v, int)}
-    token = write_intent.set(True)
+    token = write_intent.set(True)  # a refused GET records too
     try:
-        db.session.rollback()
-        audit.record(db.session, user, "access.refused", community_id=ids.get("community_id"),
-                     endpoint=request.endpoint, method=request.method, status=response.status_code, ids=ids)
-        db.session.commit()
-    except Exception:
+        audit.record_apart(db.session, user, "access.refused", community_id=ids.get("community_id"),
+                           endpoint=request.endpoint, method=request.method, status=response.status_code, ids=ids)
+    except Exception:  # the answer goes out even when the log cannot be written
         db.session.rollback()
         logger.exception("could not record a refused access")
     finally:
