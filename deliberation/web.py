@@ -1,4 +1,7 @@
-"""Wiring for the application factory: extensions, request hooks, error pages, blueprints."""
+"""Wiring for the application factory: extensions, request hooks, error handlers, blueprints, commands.
+
+It imports every part of the app; nothing in the package imports it (create_app aside).
+"""
 
 from __future__ import annotations
 
