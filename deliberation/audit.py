@@ -97,11 +97,18 @@ def refusal_recorded(session: Session, actor, action: str, obj: Any = None, *, c
     try:
         yield
     except DomainError as error:
-        session.rollback()
-        record(session, actor, action, obj, community_id=community_id, status=error.status, reason=error.message,
-               **data)
-        session.commit()
+        record_apart(session, actor, action, obj, community_id=community_id, status=error.status,
+                     reason=error.message, **data)
         raise
+
+
+def record_apart(session: Session, actor, action: str, obj: Any = None, *, community_id: int | None = None,
+                 **data: Any) -> None:
+    """Roll back the unfinished work, then record one event and commit it on its own: a refusal is kept
+    even though what was refused is not (`refusal_recorded`, and the app's hook for refused access)."""
+    session.rollback()
+    record(session, actor, action, obj, community_id=community_id, **data)
+    session.commit()
 
 
 @dataclass(frozen=True)

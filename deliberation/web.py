@@ -1,4 +1,7 @@
-"""Wiring for the application factory: extensions, request hooks, error pages, blueprints."""
+"""Wiring for the application factory: extensions, request hooks, error handlers, blueprints, commands.
+
+It imports every part of the app; nothing in the package imports it (create_app aside).
+"""
 
 from __future__ import annotations
 
@@ -6,16 +9,17 @@ import logging
 from pathlib import Path
 
 import click
-from flask import Flask, current_app, g, has_request_context, render_template, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from deliberation import formatting, http_errors
 from deliberation.db import configure_sqlite, write_intent
+from deliberation.errors import DomainError
 from deliberation.extensions import babel, csrf, db, limiter, login_manager
 
 logger = logging.getLogger(__name__)
@@ -92,10 +96,11 @@ def init_app(app: Flask) -> None:
     app.after_request(_audit_refusal)
     app.teardown_request(_reset_write_intent)
     app.context_processor(_template_context)
-    app.register_error_handler(HTTPException, _http_error)
-    app.register_error_handler(Exception, _unexpected_error)
-    app.jinja_env.filters["datetime"] = format_datetime
-    app.jinja_env.filters["date"] = format_date
+    app.register_error_handler(HTTPException, http_errors.http_error)
+    app.register_error_handler(DomainError, http_errors.domain_error)
+    app.register_error_handler(Exception, http_errors.unexpected_error)
+    app.jinja_env.filters["datetime"] = formatting.format_datetime
+    app.jinja_env.filters["date"] = formatting.format_date
 
     from deliberation import cli
     from deliberation.accounts.routes import bp as accounts_bp
@@ -152,13 +157,11 @@ def _audit_refusal(response):
 
     # Only ids: a path may also carry a token (calendar feed links), which must not reach the log.
     ids = {k: v for k, v in request.view_args.items() if isinstance(v, int)}
-    token = write_intent.set(True)
+    token = write_intent.set(True)  # a refused GET records too
     try:
-        db.session.rollback()
-        audit.record(db.session, user, "access.refused", community_id=ids.get("community_id"),
-                     endpoint=request.endpoint, method=request.method, status=response.status_code, ids=ids)
-        db.session.commit()
-    except Exception:
+        audit.record_apart(db.session, user, "access.refused", community_id=ids.get("community_id"),
+                           endpoint=request.endpoint, method=request.method, status=response.status_code, ids=ids)
+    except Exception:  # the answer goes out even when the log cannot be written
         db.session.rollback()
         logger.exception("could not record a refused access")
     finally:
@@ -192,63 +195,3 @@ def _template_context():
         "html_lang": "zh-Hans" if locale.startswith("zh") else locale,
         "current_locale": locale,
     }
-
-
-def wants_json() -> bool:
-    return request.path.startswith("/api/")
-
-
-def _http_error(error: HTTPException):
-    if wants_json():
-        from deliberation.api import error_response, json_error
-
-        if error.code == 429:  # Flask-Limiter describes the limit in English ("10 per 1 minute")
-            response, status = json_error(429, "rate_limited", error_message(error))
-            if retry := error.get_response().headers.get("Retry-After"):
-                response.headers["Retry-After"] = retry
-            return response, status
-        return error_response(error)
-    db.session.rollback()
-    return render_template("errors/error.html", status=error.code, message=error_message(error)), error.code
-
-
-def _unexpected_error(error: Exception):
-    db.session.rollback()
-    logger.exception("unhandled error on %s %s", request.method, request.path)
-    if wants_json():
-        from deliberation.api import json_error
-
-        return json_error(500, "server_error", _("服务器内部错误，请稍后再试"))
-    return render_template("errors/error.html", status=500, message=_("服务器内部错误，请稍后再试")), 500
-
-
-def error_message(error: HTTPException) -> str:
-    messages = {
-        400: _("请求有误。如果是表单，请刷新页面后重新提交。"),
-        401: _("请先登录"),
-        403: _("您没有权限进行此操作"),
-        404: _("找不到该页面或内容"),
-        405: _("不支持该请求方式"),
-        409: _("操作与现有内容冲突"),
-        413: _("上传的文件太大"),
-        422: _("提交的内容有误"),
-        429: _("操作太频繁，请稍后再试"),
-    }
-    return messages.get(error.code or 500, _("出错了"))
-
-
-def format_datetime(value, fmt: str = "yyyy-MM-dd HH:mm") -> str:
-    from flask_babel import format_datetime as babel_format
-    from flask_babel import to_user_timezone
-
-    if not value:
-        return ""
-    if fmt == "yyyy-MM-dd HH:mm":  # digits only, the same in every language: no pattern to interpret
-        return to_user_timezone(value).strftime("%Y-%m-%d %H:%M")
-    return babel_format(value, fmt)
-
-
-def format_date(value, fmt: str = "yyyy-MM-dd") -> str:
-    from flask_babel import format_date as babel_format
-
-    return babel_format(value, fmt) if value else ""

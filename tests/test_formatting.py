@@ -8,7 +8,7 @@ import pytest
 from flask_babel import force_locale
 from flask_babel import format_datetime as babel_format_datetime
 
-from deliberation.web import format_datetime
+from deliberation.formatting import format_datetime
 
 
 @pytest.mark.parametrize("locale", ["zh_Hans", "en"])

@@ -19,8 +19,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from deliberation import documents
+from deliberation.formatting import format_date, format_datetime
 from deliberation.minutes.contents import DOCUMENT_LOCALE, MinutesContents
-from deliberation.web import format_date, format_datetime
 
 FORMATS = ("pdf", "docx", "md", "html", "csv", "xlsx")
 MIMETYPES = {

@@ -1,0 +1,21 @@
+"""Dates and times as people read them: in the reader's time zone and language, for pages and documents."""
+
+from __future__ import annotations
+
+from flask_babel import format_date as babel_format_date
+from flask_babel import format_datetime as babel_format_datetime
+from flask_babel import to_user_timezone
+
+
+def format_datetime(value, fmt: str = "yyyy-MM-dd HH:mm") -> str:
+    """A stored UTC time in the reader's time zone (Asia/Shanghai), by a Babel pattern; "" for none."""
+    if not value:
+        return ""
+    if fmt == "yyyy-MM-dd HH:mm":  # digits only, the same in every language: no pattern to interpret
+        return to_user_timezone(value).strftime("%Y-%m-%d %H:%M")
+    return babel_format_datetime(value, fmt)
+
+
+def format_date(value, fmt: str = "yyyy-MM-dd") -> str:
+    """A date (or the date of a time) by a Babel pattern; "" for none."""
+    return babel_format_date(value, fmt) if value else ""
