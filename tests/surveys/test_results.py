@@ -81,7 +81,7 @@ def test_breakdowns_by_building_age_and_tenure(session, answered):
     buildings = {r.label: (r.responses, r.eligible) for r in groups["building"]}
     assert buildings == {"3号楼": (3, 2), "5号楼": (1, 2)}  # the paper form was from 3号楼 302
     ages = {r.key: (r.responses, r.eligible) for r in groups["age"]}
-    assert ages == {"<35": (1, 1), "60+": (2, 3), "": (1, 0)}  # the anonymous paper form has no person
+    assert ages == {"18-34": (1, 1), "60+": (2, 3), "": (1, 0)}  # the anonymous paper form has no person
     tenure = {r.key: (r.responses, r.eligible) for r in groups["tenure"]}
     assert tenure == {"owner": (1, 2), "tenant": (2, 2), "": (1, 0)}
 
