@@ -7,6 +7,7 @@ import secrets
 from datetime import datetime
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import Enum, ForeignKey, Index, LargeBinary, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -26,6 +27,14 @@ class Tenure(enum.StrEnum):
     OWNER = "owner"
     TENANT = "tenant"
     FAMILY = "family"
+
+    @property
+    def title(self) -> str:
+        """The words for this tenure in the reader's language."""
+        return str(_TENURE_TITLES[self])
+
+
+_TENURE_TITLES = {Tenure.OWNER: _l("业主"), Tenure.TENANT: _l("租户"), Tenure.FAMILY: _l("家属")}
 
 
 class Role(enum.StrEnum):

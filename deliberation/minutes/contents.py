@@ -25,6 +25,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, case, distinct, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from deliberation.accounts import demographics
 from deliberation.accounts.models import User
 from deliberation.consultations.eligibility import eligible_person_ids
 from deliberation.consultations.models import (
@@ -578,9 +579,10 @@ def _vote_section(report, basis_label, *, advisory: bool = False) -> VoteSection
         for _group, counts in groups:
             choices += [c for c in counts if c not in choices]
         breakdowns.append(Breakdown(
-            name=_text(name),
+            name=demographics.group_label(name),
             choices=[_choice_label(c) for c in choices],
-            rows=[GroupRow(_text(v), [int(counts.get(c, 0)) for c in choices]) for v, counts in groups],
+            rows=[GroupRow(demographics.value_label(name, v), [int(counts.get(c, 0)) for c in choices])
+                  for v, counts in groups],
         ))
     outcome = (AGREED if agreed else NOT_AGREED) if agreed is not None else _choice_outcome(report.choice_result)
     if not report.final:

@@ -6,9 +6,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from deliberation.accounts.demographics import age_band_label, tenure_label
 from deliberation.accounts.models import Building, Person, Unit, User
 from deliberation.errors import require
-from deliberation.surveys.labels import age_band_label, source_label, tenure_label
+from deliberation.surveys.labels import source_label
 from deliberation.surveys.models import (
     Anonymity,
     Answer,

@@ -1,4 +1,4 @@
-"""Words shown for survey states, question kinds, anonymity, response sources, age bands and tenure."""
+"""Words shown for survey states, question kinds, anonymity and response sources (people: accounts.demographics)."""
 
 from __future__ import annotations
 
@@ -33,16 +33,6 @@ def anonymity_label(anonymity: Anonymity | str) -> str:
     """How a survey's responses are kept: named, anonymous, or the resident's choice."""
     return {Anonymity.NAMED: _("实名"), Anonymity.ANONYMOUS: _("匿名"), Anonymity.CHOICE: _("居民自选是否匿名")}[
         Anonymity(anonymity)]
-
-
-def age_band_label(band: str) -> str:
-    """The name of an age band code."""
-    return {"<35": _("35岁以下"), "35-59": _("35–59岁"), "60+": _("60岁以上")}.get(band, _("未知"))
-
-
-def tenure_label(tenure: str) -> str:
-    """The name of a tenure code."""
-    return {"owner": _("业主"), "tenant": _("租户"), "family": _("家属")}.get(tenure, _("未知"))
 
 
 def source_label(source: ResponseSource | str) -> str:

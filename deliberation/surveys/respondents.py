@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from deliberation.accounts.demographics import age_band
 from deliberation.accounts.models import Household, Ownership, Person, Unit, User
 from deliberation.consultations.eligibility import eligible_person_ids
 from deliberation.consultations.models import Consultation
@@ -18,20 +19,11 @@ from deliberation.db import utcnow
 from deliberation.surveys.models import Survey
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-AGE_BANDS = ("<35", "35-59", "60+")
 
 
 def this_year() -> int:
     """The current year in Shanghai."""
     return utcnow().astimezone(SHANGHAI).year
-
-
-def age_band(birth_year: int | None, year: int | None = None) -> str:
-    """The age band code of a birth year (empty when unknown)."""
-    if birth_year is None:
-        return ""
-    age = (year or this_year()) - birth_year
-    return "<35" if age < 35 else "35-59" if age < 60 else "60+"
 
 
 def respondent_key(survey: Survey, person_id: int) -> str:
@@ -61,7 +53,8 @@ def person_facts(session: Session, person_id: int) -> PersonFacts:
     row = session.execute(
         select(Person.birth_year, Person.tenure, _person_building().label("building_id")).where(Person.id == person_id)
     ).one()
-    return PersonFacts(row.building_id, age_band(row.birth_year), str(row.tenure.value if row.tenure else ""))
+    tenure = str(row.tenure.value if row.tenure else "")
+    return PersonFacts(row.building_id, age_band(row.birth_year, this_year()), tenure)
 
 
 def _person_building():

@@ -8,11 +8,11 @@ from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from deliberation.accounts.demographics import AGE_BAND_ORDER, TENURE_ORDER, age_band_label, tenure_label
 from deliberation.accounts.models import Building, Household, Ownership, Person, Unit, User
 from deliberation.errors import require
-from deliberation.surveys.labels import age_band_label, tenure_label
 from deliberation.surveys.models import Anonymity, Answer, QuestionKind, Response, ResponseSource, Survey
-from deliberation.surveys.respondents import AGE_BANDS, eligible_ids, this_year
+from deliberation.surveys.respondents import eligible_ids, this_year
 
 MIN_ANONYMOUS_GROUP = 3  # where answers are anonymous, smaller groups are not shown on their own
 TEXTS_SHOWN = 100  # free-text answers listed per question on the results page (all of them in exports)
@@ -129,7 +129,8 @@ class GroupRow:
 def _age_case(birth_year, year: int):
     return case(
         (birth_year.is_(None), ""),
-        (year - birth_year < 35, "<35"),
+        (year - birth_year < 18, "<18"),
+        (year - birth_year < 35, "18-34"),
         (year - birth_year < 60, "35-59"),
         else_="60+",
     )
@@ -180,8 +181,8 @@ def breakdowns(session: Session, survey: Survey) -> dict[str, list[GroupRow]]:
     if unknown_e or unknown_r:
         rows.append(GroupRow("", _("未知"), unknown_r, unknown_e, percent(unknown_r, unknown_e)))
     result["building"] = rows
-    for dimension, keys, label in (("age", (*AGE_BANDS, ""), age_band_label),
-                                   ("tenure", ("owner", "tenant", "family", ""), tenure_label)):
+    for dimension, keys, label in (("age", AGE_BAND_ORDER, age_band_label),
+                                   ("tenure", TENURE_ORDER, tenure_label)):
         rows = []
         for key in keys:
             e, r = eligible_by[dimension].get(key, 0), responses_by[dimension].get(key, 0)
@@ -243,9 +244,9 @@ def answer_breakdown(session: Session, survey: Survey, dimension: str) -> dict[i
         order = [*names, None]
         label = lambda g: names.get(g, _("未知"))  # noqa: E731
     elif dimension == "age":
-        order, label = [*AGE_BANDS, ""], age_band_label
+        order, label = list(AGE_BAND_ORDER), age_band_label
     else:
-        order, label = ["owner", "tenant", "family", ""], tenure_label
+        order, label = list(TENURE_ORDER), tenure_label
     tables: dict[int, CrossTable] = {}
     for question in survey.questions:
         if question.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):

@@ -9,25 +9,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Integer, String, and_, cast, delete, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
+from deliberation.accounts.demographics import UNKNOWN, age_band
 from deliberation.accounts.models import Building, Household, Ownership, Person, Tenure, Unit, User
 from deliberation.consultations.eligibility import eligible_person_ids
 from deliberation.db import utcnow
 from deliberation.voting.models import Ballot, Vote, VoteBasis, VoteElectorateGroup, VoteVoter, VoteVoterUnit
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-AGE_BANDS = ("35岁以下", "35–59岁", "60岁及以上")
-UNKNOWN = "未登记"
 
 
-def _age_band(birth_year: int | None, year: int) -> str:
-    if birth_year is None:
-        return UNKNOWN
-    age = year - birth_year
-    return AGE_BANDS[0] if age < 35 else AGE_BANDS[1] if age < 60 else AGE_BANDS[2]
-
-
-def _tenure_label(tenure: Tenure | str | None) -> str:
-    return {"owner": "业主", "tenant": "租户", "family": "家属"}.get(str(tenure) if tenure else "", UNKNOWN)
+def _tenure_code(tenure: Tenure | str | None) -> str:
+    return Tenure(tenure).value if tenure else UNKNOWN
 
 
 def freeze_electorate(session: Session, vote: Vote) -> int:
@@ -76,22 +68,22 @@ def freeze_electorate(session: Session, vote: Vote) -> int:
             tenures = {str(m[1]) for m in members}
             tenure = "owner" if "owner" in tenures else "tenant" if "tenant" in tenures else "family"
             add(f"h:{household_id}", [m[0] for m in members], int(area or 0), building,
-                _age_band(min(births) if births else None, year), _tenure_label(tenure), [unit_id])
+                age_band(min(births) if births else None, year), _tenure_code(tenure), [unit_id])
     elif vote.basis == VoteBasis.OWNER:
         for person_id, tenure, birth, _hid, unit_id, _area, building in people:
             if person_id in owns:
                 held = owns[person_id]
                 add(f"o:{person_id}", [person_id], sum(a for _u, a, _b in held), held[0][2],
-                    _age_band(birth, year), _tenure_label("owner"), [u for u, _a, _b in held])
+                    age_band(birth, year), _tenure_code("owner"), [u for u, _a, _b in held])
             elif vote.advisory_all and unit_id is not None:
-                add(f"p:{person_id}", [person_id], 0, building, _age_band(birth, year), _tenure_label(tenure),
+                add(f"p:{person_id}", [person_id], 0, building, age_band(birth, year), _tenure_code(tenure),
                     [unit_id], advisory=True)
     else:
         for person_id, tenure, birth, _hid, unit_id, _area, building in people:
             held = owns.get(person_id, [])
             unit_ids = [unit_id] if unit_id is not None else [u for u, _a, _b in held]
             add(f"p:{person_id}", [person_id], sum(a for _u, a, _b in held), building or (
-                held[0][2] if held else ""), _age_band(birth, year), _tenure_label(tenure), unit_ids)
+                held[0][2] if held else ""), age_band(birth, year), _tenure_code(tenure), unit_ids)
     if voters:
         session.execute(insert(VoteVoter), voters)
     if units:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import chain, repeat
@@ -16,10 +15,11 @@ from sqlalchemy import and_, func, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
 from deliberation import charts, rules
+from deliberation.accounts import demographics
 from deliberation.accounts.models import Person, User
 from deliberation.consultations.models import Consultation
 from deliberation.errors import Forbidden, require
-from deliberation.voting.electorate import AGE_BANDS, UNKNOWN, electorate_size
+from deliberation.voting.electorate import electorate_size
 from deliberation.voting.labels import (
     choice_labels,
     describe_choice,
@@ -42,7 +42,10 @@ from deliberation.voting.models import (
     VoteVoter,
 )
 
-GROUP_KEYS = (("building", "楼栋"), ("age", "年龄段"), ("tenure", "产权"))
+# Closed votes snapshotted before the breakdowns carried codes: their titles and values, as codes.
+_OLD_GROUPS = {"楼栋": "building", "年龄段": "age", "产权": "tenure"}
+_OLD_VALUES = {"35岁以下": demographics.UNDER_35, "35–59岁": demographics.MIDDLE, "60岁及以上": demographics.OLDER,
+               "业主": "owner", "租户": "tenant", "家属": "family", "未登记": demographics.UNKNOWN}
 
 
 def _cents_to_area(cents: int | None) -> Decimal:
@@ -58,7 +61,7 @@ class VoteReport:
     decision: rules.Decision | None
     choice_result: dict | None
     tally_rows: list[tuple[str, int]]
-    breakdown: dict[str, list[tuple[str, dict[str, int]]]]
+    breakdown: dict[str, list[tuple[str, dict[str, int]]]]  # group code → [(value code, counts)]; see demographics
     online: int
     paper: int
     electorate: int
@@ -159,15 +162,6 @@ def _aggregates(session: Session, vote: Vote):
     return electorate, ballots
 
 
-def _group_value_order(key: str, values: Iterable[str]) -> list[str]:
-    values = set(values)
-    if key == "age":
-        return [v for v in (*AGE_BANDS, UNKNOWN) if v in values]
-    if key == "tenure":
-        return [v for v in ("业主", "租户", "家属", UNKNOWN) if v in values]
-    return sorted(values, key=rules.natural_key)
-
-
 def live_report(session: Session, vote: Vote) -> VoteReport:
     """The result counted now from the aggregates: the binding vote, with the advisory one beside it."""
     electorate_rows, ballot_rows = _aggregates(session, vote)
@@ -243,16 +237,16 @@ def _build_report(vote: Vote, electorate_rows, ballot_rows, *, binding: bool) ->
                 return [labels.get(k, k) for k in value]
             return [labels.get(k, k) for k in value[0]] if value else []
     breakdown: dict[str, list[tuple[str, dict[str, int]]]] = {}
-    for key, title in GROUP_KEYS:
+    for key in demographics.GROUPS:
         rows = []
-        for value in _group_value_order(key, group_electorate[key]):
+        for value in demographics.ordered(key, group_electorate[key]):
             counts = {label: 0 for label, _n in tally_rows}
             for choice, n in group_choices[key].get(value, {}).items():
                 for label in name(choice):
                     counts[label] = counts.get(label, 0) + n
             counts["未投票"] = max(group_electorate[key][value] - sum(group_choices[key].get(value, {}).values()), 0)
             rows.append((value, counts))
-        breakdown[title] = rows
+        breakdown[key] = rows
     areas = {}
     if binding and vote.basis == VoteBasis.OWNER:
         areas = {"electorate": str(_cents_to_area(electorate_cents)),
@@ -319,6 +313,16 @@ def snapshot(report: VoteReport) -> dict:
     return data
 
 
+def _snapshot_breakdown(stored: dict) -> dict[str, list[tuple[str, dict[str, int]]]]:
+    """The breakdown of a snapshot keyed by group codes, with value codes (older snapshots stored labels)."""
+    breakdown = {}
+    for title, rows in stored.items():
+        key = _OLD_GROUPS.get(title, title)
+        breakdown[key] = [(v if key == "building" and v != "未登记" else _OLD_VALUES.get(v, v), counts)
+                          for v, counts in rows]
+    return breakdown
+
+
 def _from_snapshot(vote: Vote, data: dict, binding: bool = True) -> VoteReport:
     decision = None
     if data.get("decision"):
@@ -327,7 +331,7 @@ def _from_snapshot(vote: Vote, data: dict, binding: bool = True) -> VoteReport:
     report = VoteReport(
         vote=vote, rule_text=data["rule_text"], decision=decision, choice_result=data.get("choice_result"),
         tally_rows=[(label, n) for label, n in data["tally_rows"]],
-        breakdown={k: [(v, counts) for v, counts in rows] for k, rows in data["breakdown"].items()},
+        breakdown=_snapshot_breakdown(data["breakdown"]),
         online=data["online"], paper=data["paper"], electorate=data["electorate"],
         participants=data["participants"], final=True, title=data.get("title", vote.title),
         areas=data.get("areas") or {},

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from deliberation import audit, charts
+from deliberation.accounts import demographics
 from deliberation.accounts.access import community_or_404
 from deliberation.accounts.forms import EmptyForm
 from deliberation.consultations.access import consultation_or_404
@@ -199,10 +200,13 @@ def _charts(report: results.VoteReport) -> dict:
     # Bars split each group's ballots; those who did not vote are in the figures, not the bars.
     series = [(label, label) for label in labels]
     drawn = {"tally": charts.bar_chart(report.tally_rows, title=_("计票结果"))}
-    drawn["groups"] = [
-        (name, charts.stacked_chart(rows, title=_("按%(group)s", group=name), series=series))
-        for name, rows in report.breakdown.items() if rows
-    ]
+    drawn["groups"] = []
+    for group, rows in report.breakdown.items():
+        if rows:
+            name = demographics.group_label(group)
+            shown = [(demographics.value_label(group, value), counts) for value, counts in rows]
+            drawn["groups"].append(
+                (name, charts.stacked_chart(shown, title=_("按%(group)s", group=name), series=series)))
     return drawn
 
 

@@ -81,7 +81,7 @@ def test_breakdowns_by_building_age_and_tenure(session, answered):
     buildings = {r.label: (r.responses, r.eligible) for r in groups["building"]}
     assert buildings == {"3号楼": (3, 2), "5号楼": (1, 2)}  # the paper form was from 3号楼 302
     ages = {r.key: (r.responses, r.eligible) for r in groups["age"]}
-    assert ages == {"<35": (1, 1), "60+": (2, 3), "": (1, 0)}  # the anonymous paper form has no person
+    assert ages == {"18-34": (1, 1), "60+": (2, 3), "": (1, 0)}  # the anonymous paper form has no person
     tenure = {r.key: (r.responses, r.eligible) for r in groups["tenure"]}
     assert tenure == {"owner": (1, 2), "tenant": (2, 2), "": (1, 0)}
 
@@ -218,3 +218,14 @@ def test_anonymous_breakdowns_leave_out_groups_too_small_to_hide_in(session, sec
     table = results.answer_breakdown(session, survey, "building")[survey.questions[0].id]
     assert [(r.label, r.answered) for r in table.rows] == [("3号楼", 3)]
     assert table.withheld == 1  # 5号楼's single answer would say who gave it
+
+
+def test_results_page_in_english_names_bands_and_tenure_in_english(session, client, login, secretary, answered):
+    secretary.locale = "en"
+    session.commit()
+    login("shuji")
+    by_age = client.get(f"/surveys/{answered.id}/results?by=age").get_data(as_text=True)
+    assert "60 and over" in by_age and "18–34" in by_age and "Not recorded" in by_age
+    by_tenure = client.get(f"/surveys/{answered.id}/results?by=tenure").get_data(as_text=True)
+    assert "Owner" in by_tenure and "Tenant" in by_tenure
+    assert not any(word in by_age + by_tenure for word in ("60岁以上", "18–34岁", "业主", "租户", "未登记"))

@@ -263,3 +263,19 @@ def test_hall_shows_running_results_only_when_allowed(client, session, login, ma
     assert "结果在表决结束后公布" in client.get(f"/votes/{hidden.id}/hall").get_data(as_text=True)
     page = client.get(f"/votes/{shown.id}/hall").get_data(as_text=True)
     assert "<span>不同意</span> <strong>1</strong>" in page
+
+
+def test_result_page_in_english_names_bands_and_tenure_in_english(client, session, login, make_vote, residents,
+                                                                  secretary):
+    residents["wang"].person.birth_year = 1950
+    residents["tenant"].person.birth_year = 2010
+    vote = make_vote()
+    cast_ballot(session, residents["wang"], vote, "agree")
+    cast_ballot(session, residents["tenant"], vote, "disagree")
+    close_vote(session, secretary, vote)
+    residents["wang"].locale = "en"
+    session.commit()
+    login("wangayi")
+    html = client.get(f"/votes/{vote.id}/result").get_data(as_text=True)
+    assert "60 and over" in html and "Under 18" in html and "Owner" in html and "Tenant" in html
+    assert not any(word in html for word in ("60岁以上", "未满18岁", "业主", "租户", "年龄段", "产权", "未登记"))

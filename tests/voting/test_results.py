@@ -59,7 +59,7 @@ def test_result_equals_a_recomputation_from_raw_ballots(session, make_vote, crow
     assert report.decision.checks == expected.checks
     assert report.decision.summary == expected.summary
     assert report.participants == len(ballots)
-    building_rows = dict(report.breakdown["楼栋"])
+    building_rows = dict(report.breakdown["building"])
     assert sum(row["同意"] for row in building_rows.values()) == list(ballots.values()).count("agree")
 
 
@@ -68,10 +68,10 @@ def test_age_bands_and_tenure_in_the_breakdown(session, make_vote, crowd):
     for user in crowd[:6]:
         cast_ballot(session, user, vote, "agree")
     report = report_for(session, vote)
-    ages = [value for value, _counts in report.breakdown["年龄段"]]
-    assert ages == ["35岁以下", "35–59岁", "60岁及以上"]
-    tenures = dict(report.breakdown["产权"])
-    assert set(tenures) == {"业主", "租户", "家属"}
+    ages = [value for value, _counts in report.breakdown["age"]]
+    assert ages == ["18-34", "35-59", "60+"]
+    tenures = dict(report.breakdown["tenure"])
+    assert set(tenures) == {"owner", "tenant", "family"}
     assert sum(c["同意"] for c in tenures.values()) == 6
 
 
