@@ -17,7 +17,6 @@ import hashlib
 import json
 import types
 import typing
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import force_locale
@@ -38,6 +37,25 @@ from deliberation.consultations.models import (
     ProposalVersion,
 )
 from deliberation.db import utcnow
+from deliberation.minutes.tree import (
+    AGREED,
+    NOT_AGREED,
+    Breakdown,
+    CheckRow,
+    Concern,
+    DateLine,
+    EarlierVersion,
+    GroupRow,
+    LabelCount,
+    Meeting,
+    MinutesContents,
+    Participation,
+    ProposalSection,
+    RoundSummary,
+    SurveyQuestion,
+    SurveySection,
+    VoteSection,
+)
 from deliberation.surveys.lists import surveys_for_consultation
 from deliberation.surveys.models import SurveyState
 from deliberation.surveys.results import survey_summary
@@ -45,187 +63,6 @@ from deliberation.voting.labels import basis_label
 from deliberation.voting.results import ballot_record_digest, consultation_results
 
 TOP_CONCERNS = 5  # quoted per round; the rest are counted, never loaded
-AGREED = "达成共识"
-NOT_AGREED = "未达成共识"
-
-
-# -- the tree ----------------------------------------------------------------------------------
-
-
-@dataclass
-class DateLine:
-    label: str
-    value: datetime | None = None
-    until: datetime | None = None
-
-
-@dataclass
-class Participation:
-    organiser: str
-    convener: str  # who created the session (a moderator: staff, never a voter)
-    bodies: list[str]  # the participating bodies, as the moderator wrote them
-    scope: str  # who was eligible, in words
-    eligible: int  # persons inside the scope
-    comments: int
-    commenters: int
-    voters: int  # persons who cast any ballot, all votes together (largest vote)
-    meetings: int
-
-
-@dataclass
-class Meeting:
-    held_at: datetime
-    place: str
-    attendees: str
-    notes: str
-
-
-@dataclass
-class EarlierVersion:
-    number: int
-    title: str
-    created_at: datetime
-    change_note: str
-
-
-@dataclass
-class ProposalSection:
-    title: str
-    number: int  # the final version's number
-    is_variant: bool
-    created_at: datetime
-    change_note: str
-    body_markdown: str
-    body_html: str  # sanitised by consultations.markup when the version was written
-    earlier: list[EarlierVersion] = field(default_factory=list)
-
-
-@dataclass
-class Concern:
-    body: str
-    supports: int
-    proposal: str  # the proposal's title, "" for the session as a whole
-    created_at: datetime
-    answer: str  # the official answer(s), "" when none was given
-    answered_at: datetime | None = None
-
-
-@dataclass
-class RoundSummary:
-    number: int
-    opens_at: datetime
-    closes_at: datetime
-    comments: int
-    commenters: int
-    answers: int
-    concerns: list[Concern] = field(default_factory=list)
-
-
-@dataclass
-class LabelCount:
-    label: str
-    count: int
-    share: str = ""
-
-
-@dataclass
-class SurveyQuestion:
-    text: str
-    answers: int
-    rows: list[LabelCount] = field(default_factory=list)
-    average: str = ""  # scale questions
-    texts: int = 0  # free-text answers (counted, never quoted: they may name people)
-
-
-@dataclass
-class SurveySection:
-    title: str
-    responses: int
-    online: int = 0
-    paper: int = 0
-    eligible: int = 0
-    response_rate: str = ""
-    questions: list[SurveyQuestion] = field(default_factory=list)
-
-
-@dataclass
-class CheckRow:
-    label: str
-    required: str
-    actual: str
-    passed: bool
-    explanation: str = ""
-
-
-@dataclass
-class GroupRow:
-    value: str
-    counts: list[int]  # in the order of Breakdown.choices
-
-
-@dataclass
-class Breakdown:
-    name: str  # 楼栋 / 年龄段 / 产权
-    choices: list[str]
-    rows: list[GroupRow] = field(default_factory=list)
-
-
-@dataclass
-class VoteSection:
-    title: str
-    subject: str  # the proposal(s) voted on
-    rule_label: str
-    rule_text: str  # the rule in plain words
-    basis: str
-    secret: bool
-    advisory: bool
-    opens_at: datetime | None
-    closes_at: datetime | None
-    electorate: int
-    participants: int
-    online: int
-    paper: int
-    tally: list[LabelCount]
-    checks: list[CheckRow]
-    breakdowns: list[Breakdown]
-    agreed: bool | None  # None: a choice between variants, or no decision yet
-    outcome: str  # 达成共识 / 未达成共识, or the chosen variant
-    summary: str
-    final: bool = True  # False while the vote is still open (running figures)
-    electorate_area: str = ""  # m², owner votes
-    participant_area: str = ""
-
-
-@dataclass
-class MinutesContents:
-    community: str
-    district: str
-    title: str
-    doc_number: str  # 文号-like reference, e.g. 银杏居民区议纪〔2026〕第3号
-    version: int
-    draft: bool
-    change_note: str
-    dates: list[DateLine]
-    participation: Participation
-    background: str
-    meetings: list[Meeting]
-    proposals: list[ProposalSection]
-    rounds: list[RoundSummary]
-    total_comments: int
-    total_commenters: int
-    surveys: list[SurveySection]
-    votes: list[VoteSection]
-    outcome: str  # overall: 达成共识 / 未达成共识 / "" when nothing was put to a vote
-    closing_notes: str
-    host: str
-    recorder: str
-    generated_at: datetime
-    ballot_digest: str
-    consultation_id: int = 0
-
-    @property
-    def outcome_agreed(self) -> bool:
-        return self.outcome == AGREED
 
 
 # -- JSON round trip ---------------------------------------------------------------------------

@@ -24,8 +24,8 @@ from deliberation.db import utcnow
 from deliberation.errors import Conflict, Forbidden, Invalid, NotFound
 from deliberation.minutes import contents as minutes_contents
 from deliberation.minutes import render
-from deliberation.minutes.contents import MinutesContents
 from deliberation.minutes.models import Minutes, MinutesStatus
+from deliberation.minutes.tree import MinutesContents
 from deliberation.validation import clean_text
 
 logger = logging.getLogger(__name__)
