@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select
 
 from deliberation.accounts import services, sessions
 from deliberation.accounts.access import community_or_404
+from deliberation.accounts.demographics import room_order
 from deliberation.accounts.forms import (
     CommunityForm,
     EmptyForm,
@@ -223,7 +224,7 @@ def roster(community_id: int):
             .outerjoin(Building, Building.id == Unit.building_id)
             .outerjoin(User, User.person_id == Person.id)
             .where(Person.community_id == found.id)
-            .order_by(Building.sort_key, Unit.room, Person.id))
+            .order_by(Building.sort_key, *room_order(Unit.room), Person.id))
     if q:
         like = f"%{q}%"
         stmt = stmt.where(or_(Person.name.like(like), Person.phone.like(like), Building.name.like(like)))

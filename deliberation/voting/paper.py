@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from deliberation import audit
+from deliberation.accounts.demographics import room_order
 from deliberation.accounts.models import Building, Community, FloorCaptain, Membership, Person, Unit, User
 from deliberation.db import utcnow
 from deliberation.errors import Conflict, Invalid, NotFound, require
@@ -281,7 +282,7 @@ def unanswered_units(session: Session, vote: Vote, building_id: int | None = Non
         select(Unit.id, Building.name, Unit.room, Unit.staircase)
         .join(Building, Building.id == Unit.building_id)
         .where(Unit.id.in_(asked), Unit.id.not_in(answered))
-        .order_by(Building.sort_key, Unit.room)
+        .order_by(Building.sort_key, *room_order(Unit.room))
     )
     if building_id is not None:
         stmt = stmt.where(Building.id == building_id)

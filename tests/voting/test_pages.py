@@ -90,6 +90,20 @@ def test_paper_entry_by_keyboard_lines_and_conflict_settled_by_moderator(client,
     assert "共 1 户" in unanswered
 
 
+def test_the_follow_up_list_counts_rooms_as_people_do(client, session, login, make_vote, make_user, community,
+                                                     secretary):
+    """102 before 1001 and 2001, whatever the text order says."""
+    for room in ("2001", "102", "1001", "301"):
+        make_user(f"yezhu{room}", community, building="7号楼", room=room)
+    vote = make_vote(rule_name="civil_code_ordinary")
+    login("shuji")
+    page = client.get(f"/votes/{vote.id}/unanswered").get_data(as_text=True)
+    body = page.split("<tbody>")[1].split("</tbody>")[0]
+    rooms = [room for room in ("102", "301", "1001", "2001") if f"<td>{room}</td>" in body]
+    assert rooms == ["102", "301", "1001", "2001"]
+    assert [body.index(f"<td>{room}</td>") for room in rooms] == sorted(body.index(f"<td>{room}</td>") for room in rooms)
+
+
 def test_floor_captain_enters_own_building_only(client, session, login, make_vote, residents, secretary,
                                                 make_user, community):
     vote = make_vote(rule_name="civil_code_ordinary")
