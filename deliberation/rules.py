@@ -843,7 +843,7 @@ def _approval(t: Tally, op: str, required: Fraction) -> list[Check]:
     ]
 
 
-def _group_checks(t: Tally, key: str) -> list[Check]:
+def _group_checks(t: Tally, key: str, words: Callable[[str, str], str] | None = None) -> list[Check]:
     key_label = _group_key_label(key)
     present = [(value, count) for value, count in t.groups.get(key, {}).items() if count.electorate > 0]
     if not present:
@@ -862,7 +862,7 @@ def _group_checks(t: Tally, key: str) -> list[Check]:
         ]
     checks = []
     for value, count in present:  # already in natural order ("3号" before "12号")
-        label = f"{key_label}“{value}”群体"
+        label = f"{key_label}“{words(key, value) if words else value}”群体"
         checks.append(
             _share_check(
                 f"group:{value}",
@@ -877,7 +877,7 @@ def _group_checks(t: Tally, key: str) -> list[Check]:
     return checks
 
 
-def _checks_for(rule: Rule, t: Tally) -> list[Check]:
+def _checks_for(rule: Rule, t: Tally, words: Callable[[str, str], str] | None = None) -> list[Check]:
     if rule.name == "simple_majority":
         return [_majority(t)]
     if rule.name == "two_thirds":
@@ -894,7 +894,7 @@ def _checks_for(rule: Rule, t: Tally) -> list[Check]:
         return _participation(t) + _approval(t, ">", HALF)
     if rule.name == "civil_code_major":
         return _participation(t) + _approval(t, ">=", THREE_QUARTERS)
-    return [_majority(t), *_group_checks(t, rule.params["group"])]
+    return [_majority(t), *_group_checks(t, rule.params["group"], words)]
 
 
 def _pass_text(rule: Rule, t: Tally, checks: list[Check]) -> str:
@@ -937,11 +937,13 @@ def _summary(rule: Rule, t: Tally, checks: list[Check], agreed: bool) -> str:
     return f"未通过：{'；'.join(clauses)}。"
 
 
-def decide(rule: Rule | str, tally: Tally) -> Decision:
+def decide(rule: Rule | str, tally: Tally, *, group_words: Callable[[str, str], str] | None = None) -> Decision:
     """Apply ``rule`` (a :class:`Rule`, or a preset name with its default parameters) to ``tally``.
 
     Never raises for a valid Tally: empty electorates, nobody voting and zero areas give failing
-    checks and a summary that says why.
+    checks and a summary that says why. ``group_words(group, value)``, where given, names a group's
+    value in the check labels (年龄段“60岁以上”群体) while the check names keep the value itself
+    (``group:60+``); without it the value is its own name.
     """
     if isinstance(rule, str):
         rule = Rule.preset(rule)
@@ -949,7 +951,7 @@ def decide(rule: Rule | str, tally: Tally) -> Decision:
         raise ValueError(f"规则须为 Rule 或预设名称：{rule!r}（rule must be a Rule or a preset name）")
     if not isinstance(tally, Tally):
         raise ValueError(f"须传入 Tally：{tally!r}（expected a Tally; build one with tally()）")
-    checks = _checks_for(rule, tally)
+    checks = _checks_for(rule, tally, group_words)
     agreed = all(check.passed for check in checks)
     return Decision(rule, agreed, tuple(checks), _summary(rule, tally, checks, agreed), tally)
 

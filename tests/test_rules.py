@@ -1003,3 +1003,15 @@ def test_groups_mapping_in_a_tally_is_read_only_and_sorted():
     assert t.groups["building"]["12号"] == GroupCount(electorate=1, agree=1)
     with pytest.raises(TypeError):
         t.groups["building"] = {}  # type: ignore[index]
+
+
+def test_group_words_name_the_groups_in_the_labels_and_the_names_keep_the_values():
+    electorate = [Voter("p1", groups={"age": "60+"}), Voter("p2", groups={"age": "18-34"})]
+    t = tally(electorate, {"p1": "agree", "p2": "agree"})
+    rule = Rule.preset("cross_group_majority", group="age")
+    plain = decide(rule, t)
+    worded = decide(rule, t, group_words=lambda group, value: {"60+": "60岁以上"}.get(value, value))
+    assert [c.name for c in worded.checks] == [c.name for c in plain.checks]
+    labels = {c.name: c.label for c in worded.checks}
+    assert labels["group:60+"] == "年龄段“60岁以上”群体" and labels["group:18-34"] == "年龄段“18-34”群体"
+    assert worded.agreed == plain.agreed

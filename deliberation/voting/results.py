@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import chain, repeat
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, select, union_all
 from sqlalchemy.orm import Session, selectinload
@@ -212,7 +213,11 @@ def _build_report(vote: Vote, electorate_rows, ballot_rows, *, binding: bool) ->
             counts={c: (per_choice[c][0], _cents_to_area(per_choice[c][1]) if binding else 0) for c in YES_NO},
             groups=groups,
         )
-        decision = rules.decide(rule, tally)
+        # The checks name each group in words (年龄段“60岁以上”群体), in Chinese as the stored
+        # decision's summary is (DESIGN §3); the breakdown and the check names keep the codes.
+        with force_locale("zh_Hans"):
+            decision = rules.decide(rule, tally, group_words=lambda group, value: str(
+                demographics.value_label(group, value)))
         tally_rows = [(words[c], per_choice[c][0]) for c in YES_NO]
 
         def name(choice: str) -> list[str]:

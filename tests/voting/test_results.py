@@ -75,6 +75,16 @@ def test_age_bands_and_tenure_in_the_breakdown(session, make_vote, crowd):
     assert sum(c["同意"] for c in tenures.values()) == 6
 
 
+def test_a_cross_group_vote_names_each_age_band_in_words_and_keeps_its_code(session, make_vote, crowd):
+    """The breakdown and the check names carry codes; the check labels name the groups as people do."""
+    vote = make_vote(rule_name="cross_group_majority", group="age")
+    for user in crowd:
+        cast_ballot(session, user, vote, "agree")
+    checks = [c for c in report_for(session, vote).decision.checks if c.name.startswith("group:")]
+    assert {c.name for c in checks} == {"group:18-34", "group:35-59", "group:60+"}
+    assert {c.label for c in checks} == {"年龄段“18–34岁”群体", "年龄段“35–59岁”群体", "年龄段“60岁以上”群体"}
+
+
 def test_owner_of_several_units_counts_once_with_the_sum_of_areas(session, make_vote, residents, community):
     wang = residents["wang"]
     building = session.execute(select(Building).where(Building.name == "3号楼")).scalar_one()
