@@ -13,8 +13,6 @@ from deliberation import audit
 from deliberation.accounts.models import Community, User
 from deliberation.audit import AuditEvent
 
-RESTORE_DATABASE = "test_security_restore"
-
 
 @pytest.fixture
 def data(session, make_community, make_user):
@@ -68,21 +66,27 @@ def test_backup_of_postgresql_restores_into_a_scratch_database(app, session, dat
     assert result.exit_code == 0, result.output
     assert "CREATE TABLE" in target.read_text()
     url = session.get_bind().url
+    # Named after this worker's test database, so parallel workers and a second run never share it.
+    restore_database = f"{url.database}_restore"
     admin = create_engine(url.set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {RESTORE_DATABASE}"))
-        conn.execute(text(f"CREATE DATABASE {RESTORE_DATABASE}"))
-    admin.dispose()
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{restore_database}"'))
+            conn.execute(text(f'CREATE DATABASE "{restore_database}"'))
+    finally:
+        admin.dispose()
     restore = subprocess.run(  # noqa: S603
         [shutil.which("psql"), "--quiet", "--set", "ON_ERROR_STOP=1", "--host", url.host or "127.0.0.1", "--port",
          str(url.port or 5432), "--username", url.username or "postgres", "--file", str(target),
-         RESTORE_DATABASE],
+         restore_database],
         capture_output=True, text=True, check=False, env={"PGPASSWORD": url.password or "", "PATH": "/usr/bin"})
     assert restore.returncode == 0, restore.stderr
-    restored = create_engine(url.set(database=RESTORE_DATABASE))
-    with restored.connect() as conn:
-        assert _counts(conn) == _counts(session.connection())
-    restored.dispose()
+    restored = create_engine(url.set(database=restore_database))
+    try:
+        with restored.connect() as conn:
+            assert _counts(conn) == _counts(session.connection())
+    finally:
+        restored.dispose()
     assert session.execute(select(func.count(User.id))).scalar() == data["users"]
     assert session.execute(select(func.count(Community.id))).scalar() == data["communities"]
     assert session.execute(select(func.count(AuditEvent.id))).scalar() > 0
