@@ -12,7 +12,6 @@ import click
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -117,10 +116,10 @@ def init_app(app: Flask) -> None:
     cli.init_app(app)
 
 
-def load_user(session_token: str):
-    from deliberation.accounts.models import User
+def load_user(sign_in_key: str):
+    from deliberation.accounts import sessions
 
-    return db.session.execute(select(User).where(User.session_token == session_token)).scalar()
+    return sessions.user_for_key(sign_in_key)
 
 
 def select_locale() -> str:

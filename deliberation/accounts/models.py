@@ -168,8 +168,13 @@ class User(UserMixin, db.Model):
     person: Mapped[Person | None] = relationship()
     memberships: Mapped[list[Membership]] = relationship(back_populates="user", lazy="selectin")
 
+    # The browser sign-in this user was loaded through (accounts.sessions), when there is one.
+    sign_in_key = None  # str: set when the user is loaded through a sign-in
+
     def get_id(self) -> str:
-        return self.session_token
+        """What the session and remember cookies carry: the key of one sign-in (accounts.sessions), never
+        a lasting secret. A user not signed in through a sign-in gets a name no sign-in matches."""
+        return self.sign_in_key or f"unsigned-{self.id}"
 
     @property
     def is_active(self) -> bool:
@@ -239,8 +244,20 @@ class Invite(db.Model):
     community: Mapped[Community] = relationship()
 
 
+class SignIn(db.Model):
+    """One browser's sign-in. The cookies carry its key (only the hash is stored); signing out ends
+    it here, so a saved session or remember-me cookie replayed afterwards signs nobody in."""
+
+    __tablename__ = "sign_ins"
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[timestamp]
+    ended_at: Mapped[timestamp_null]
+
+
 class ApiToken(db.Model):
-    """A bearer token for the JSON API. Only its hash is stored."""
+    """A bearer token for the JSON API. Only its hash is stored; revoking one deletes it."""
 
     __tablename__ = "api_tokens"
     id: Mapped[intpk]
@@ -248,6 +265,8 @@ class ApiToken(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[timestamp]
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Recorded at most every few minutes (accounts.services.API_TOKEN_USE_GRANULARITY).
+    last_used_at: Mapped[timestamp_null]
 
     user: Mapped[User] = relationship()
 

@@ -84,8 +84,8 @@ def login():
             db.session.commit()
             flash(_("用户名或密码不正确"), "error")
             return render_template("accounts/login.html", form=form), 401
-        db.session.commit()
         sessions.start(user, remember=form.remember.data)
+        db.session.commit()
         return redirect(_safe_next(form.next.data) or url_for("accounts.index"))
     status = 422 if form.is_submitted() else 200
     return render_template("accounts/login.html", form=form), status
@@ -115,8 +115,8 @@ def register():
             db.session.rollback()
             show_errors(form, error)
             return render_template("accounts/register.html", form=form), error.status
-        db.session.commit()
         sessions.start(user)
+        db.session.commit()
         flash(_("欢迎，%(name)s！您已注册成功。", name=user.display_name))
         return redirect(url_for("accounts.index"))
     status = 422 if form.is_submitted() else 200
@@ -134,12 +134,28 @@ def account():
         except DomainError as error:
             db.session.rollback()
             show_errors(form, error)
-            return render_template("accounts/account.html", form=form), error.status
+            return _account_page(form), error.status
+        sessions.start(current_user._get_current_object())  # this browser carries on, signed in afresh
         db.session.commit()
-        sessions.start(current_user._get_current_object())  # this browser keeps its session, new token
         flash(_("密码已修改，其他设备上的登录已失效"))
         return redirect(url_for("accounts.account"))
-    return render_template("accounts/account.html", form=form), 422 if form.is_submitted() else 200
+    return _account_page(form), 422 if form.is_submitted() else 200
+
+
+def _account_page(form):
+    tokens = services.api_tokens_of(db.session, current_user)
+    return render_template("accounts/account.html", form=form, tokens=tokens, revoke_form=EmptyForm())
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    """Revoke one of one's own API tokens."""
+    if EmptyForm().validate_on_submit():
+        services.revoke_api_token(db.session, current_user, token_id)
+        db.session.commit()
+        flash(_("访问令牌已撤销"))
+    return redirect(url_for("accounts.account"))
 
 
 @bp.post("/account/logout-everywhere")

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from deliberation import audit
+from deliberation.accounts import sessions
 from deliberation.accounts.models import (
     ApiToken,
     Building,
@@ -38,6 +39,8 @@ logger = logging.getLogger(__name__)
 
 # No 0/O, 1/I/L: codes are read off paper slips and typed on small phones.
 INVITE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+# How finely an API token's last use is recorded: a write at most this often per token.
+API_TOKEN_USE_GRANULARITY = timedelta(minutes=5)
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-\u4e00-\u9fff]{2,50}$")
 
 
@@ -101,8 +104,12 @@ def change_password(session: Session, user: User, old_password: str, new_passwor
 
 
 def rotate_session_token(session: Session, user: User, reason: str) -> None:
+    """End every sign-in and API token of the user, and the calendar feed links signed with the old
+    session token (log out everywhere, a password change: ASVS 3.3.3)."""
     user.session_token = secrets.token_urlsafe(32)
-    audit.record(session, user, "auth.sessions_revoked", user, reason=reason)
+    sessions.end_all(session, user)
+    revoked = session.execute(delete(ApiToken).where(ApiToken.user_id == user.id)).rowcount
+    audit.record(session, user, "auth.sessions_revoked", user, reason=reason, api_tokens=revoked)
 
 
 def set_preferences(session: Session, user: User, *, care_mode: bool | None = None, locale: str | None = None):
@@ -122,16 +129,45 @@ def issue_api_token(session: Session, user: User, lifetime: timedelta) -> str:
     return plain
 
 
-def user_for_api_token(session: Session, plain: str) -> User | None:
-    """The active user of an unexpired token, with their memberships, in one statement: every API
-    request pays for it."""
-    user = session.execute(
-        select(User)
+def api_token_user(session: Session, plain: str) -> tuple[User, ApiToken] | None:
+    """The active user of an unexpired token and the token, with the user's memberships, in one
+    statement: every API request pays for it."""
+    found = session.execute(
+        select(User, ApiToken)
         .join(ApiToken, ApiToken.user_id == User.id)
         .where(ApiToken.token_hash == _sha256(plain), ApiToken.expires_at > utcnow())
         .options(joinedload(User.memberships))
-    ).unique().scalar()
-    return user if user is not None and user.is_active else None
+    ).unique().first()
+    if found is None or not found[0].is_active:
+        return None
+    return found[0], found[1]
+
+
+def api_token_used(token: ApiToken, now=None) -> bool:
+    """Whether the token's last use is worth writing down: at most once per API_TOKEN_USE_GRANULARITY."""
+    now = now or utcnow()
+    return token.last_used_at is None or now - token.last_used_at >= API_TOKEN_USE_GRANULARITY
+
+
+def record_api_token_use(session: Session, token_id: int) -> None:
+    session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow()))
+
+
+def api_tokens_of(session: Session, user: User) -> list[ApiToken]:
+    """The user's unexpired tokens, newest first (the account page and GET /api/v1/tokens)."""
+    return session.execute(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.expires_at > utcnow())
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    ).scalars().all()
+
+
+def revoke_api_token(session: Session, user: User, token_id: int) -> None:
+    """Revoke one of the user's own tokens; another user's token is not found (404)."""
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise NotFound(_("找不到该访问令牌"))
+    session.delete(token)
+    audit.record(session, user, "auth.token_revoked", user, token_id=token_id)
 
 
 # -- communities and roles ---------------------------------------------------------------------

@@ -31,6 +31,14 @@ class TokenResponse(Schema):
     expires_in = fields.Integer(required=True, metadata={"description": "seconds"})
 
 
+class TokenOut(Schema):
+    id = fields.Integer()
+    created_at = fields.AwareDateTime()
+    expires_at = fields.AwareDateTime()
+    last_used_at = fields.AwareDateTime(allow_none=True,
+                                        metadata={"description": "recorded to within five minutes"})
+
+
 class MembershipOut(Schema):
     community_id = fields.Integer()
     community = fields.String(attribute="community.name")
@@ -95,6 +103,23 @@ def create_token(credentials):
     token = services.issue_api_token(db.session, user, lifetime)
     db.session.commit()
     return {"token": token, "expires_in": int(lifetime.total_seconds())}
+
+
+@bp.route("/tokens")
+@token_required
+@bp.response(200, TokenOut(many=True))
+def tokens():
+    """The user's unexpired tokens with their last use, newest first (this one included)."""
+    return services.api_tokens_of(db.session, g.api_user)
+
+
+@bp.route("/tokens/<int:token_id>", methods=["DELETE"])
+@token_required
+@bp.response(204)
+def revoke_token(token_id: int):
+    """Revoke one of the user's own tokens (this one too); another user's token answers 404."""
+    services.revoke_api_token(db.session, g.api_user, token_id)
+    db.session.commit()
 
 
 @bp.route("/me")

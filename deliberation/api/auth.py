@@ -9,7 +9,8 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from werkzeug.exceptions import Unauthorized
 
-from deliberation.accounts.services import user_for_api_token
+from deliberation.accounts import services
+from deliberation.db import write_intent
 from deliberation.extensions import db
 
 # The OpenAPI security requirement of every endpoint behind `token_required`.
@@ -22,8 +23,26 @@ def bearer_user():
         header = request.headers.get("Authorization", "")
         scheme, _sep, token = header.partition(" ")
         token = token.strip()
-        g.api_user = user_for_api_token(db.session, token) if scheme.lower() == "bearer" and token else None
+        found = services.api_token_user(db.session, token) if scheme.lower() == "bearer" and token else None
+        g.api_user = found[0] if found else None
+        if found and services.api_token_used(found[1]):
+            _record_use(found[1].id)
     return g.api_user
+
+
+def _record_use(token_id: int) -> None:
+    """Write down the token's last use: in the request's own transaction when it writes anyway, else
+    in a short one of its own (a read-only request)."""
+    if write_intent.get():
+        services.record_api_token_use(db.session, token_id)
+        return
+    intent = write_intent.set(True)
+    try:
+        db.session.rollback()
+        services.record_api_token_use(db.session, token_id)
+        db.session.commit()
+    finally:
+        write_intent.reset(intent)
 
 
 def token_required(view):
