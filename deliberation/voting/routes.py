@@ -340,8 +340,10 @@ def hall(vote_id: int):
     vote = lifecycle.catch_up(db.session, vote_or_404(vote_id, current_user))
     link = url_for(".detail", vote_id=vote.id, _external=True)
     figures = results.live_counts(db.session, vote, vote.results_public)
-    qr = None if figures["state"] == VoteState.CLOSED else Markup(segno.make(link, error="m").svg_inline(  # noqa: S704 -- SVG drawn by segno from our own URL
-        scale=8, border=2, omitsize=True, title=_("扫码投票")))
+    qr = None
+    if figures["state"] != VoteState.CLOSED:  # once closed the result takes the QR code's place
+        qr = Markup(segno.make(link, error="m").svg_inline(  # noqa: S704 -- SVG drawn by segno from our own URL
+            scale=8, border=2, omitsize=True, title=_("扫码投票")))
     return render_template("voting/hall.html", vote=vote, qr=qr, link=link, figures=figures)
 
 
