@@ -63,6 +63,7 @@ def test_nobody_sees_a_secret_votes_tally_before_the_close_moderators_included(
     cast_ballot(session, residents["wang"], vote, "disagree")
     session.commit()
     vote_id = vote.id
+    assert not vote.can_see_results(secretary) and not vote.results_public
     if surface == "result_page":
         login("shuji")
         page = client.get(f"/votes/{vote_id}/result")
@@ -90,7 +91,6 @@ def test_nobody_sees_a_secret_votes_tally_before_the_close_moderators_included(
     else:  # the hall's figures, even when a caller asks for the results
         figures = live_counts(session, vote, True)
         assert figures["participants"] == 1 and "tally" not in figures
-    assert not vote.can_see_results(secretary) and not vote.results_public
 
 
 def test_after_the_close_the_page_the_hall_and_the_api_show_the_result(
@@ -211,12 +211,15 @@ def test_the_audit_of_a_secret_vote_says_who_cast_never_what(session, make_vote,
 
 def test_a_minutes_csv_of_a_secret_vote_reads_as_a_table(session, make_vote, voters_by_building, secretary,
                                                          consultation):
-    buildings = voters_by_building((3,))
+    buildings = voters_by_building((3, 2))  # three vote in 1号楼; in 2号楼 nobody does
     vote = make_vote(title=TITLE, secret=True)
     for user in buildings[0]:
         cast_ballot(session, user, vote, "agree")
     close_vote(session, secretary, vote)
     session.commit()
     rows = list(csv.reader(io.StringIO(_minutes_csv(session, secretary, consultation))))
-    fewer = [row for row in rows if row and row[0] == "少于5人"]
-    assert fewer and all(set(row[1:]) <= {"—", ""} for row in fewer)
+    by_building = [row[1:] for row in rows if row and row[0].endswith("按楼栋")]
+    # The header, 2号楼 (nobody voted: nothing to hide), and 少于5人 with dashes for the three ballots.
+    assert by_building[1] == ["2号楼", "0", "0", "0", "2"]
+    assert by_building[2] == ["少于5人", "—", "—", "—", "—"]
+    assert len(by_building) == 3
