@@ -60,7 +60,8 @@ def stacked_chart(groups: Sequence[tuple[str, Mapping[str, int]]], *, title: str
     legend_height = ROW_HEIGHT
     height = legend_height + max(len(groups), 1) * ROW_HEIGHT + 8
     described = "; ".join(
-        f"{label}: " + "，".join(f"{name} {counts.get(key, 0)}" for key, name in series) for label, counts in groups
+        f"{label}: " + ("，".join(f"{name} {counts.get(key, 0)}" for key, name in series) if counts else "—")
+        for label, counts in groups
     )
     parts = [_open_svg(title, height, described)]
     x = LABEL_WIDTH
@@ -70,8 +71,11 @@ def stacked_chart(groups: Sequence[tuple[str, Mapping[str, int]]], *, title: str
         x += 16 + 14 * len(name) + 16
     for row, (label, counts) in enumerate(groups):
         y = legend_height + row * ROW_HEIGHT + 4
-        whole = sum(counts.get(key, 0) for key, _ in series)
         parts.append(_label(label, y))
+        if not counts:  # a group shown without its counts (too small to show: deliberation.disclosure)
+            parts.append(_value("—", y))
+            continue
+        whole = sum(counts.get(key, 0) for key, _ in series)
         offset = 0
         for index, (key, _) in enumerate(series):
             value = counts.get(key, 0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
 
+from deliberation import disclosure
 from deliberation.accounts.models import Tenure
 from deliberation.rules import natural_key
 
@@ -65,7 +66,9 @@ def group_label(group: str) -> str:
 
 
 def value_label(group: str, code: str | None) -> str:
-    """The words for one value of a breakdown group."""
+    """The words for one value of a breakdown group (其他 and 少于5人 too: deliberation.disclosure)."""
+    if code in disclosure.CODES:
+        return disclosure.label(code)
     if group == "age":
         return age_band_label(code)
     if group == "tenure":

@@ -418,7 +418,9 @@ def _vote_section(report, basis_label, *, advisory: bool = False) -> VoteSection
         breakdowns.append(Breakdown(
             name=demographics.group_label(name),
             choices=[_choice_label(c) for c in choices],
-            rows=[GroupRow(demographics.value_label(name, v), [int(counts.get(c, 0)) for c in choices])
+            # A secret vote's groups too small to show (voting.results.kept_secret) have no counts: dashes.
+            rows=[GroupRow(demographics.value_label(name, v),
+                           [int(counts.get(c, 0)) for c in choices] if counts else ["—"] * len(choices))
                   for v, counts in groups],
         ))
     outcome = (AGREED if agreed else NOT_AGREED) if agreed is not None else _choice_outcome(report.choice_result)

@@ -117,7 +117,7 @@ class CheckRow:
 @dataclass
 class GroupRow:
     value: str
-    counts: list[int]  # in the order of Breakdown.choices
+    counts: list[int | str]  # in the order of Breakdown.choices; "—" where a group is too small to show
 
 
 @dataclass

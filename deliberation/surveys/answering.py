@@ -24,7 +24,7 @@ from deliberation.surveys.models import (
     Survey,
     SurveyState,
 )
-from deliberation.surveys.respondents import person_facts, respondent_key
+from deliberation.surveys.respondents import kept_time, person_facts, respondent_key
 
 MAX_SHORT_TEXT = 200
 MAX_LONG_TEXT = 2000
@@ -225,9 +225,9 @@ def save_response(session: Session, actor: User, survey: Survey, answers: dict[i
     complete = submit or (response is not None and response.is_submitted)
     rows = check_answers(survey, answers, complete=complete)
     facts = person_facts(session, actor.person_id)
-    now = utcnow()
     created = response is None
     hidden = is_anonymous(survey, anonymous)
+    now = kept_time(utcnow(), hidden)  # anonymous: the day only
     try:
         with session.begin_nested():
             if created:

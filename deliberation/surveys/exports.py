@@ -16,7 +16,6 @@ from deliberation.surveys.models import (
     Question,
     QuestionKind,
     Response,
-    ResponseSource,
     Survey,
 )
 from deliberation.surveys.respondents import SHANGHAI
@@ -38,6 +37,30 @@ def _answer_cell(question: Question, parts: list[Answer]) -> str:
     return "；".join(labels)
 
 
+def _local(moment):
+    return moment.astimezone(SHANGHAI).replace(tzinfo=None) if moment else None
+
+
+def _day(moment) -> str:
+    return moment.astimezone(SHANGHAI).date().isoformat() if moment else ""
+
+
+def _anonymous_rows(survey: Survey, responses, answers: dict) -> tuple[list[str], list[list]]:
+    """An anonymous survey's responses: the answers with the source and the day, nothing that points at
+    anyone — no room, no building, age band or tenure (each row would be a group of one: the breakdowns
+    show them, small groups merged, see deliberation.disclosure), no time of day, and in an order drawn from
+    the answers, not from when they came."""
+    header = [_("序号"), _("来源"), _("录入人"), _("提交日期")]
+    header += [f"{q.position}. {q.text}" for q in survey.questions]
+    body = []
+    for response, _building, _room, _name, entered_by in responses:
+        mine = answers.get(response.id, {})
+        body.append([source_label(response.source), entered_by or "", _day(response.submitted_at),
+                     *[_answer_cell(q, mine.get(q.id, [])) for q in survey.questions]])
+    body.sort(key=lambda row: (row[2], [str(cell) for cell in row[3:]], row[0], row[1]))
+    return header, [[number, *row] for number, row in enumerate(body, start=1)]
+
+
 def export_tables(session: Session, actor: User, survey: Survey) -> tuple[list[str], list[list], list[str], list[list]]:
     """The responses (one row each, one column per question) and the per-question counts, for CSV/XLSX."""
     require(survey.can_moderate(actor), _("只有本居民区的主持人可以进行此操作"))
@@ -56,22 +79,25 @@ def export_tables(session: Session, actor: User, survey: Survey) -> tuple[list[s
         .order_by(Answer.id)
     ).scalars():
         answers.setdefault(answer.response_id, {}).setdefault(answer.question_id, []).append(answer)
-    header = [_("序号"), _("来源"), _("录入人"), _("楼栋"), _("室号")]
-    if survey.anonymity != Anonymity.ANONYMOUS:
-        header.append(_("姓名"))
-    header += [_("年龄段"), _("身份"), _("提交时间")]
-    header += [f"{q.position}. {q.text}" for q in survey.questions]
-    rows = []
-    for number, (response, building, room, name, entered_by) in enumerate(responses, start=1):
-        row = [number, source_label(response.source), entered_by or "", building or "", room or ""]
-        if survey.anonymity != Anonymity.ANONYMOUS:
-            row.append(name or (_("（匿名）") if response.source == ResponseSource.ONLINE else ""))
-        row += [age_band_label(response.age_band) if response.age_band else "",
-                tenure_label(response.tenure) if response.tenure else "",
-                response.submitted_at.astimezone(SHANGHAI).replace(tzinfo=None) if response.submitted_at else None]
-        mine = answers.get(response.id, {})
-        row += [_answer_cell(q, mine.get(q.id, [])) for q in survey.questions]
-        rows.append(row)
+    if survey.anonymity == Anonymity.ANONYMOUS:
+        header, rows = _anonymous_rows(survey, responses, answers)
+    else:
+        header = [_("序号"), _("来源"), _("录入人"), _("楼栋"), _("室号"), _("姓名"), _("年龄段"), _("身份"),
+                  _("提交时间")]
+        header += [f"{q.position}. {q.text}" for q in survey.questions]
+        rows = []
+        for number, (response, building, room, name, entered_by) in enumerate(responses, start=1):
+            signed = response.person_id is not None or survey.anonymity == Anonymity.NAMED
+            row = [number, source_label(response.source), entered_by or ""]
+            if signed:
+                row += [building or "", room or "", name or "",
+                        age_band_label(response.age_band) if response.age_band else "",
+                        tenure_label(response.tenure) if response.tenure else "", _local(response.submitted_at)]
+            else:  # unsigned where residents choose: as an anonymous survey's rows (no groups, the day only)
+                row += ["", "", _("（匿名）"), "", "", _day(response.submitted_at)]
+            mine = answers.get(response.id, {})
+            row += [_answer_cell(q, mine.get(q.id, [])) for q in survey.questions]
+            rows.append(row)
     summary = survey_summary(session, survey)
     count_header = [_("题号"), _("题目"), _("选项"), _("人数"), _("百分比"), _("平均名次")]
     count_rows: list[list] = []

@@ -1,4 +1,5 @@
-"""Paper forms typed in by a moderator: the unit written on the form, the optional name, the answers."""
+"""Paper forms typed in by a moderator: the unit written on the form (kept only where the form is signed),
+the optional name, the answers."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from deliberation.db import utcnow
 from deliberation.errors import Conflict, Invalid, require
 from deliberation.surveys.answering import AnswerInput, check_answers, refuse_unless_open, write_answers
 from deliberation.surveys.models import Anonymity, Participation, Response, ResponseSource, Survey
-from deliberation.surveys.respondents import eligible_ids, person_facts, respondent_key
+from deliberation.surveys.respondents import eligible_ids, kept_time, person_facts, respondent_key
 
 
 def find_unit(session: Session, survey: Survey, building_id: int | None, room: str) -> Unit:
@@ -61,9 +62,13 @@ def enter_paper_response(session: Session, actor: User, survey: Survey, answers:
         ).scalars()):
             raise Invalid(_("该居民不在本问卷的填写范围内"), fields={"person_name": _("不在本问卷的填写范围内")})
     rows = check_answers(survey, answers, complete=False)
-    now = utcnow()
+    # An anonymous form (the survey's rule, or no name where residents choose) keeps its building for the
+    # breakdowns, never its room, and its day, never the minute it was typed in.
+    hidden = survey.anonymity == Anonymity.ANONYMOUS or (survey.anonymity == Anonymity.CHOICE and person is None)
+    now = kept_time(utcnow(), hidden)
     facts = person_facts(session, person.id) if person is not None else None
-    response = Response(survey_id=survey.id, source=ResponseSource.PAPER, entered_by_id=actor.id, unit_id=unit.id,
+    response = Response(survey_id=survey.id, source=ResponseSource.PAPER, entered_by_id=actor.id,
+                        unit_id=None if hidden else unit.id,
                         building_id=unit.building_id, age_band=facts.age_band if facts else "",
                         tenure=facts.tenure if facts else "", submitted_at=now, updated_at=now)
     try:
@@ -80,8 +85,12 @@ def enter_paper_response(session: Session, actor: User, survey: Survey, answers:
     except IntegrityError as error:
         raise Conflict(_("该居民已经填写过这份问卷（网上或纸质），每人只能一份"),
                        fields={"person_name": _("已经填写过")}) from error
-    audit.record(session, actor, "survey.paper_entry", response, community_id=survey.community_id,
-                 survey_id=survey.id, unit_id=unit.id)
+    if hidden:  # the event says a form was typed in, never which response it became nor its room
+        audit.record(session, actor, "survey.paper_entry", None, community_id=survey.community_id,
+                     survey_id=survey.id)
+    else:
+        audit.record(session, actor, "survey.paper_entry", response, community_id=survey.community_id,
+                     survey_id=survey.id, unit_id=unit.id)
     return response
 
 

@@ -1,10 +1,12 @@
-"""Who may answer a survey and what is kept of them: eligibility, the anonymity key, building, age band, tenure."""
+"""Who may answer a survey and what is kept of them: eligibility, the anonymity key, building, age band, tenure,
+and of an anonymous response no time finer than its day."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -24,6 +26,15 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 def this_year() -> int:
     """The current year in Shanghai."""
     return utcnow().astimezone(SHANGHAI).year
+
+
+def kept_time(moment: datetime, anonymous: bool) -> datetime:
+    """The time kept on a response: an anonymous one keeps its day only (the start of that day in Shanghai,
+    as UTC), never the minute, which beside the audit log or a door-to-door round would say whose it is."""
+    if not anonymous:
+        return moment
+    day = moment.astimezone(SHANGHAI).replace(hour=0, minute=0, second=0, microsecond=0)
+    return day.astimezone(UTC)
 
 
 def respondent_key(survey: Survey, person_id: int) -> str:

@@ -8,13 +8,14 @@ from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from deliberation import disclosure
 from deliberation.accounts.demographics import AGE_BAND_ORDER, TENURE_ORDER, age_band_label, tenure_label
 from deliberation.accounts.models import Building, Household, Ownership, Person, Unit, User
 from deliberation.errors import require
 from deliberation.surveys.models import Anonymity, Answer, QuestionKind, Response, ResponseSource, Survey
 from deliberation.surveys.respondents import eligible_ids, this_year
 
-MIN_ANONYMOUS_GROUP = 3  # where answers are anonymous, smaller groups are not shown on their own
+MIN_ANONYMOUS_GROUP = disclosure.MIN_GROUP_SIZE  # where answers are anonymous, smaller groups are not shown alone
 TEXTS_SHOWN = 100  # free-text answers listed per question on the results page (all of them in exports)
 
 
@@ -204,7 +205,7 @@ class CrossRow:
 class CrossTable:
     columns: list[str]
     rows: list[CrossRow]
-    withheld: int = 0  # responses in groups too small to show without naming someone (anonymous answers)
+    withheld: int = 0  # responses in groups too small to show even merged (anonymous answers): 少于5人
 
 
 DIMENSIONS = ("building", "age", "tenure")
@@ -213,8 +214,9 @@ DIMENSIONS = ("building", "age", "tenure")
 def answer_breakdown(session: Session, survey: Survey, dimension: str) -> dict[int, CrossTable]:
     """Per choice or scale question, the answers of each building, age band or tenure (two GROUP BY queries).
 
-    Where answers may be anonymous, a group of fewer than MIN_ANONYMOUS_GROUP responses is left out:
-    one answer from a small building would otherwise say who gave it.
+    Where answers may be anonymous, a group of fewer than disclosure.MIN_GROUP_SIZE responses is not shown on
+    its own (one answer from a small building would say who gave it): the rule of deliberation.disclosure
+    merges such groups into 其他, or, when even together they are too few, counts them as withheld.
     """
     from deliberation.charts import percent
 
@@ -260,18 +262,20 @@ def answer_breakdown(session: Session, survey: Survey, dimension: str) -> dict[i
             columns = [_("%(n)d 分", n=v) for v in range(1, 6)]
         else:
             continue
-        rows = []
-        withheld = 0
+        groups = []
         for g in order:
             n = answered.get((question.id, g), 0)
-            if not n:
-                continue
-            if survey.anonymity != Anonymity.NAMED and n < MIN_ANONYMOUS_GROUP:
-                withheld += n
-                continue
-            found = counted.get((question.id, g), {})
-            counts = [found.get(k, 0) for k in keys]
-            rows.append(CrossRow(label(g), n, counts, [percent(c, n) for c in counts]))
+            if n:
+                found = counted.get((question.id, g), {})
+                groups.append(disclosure.Group(g, n, [found.get(k, 0) for k in keys]))
+        if survey.anonymity != Anonymity.NAMED:
+            shown = disclosure.suppress(groups)
+            withheld = sum(g.size for g in groups) - sum(g.size for g in shown)
+            shown = [g for g in shown if g.key != disclosure.FEWER]
+        else:
+            shown, withheld = groups, 0
+        rows = [CrossRow(disclosure.label(g.key) if g.key in disclosure.CODES else label(g.key), g.size, g.counts,
+                         [percent(c, g.size) for c in g.counts]) for g in shown]
         tables[question.id] = CrossTable(columns, rows, withheld)
     return tables
 

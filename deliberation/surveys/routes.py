@@ -14,6 +14,7 @@ from deliberation.accounts.forms import EmptyForm
 from deliberation.accounts.models import Community
 from deliberation.consultations.forms import to_local, to_utc
 from deliberation.consultations.models import Consultation
+from deliberation.db import utcnow
 from deliberation.errors import DomainError
 from deliberation.extensions import db
 from deliberation.forms import show_errors
@@ -339,8 +340,8 @@ def autosave(survey_id: int):
         db.session.rollback()
         return jsonify({"saved": False, "message": error.message, "fields": error.fields}), error.status
     db.session.commit()
-    return jsonify({"saved": True, "submitted": response.is_submitted,
-                    "saved_at": response.updated_at.isoformat()})
+    # The time of this save, said to the resident only: an anonymous response keeps its day alone.
+    return jsonify({"saved": True, "submitted": response.is_submitted, "saved_at": utcnow().isoformat()})
 
 
 # -- paper -------------------------------------------------------------------------------------

@@ -103,12 +103,18 @@ class Vote(db.Model):
 
     @property
     def results_public(self) -> bool:
-        """Whether everyone who sees the vote sees its result: once closed, or while open with running results."""
+        """Whether everyone who sees the vote sees its result: once closed, or while open with running results
+        (never of a secret vote: its tally is counted only at the close)."""
         state = self.state
-        return state == VoteState.CLOSED or (state == VoteState.OPEN and self.show_running)
+        return state == VoteState.CLOSED or (state == VoteState.OPEN and self.show_running and not self.secret)
 
     def can_see_results(self, user: User) -> bool:
-        """Moderators always; residents once the vote is closed, or while open when running results are shown."""
+        """Moderators always; residents once the vote is closed, or while open when running results are shown.
+
+        A secret vote's tally nobody sees before the close, moderators included (only turnout: who took part,
+        never how): a tally read before and after each ballot would tell how that voter chose."""
+        if self.secret:
+            return self.state == VoteState.CLOSED
         return self.can_moderate(user) or self.results_public
 
     def can_open_result(self, user: User) -> bool:

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, func, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
-from deliberation import charts, rules
+from deliberation import charts, disclosure, rules
 from deliberation.accounts import demographics
 from deliberation.accounts.models import Person, User
 from deliberation.consultations.models import Consultation
@@ -47,6 +47,7 @@ from deliberation.voting.models import (
 _OLD_GROUPS = {"楼栋": "building", "年龄段": "age", "产权": "tenure"}
 _OLD_VALUES = {"35岁以下": demographics.UNDER_35, "35–59岁": demographics.MIDDLE, "60岁及以上": demographics.OLDER,
                "业主": "owner", "租户": "tenant", "家属": "family", "未登记": demographics.UNKNOWN}
+NOT_VOTED = "未投票"  # the breakdown's column of those who did not vote (a stored key, never translated here)
 
 
 def _cents_to_area(cents: int | None) -> Decimal:
@@ -249,9 +250,10 @@ def _build_report(vote: Vote, electorate_rows, ballot_rows, *, binding: bool) ->
             for choice, n in group_choices[key].get(value, {}).items():
                 for label in name(choice):
                     counts[label] = counts.get(label, 0) + n
-            counts["未投票"] = max(group_electorate[key][value] - sum(group_choices[key].get(value, {}).values()), 0)
+            counts[NOT_VOTED] = max(group_electorate[key][value] - sum(group_choices[key].get(value, {}).values()), 0)
             rows.append((value, counts))
         breakdown[key] = rows
+    breakdown = kept_secret(vote, breakdown)
     areas = {}
     if binding and vote.basis == VoteBasis.OWNER:
         areas = {"electorate": str(_cents_to_area(electorate_cents)),
@@ -262,6 +264,32 @@ def _build_report(vote: Vote, electorate_rows, ballot_rows, *, binding: bool) ->
         online=online, paper=paper, electorate=electorate, participants=participants,
         final=vote.closed_at is not None, title=vote.title if binding else _("参考性表决（全体居民）"), areas=areas,
     )
+
+
+def _ballots_in(vote: Vote, counts: dict[str, int]) -> int:
+    """How many ballots a breakdown row counts: the sum of its choices, or, where one ballot counts for several
+    options (approval, ranked ties), the largest count: never more than there are, so never too little hidden."""
+    cast = [n for choice, n in counts.items() if choice != NOT_VOTED]
+    if vote.kind in (VoteKind.APPROVAL, VoteKind.RANKED):
+        return max(cast, default=0)
+    return sum(cast)
+
+
+def kept_secret(vote: Vote, breakdown: dict[str, list[tuple[str, dict[str, int]]]]) -> dict:
+    """A secret vote's breakdown with no group of fewer than disclosure.MIN_GROUP_SIZE voters on its own.
+
+    Small groups are merged into 其他 (disclosure.OTHER), or stand as 少于5人 (disclosure.FEWER, no counts):
+    the one rule of deliberation.disclosure. Applied when the result is counted (so the snapshot stored at the
+    close holds no small group) and again when a stored snapshot is read (older ones did). An open vote's
+    breakdown is shown as it is.
+    """
+    if not vote.secret:
+        return breakdown
+    return {
+        key: [(g.key, g.counts or {}) for g in disclosure.suppress(
+            [disclosure.Group(value, _ballots_in(vote, counts), counts) for value, counts in rows])]
+        for key, rows in breakdown.items()
+    }
 
 
 def _choice_result(vote: Vote, counted, first_choices: dict[str, int] | None = None) -> dict:
@@ -336,7 +364,7 @@ def _from_snapshot(vote: Vote, data: dict, binding: bool = True) -> VoteReport:
     report = VoteReport(
         vote=vote, rule_text=data["rule_text"], decision=decision, choice_result=data.get("choice_result"),
         tally_rows=[(label, n) for label, n in data["tally_rows"]],
-        breakdown=_snapshot_breakdown(data["breakdown"]),
+        breakdown=kept_secret(vote, _snapshot_breakdown(data["breakdown"])),
         online=data["online"], paper=data["paper"], electorate=data["electorate"],
         participants=data["participants"], final=True, title=data.get("title", vote.title),
         areas=data.get("areas") or {},
@@ -393,7 +421,10 @@ def open_ballot_list(session: Session, actor: User, vote: Vote) -> list[tuple[st
 
 
 def live_counts(session: Session, vote: Vote, show_results: bool) -> dict:
-    """The figures of the hall display: cheap enough to compute every second."""
+    """The figures of the hall display: cheap enough to compute every second.
+
+    show_results: the tally and the outcome too (the vote's results_public); never of a secret vote before its
+    close, whoever asks — the display then shows turnout alone."""
     electorate = electorate_size(session, vote)
     with_facts = (select(Ballot.source, func.count()).where(Ballot.vote_id == vote.id, Ballot.advisory.is_(False))
                   .group_by(Ballot.source))
@@ -420,9 +451,17 @@ def live_counts(session: Session, vote: Vote, show_results: bool) -> dict:
         "paper": by_source.get(BallotSource.PAPER, 0),
         "turnout": charts.percent(participants, electorate),
     }
-    if show_results:
+    if show_results and not (vote.secret and vote.state != VoteState.CLOSED):  # a secret vote: turnout only
         report = report_for(session, vote)
         data["tally"] = [[label, n] for label, n in report.tally_rows]
-        if report.decision is not None:
-            data["summary"] = report.decision.summary
+        agreed, summary = outcome(report)
+        if agreed is not None or vote.state == VoteState.CLOSED:  # a winner is said once the vote has closed
+            data["agreed"], data["summary"] = agreed, summary
     return data
+
+
+def outcome(report: VoteReport) -> tuple[bool | None, str]:
+    """Whether the proposal passed (None for a choice between variants) and the sentence that says the result."""
+    if report.decision is not None:
+        return bool(report.decision.agreed), report.decision.summary
+    return None, _choice_summary(report)

@@ -144,6 +144,10 @@ def detail(vote_id: int):
     household_voted = ballot is not None and ballot.cast_by_id not in (None, current_user.id)
     can_moderate = vote.can_moderate(current_user)
     conflicts = paper_forms.open_conflicts(db.session, vote) if can_moderate else []
+    # A secret vote: turnout while it runs (never a tally), the outcome once closed.
+    turnout = results.live_counts(db.session, vote, False) if vote.secret and vote.state == VoteState.OPEN else None
+    outcome = (results.outcome(results.report_for(db.session, vote))
+               if vote.state == VoteState.CLOSED and vote.can_see_results(current_user) else None)
     return render_template(
         "voting/detail.html", vote=vote, voter=voter, ballot=ballot, household_voted=household_voted,
         can_moderate=can_moderate, rule_text=labels.rule_text(vote),
@@ -151,7 +155,7 @@ def detail(vote_id: int):
         kind_label=labels.kind_label(vote.kind), receipt=_receipt_for(vote.id),
         my_choice=labels.describe_choice(vote, ballot.choice) if ballot else None,
         electorate=electorate.electorate_size(db.session, vote) if vote.opened_at else None,
-        conflicts=conflicts, empty_form=EmptyForm(), state=vote.state)
+        conflicts=conflicts, empty_form=EmptyForm(), state=vote.state, turnout=turnout, outcome=outcome)
 
 
 def _choice_from_form(vote: Vote):
@@ -331,12 +335,15 @@ def unanswered(vote_id: int):
 @bp.get("/votes/<int:vote_id>/hall")
 @login_required
 def hall(vote_id: int):
-    """Full screen for a projector: live turnout (and results once allowed), a QR code to vote."""
+    """Full screen for a projector: live turnout (and results once allowed), a QR code to vote; after the
+    close the result in its place. A secret vote shows turnout alone until the close."""
     vote = lifecycle.catch_up(db.session, vote_or_404(vote_id, current_user))
     link = url_for(".detail", vote_id=vote.id, _external=True)
-    qr = Markup(segno.make(link, error="m").svg_inline(  # noqa: S704 -- SVG drawn by segno from our own URL
-        scale=8, border=2, omitsize=True, title=_("扫码投票")))
     figures = results.live_counts(db.session, vote, vote.results_public)
+    qr = None
+    if figures["state"] != VoteState.CLOSED:  # once closed the result takes the QR code's place
+        qr = Markup(segno.make(link, error="m").svg_inline(  # noqa: S704 -- SVG drawn by segno from our own URL
+            scale=8, border=2, omitsize=True, title=_("扫码投票")))
     return render_template("voting/hall.html", vote=vote, qr=qr, link=link, figures=figures)
 
 

@@ -1,4 +1,5 @@
-/* Hall display (现场大屏): live figures by server-sent events. Without JS the page refreshes itself. */
+/* Hall display (现场大屏): live figures by server-sent events; at the close the page is drawn again with the
+   result. Without JS the page refreshes itself. */
 (function () {
   "use strict";
   var main = document.querySelector("[data-live-url]");
@@ -45,6 +46,12 @@
         if (name in data) { setText(name, data[name]); }
       });
       if (data.tally) { setTally(data.tally, data.summary); }
+      if (data.state === "closed" && main.getAttribute("data-state") !== "closed") {
+        // The vote has closed: the page is drawn again with the result in place of the QR code.
+        source.close();
+        window.location.reload();
+        return;
+      }
       main.setAttribute("data-state", data.state);
     });
     source.addEventListener("bye", function () { source.close(); });
