@@ -7,7 +7,7 @@ in Shanghai (stored as UTC, as every time is). Signed responses are left as they
 cannot bring back what was removed and changes nothing.
 
 Revision ID: 4b528841e9a9
-Revises: da5b6a82c299
+Revises: s1gn1ns00001
 Create Date: 2026-12-02 11:20:00
 
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "4b528841e9a9"
-down_revision = "da5b6a82c299"
+down_revision = "s1gn1ns00001"
 branch_labels = None
 depends_on = None
 
