@@ -57,7 +57,8 @@ def from_environment(instance_path: str) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,
         "SMTP_URL": env("SMTP_URL") or None,
-        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Counters shared by every process: Redis, or a file of the instance folder (limit_store.py).
+        "RATELIMIT_STORAGE_URI": redis_url or f"sqlitefile://{Path(instance_path).resolve() / 'limits.sqlite'}",
         "RATELIMIT_HEADERS_ENABLED": True,
         "PROXY_FIX_HOPS": int(env("PROXY_FIX_HOPS", "0")),
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
