@@ -1,21 +1,29 @@
 """Append-only, hash-chained audit events: every state change is recorded here.
 
 Each event carries the hash of the one before it, so an edited, deleted or reordered event breaks
-the chain and `flask audit verify` finds it. On PostgreSQL a trigger (see the initial migration)
-also refuses UPDATE and DELETE on the table.
+the chain and `flask audit verify` finds it. Each event also carries a MAC of its hash under
+AUDIT_KEY, a key kept outside the database (like SECRET_KEY): someone who can write the database but
+not read the key cannot recompute a chain that verifies. The head of the chain is **anchored** — at
+every published minutes, by `flask audit anchor` — in `audit_anchors` (MACed too) and in a file
+outside the database (AUDIT_ANCHOR_FILE, default `instance/audit-anchor.json`); `verify` checks that
+every anchored event is still there with its hash, so a truncated tail or an emptied log is reported. On PostgreSQL triggers
+refuse UPDATE, DELETE and TRUNCATE on the table.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import JSON, ForeignKey, String, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -42,6 +50,30 @@ class AuditEvent(db.Model):
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # HMAC-SHA256 of `hash` under AUDIT_KEY; empty on events written before keys were kept.
+    mac: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditAnchor(db.Model):
+    """The head of the chain at a moment someone may later compare with: a published minutes, a
+    notice, a scheduled `flask audit anchor`."""
+
+    __tablename__ = "audit_anchors"
+    id: Mapped[intpk]
+    created_at: Mapped[timestamp]
+    event_id: Mapped[int]
+    hash: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(60))
+    mac: Mapped[str] = mapped_column(String(64))
+
+
+def _key() -> bytes:
+    return current_app.config["AUDIT_KEY"].encode()
+
+
+def mac(*parts) -> str:
+    """HMAC-SHA256 under AUDIT_KEY of the parts joined (an event's hash; an anchor's id and hash)."""
+    return hmac.new(_key(), ":".join(str(p) for p in parts).encode(), hashlib.sha256).hexdigest()
 
 
 def _digest(prev_hash: str, created_at: datetime, actor_id, community_id, action, object_type, object_id, data):
@@ -79,6 +111,7 @@ def record(session: Session, actor, action: str, obj: Any = None, *, community_i
     }
     event["hash"] = _digest(prev, event["created_at"], event["actor_id"], event["community_id"], action,
                             event["object_type"], event["object_id"], event["data"])
+    event["mac"] = mac(event["hash"])
     # A Core INSERT with its values bound at execution: compiled once, no unit of work (every state
     # change of the app passes here).
     session.execute(AuditEvent.__table__.insert(), event)
@@ -111,6 +144,49 @@ def record_apart(session: Session, actor, action: str, obj: Any = None, *, commu
     session.commit()
 
 
+# -- anchors ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Head:
+    """The chain's head as printed: `#1234 9f2c4e…` (the event number and the first 16 of its hash)."""
+
+    event_id: int
+    hash: str
+
+    @property
+    def printed(self) -> str:
+        return f"#{self.event_id} {self.hash[:16]}"
+
+
+def head(session: Session) -> Head | None:
+    row = session.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
+    return Head(row.id, row.hash) if row else None
+
+
+def anchor(session: Session, reason: str) -> Head | None:
+    """Anchor the current head: a MACed row of `audit_anchors` (committed with the caller's work) and
+    the instance folder's anchor file (written now; a later anchor replaces it). None for an empty log."""
+    current = head(session)
+    if current is None:
+        return None
+    session.add(AuditAnchor(event_id=current.event_id, hash=current.hash, reason=reason,
+                            mac=mac(current.event_id, current.hash)))
+    _anchor_file().write_text(json.dumps({"event_id": current.event_id, "hash": current.hash,
+                                          "mac": mac(current.event_id, current.hash)}))
+    return current
+
+
+def _anchor_file() -> Path:
+    return Path(current_app.config["AUDIT_ANCHOR_FILE"])
+
+
+def _file_anchor() -> dict | None:
+    try:
+        return json.loads(_anchor_file().read_text())
+    except (OSError, ValueError):
+        return None
+
+
 @dataclass(frozen=True)
 class VerifyResult:
     ok: bool
@@ -118,12 +194,16 @@ class VerifyResult:
     problems: list[str]
 
 
-def verify(session: Session, batch: int = 5000) -> VerifyResult:
-    """Walk the chain in order and report every event whose hash or link does not hold."""
+def verify(session: Session, batch: int = 5000, printed: list[str] | None = None) -> VerifyResult:
+    """Walk the chain in order and report every event whose hash, MAC or link does not hold, then every
+    anchor whose event is gone or differs (a truncated tail, an emptied log, a recomputed chain).
+
+    `printed` are heads as printed on minutes or notices ("#1234 9f2c4e…"), checked like anchors."""
     problems: list[str] = []
     expected_prev = GENESIS
     count = 0
     last_id = 0
+    keyed = False  # once an event carries a MAC, every later one must
     while True:
         events = session.execute(
             select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch)
@@ -138,7 +218,43 @@ def verify(session: Session, batch: int = 5000) -> VerifyResult:
                              event.object_type, event.object_id, event.data)
             if digest != event.hash:
                 problems.append(f"事件 {event.id}：内容与其哈希不符（已被修改）")
+            if event.mac or keyed:
+                keyed = True
+                if not hmac.compare_digest(event.mac or "", mac(event.hash)):
+                    problems.append(f"事件 {event.id}：校验码不符（哈希链被重新计算，或密钥不对）")
             expected_prev = event.hash
             last_id = event.id
         session.expunge_all()
+    problems += _anchor_problems(session, count, last_id, printed or [])
     return VerifyResult(ok=not problems, count=count, problems=problems)
+
+
+def _anchor_problems(session: Session, count: int, last_id: int, printed: list[str]) -> list[str]:
+    anchors = [(f"锚点 {a.id}（{a.reason}）", a.event_id, a.hash, a.mac)
+               for a in session.execute(select(AuditAnchor).order_by(AuditAnchor.id)).scalars()]
+    if (kept := _file_anchor()) is not None:
+        anchors.append((f"锚点文件 {_anchor_file()}", kept.get("event_id"), kept.get("hash"), kept.get("mac")))
+    problems = []
+    for name, event_id, anchored_hash, anchored_mac in anchors:
+        if not hmac.compare_digest(str(anchored_mac or ""), mac(event_id, anchored_hash)):
+            problems.append(f"{name}：校验码不符（锚点被伪造）")
+            continue
+        problems += _missing(session, name, event_id, anchored_hash, count, last_id)
+    for text_ in printed:
+        number, _sep, prefix = text_.strip().lstrip("#").partition(" ")
+        if not number.isdigit() or len(prefix) < 8:
+            problems.append(f"无法识别的链头“{text_}”：应为“#事件号 哈希前16位”")
+            continue
+        problems += _missing(session, f"印在文件上的链头 {text_}", int(number), prefix, count, last_id)
+    return problems
+
+
+def _missing(session: Session, name: str, event_id: int, anchored_hash: str, count: int, last_id: int) -> list[str]:
+    if count == 0:
+        return [f"{name}：锚定了事件 {event_id}，但审计日志是空的（日志被清空）"]
+    if event_id > last_id:
+        return [f"{name}：锚定了事件 {event_id}，但日志只到事件 {last_id}（末尾被截去）"]
+    found = session.execute(select(AuditEvent.hash).where(AuditEvent.id == event_id)).scalar()
+    if found is None or not found.startswith(anchored_hash):
+        return [f"{name}：事件 {event_id} 与锚定时不同（被删除或改写）"]
+    return []

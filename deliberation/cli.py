@@ -111,18 +111,31 @@ audit_group = AppGroup("audit", help="The audit log.")
 
 
 @audit_group.command("verify")
-def audit_verify() -> None:
-    """Check the audit log's hash chain; exits 1 when an event was edited, deleted or reordered."""
+@click.option("--head", "heads", multiple=True, metavar="'#N HASH'",
+              help="A head of the chain as printed on minutes or a notice, e.g. '#1234 9f2c4e0a1b2c3d4e'.")
+def audit_verify(heads: tuple[str, ...]) -> None:
+    """Check the audit log's hash chain, its MACs and its anchors; exits 1 when an event was edited,
+    deleted or reordered, the chain recomputed, the tail cut off or the log emptied."""
     from deliberation import audit
 
-    result = audit.verify(db.session)
+    result = audit.verify(db.session, printed=list(heads))
     if result.ok:
-        click.echo(f"审计日志完好：{result.count} 条事件，哈希链无断裂。")
+        click.echo(f"审计日志完好：{result.count} 条事件，哈希链无断裂，锚点都在。")
         return
     for problem in result.problems:
         click.echo(problem, err=True)
     click.echo(f"审计日志已被篡改：发现 {len(result.problems)} 处问题（共 {result.count} 条事件）。", err=True)
     sys.exit(1)
+
+
+@audit_group.command("anchor")
+def audit_anchor() -> None:
+    """Anchor the chain's head now (run it daily from cron): a keyed row and the anchor file."""
+    from deliberation import audit
+
+    head = audit.anchor(db.session, "command")
+    db.session.commit()
+    click.echo(f"链头已锚定：{head.printed}" if head else "审计日志为空，无需锚定。")
 
 
 @click.command("backup")

@@ -18,11 +18,12 @@ def database_url(url: str | None, instance_path: str) -> str:
     return url
 
 
-def secret_key(instance_path: str) -> str:
-    """SECRET_KEY from the environment, else one generated once into the instance folder."""
-    if key := os.environ.get("SECRET_KEY"):
+def secret_key(instance_path: str, name: str = "SECRET_KEY") -> str:
+    """A key from the environment (SECRET_KEY, AUDIT_KEY), else one generated once into the instance
+    folder (`secret_key`, `audit_key`). Several hosts share one through the environment."""
+    if key := os.environ.get(name):
         return key
-    path = Path(instance_path) / "secret_key"
+    path = Path(instance_path) / name.lower()
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -53,11 +54,16 @@ def from_environment(instance_path: str) -> dict:
     optional = {key: env(key) for key in OPTIONAL_SETTINGS if env(key)}
     return optional | {
         "SECRET_KEY": secret_key(instance_path),
+        # The audit chain's MACs (audit.py): outside the database, so its rows cannot be recomputed.
+        "AUDIT_KEY": secret_key(instance_path, "AUDIT_KEY"),
+        # The chain's last anchored head, kept outside the database too (audit.anchor).
+        "AUDIT_ANCHOR_FILE": env("AUDIT_ANCHOR_FILE") or str(Path(instance_path) / "audit-anchor.json"),
         "SQLALCHEMY_DATABASE_URI": database_url(env("DATABASE_URL"), instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,
         "SMTP_URL": env("SMTP_URL") or None,
-        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Counters shared by every process: Redis, or a file of the instance folder (limit_store.py).
+        "RATELIMIT_STORAGE_URI": redis_url or f"sqlitefile://{Path(instance_path).resolve() / 'limits.sqlite'}",
         "RATELIMIT_HEADERS_ENABLED": True,
         "PROXY_FIX_HOPS": int(env("PROXY_FIX_HOPS", "0")),
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,

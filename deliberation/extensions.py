@@ -7,6 +7,7 @@ from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
+from deliberation import limit_store  # noqa: F401 -- registers sqlitefile://, the default counter store
 from deliberation.db import Base
 
 db = SQLAlchemy(model_class=Base)

@@ -11,9 +11,12 @@ def format_datetime(value, fmt: str = "yyyy-MM-dd HH:mm") -> str:
     """A stored UTC time in the reader's time zone (Asia/Shanghai), by a Babel pattern; "" for none."""
     if not value:
         return ""
-    if fmt == "yyyy-MM-dd HH:mm":  # digits only, the same in every language: no pattern to interpret
-        return to_user_timezone(value).strftime("%Y-%m-%d %H:%M")
-    return babel_format_datetime(value, fmt)
+    try:
+        if fmt == "yyyy-MM-dd HH:mm":  # digits only, the same in every language: no pattern to interpret
+            return to_user_timezone(value).strftime("%Y-%m-%d %H:%M")
+        return babel_format_datetime(value, fmt)
+    except OverflowError:  # a time stored before inputs were bounded (9999-12-31): shown, so it can be fixed
+        return value.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def format_date(value, fmt: str = "yyyy-MM-dd") -> str:

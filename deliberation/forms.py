@@ -3,8 +3,25 @@
 from __future__ import annotations
 
 from flask import flash
+from flask_wtf import FlaskForm
 
+from deliberation import inputs
 from deliberation.errors import DomainError
+
+
+class SafeForm(FlaskForm):
+    """Every page's form: a number too large for the database or a date outside 1900–2100 is a
+    message next to its field (deliberation.inputs), never a value handed to a service."""
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            if field.errors or field.data is None:
+                continue
+            if found := inputs.problems_in(field.data):
+                field.errors = [*field.errors, *dict.fromkeys(found.values())]
+                valid = False
+        return valid
 
 
 def show_errors(form, error: DomainError) -> None:

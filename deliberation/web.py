@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from deliberation import formatting, http_errors
+from deliberation import formatting, http_errors, inputs
 from deliberation.db import configure_sqlite, write_intent
 from deliberation.errors import DomainError
 from deliberation.extensions import babel, csrf, db, limiter, login_manager
@@ -91,6 +91,7 @@ def init_app(app: Flask) -> None:
 
     app.before_request(_before_request)
     app.before_request(sessions.enforce_lifetimes)
+    app.before_request(inputs.check_request)
     app.after_request(_security_headers)
     app.after_request(_audit_refusal)
     app.teardown_request(_reset_write_intent)

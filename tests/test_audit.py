@@ -131,3 +131,100 @@ def test_no_password_or_token_reaches_the_audit_log_or_the_logs(client, session,
         assert secret not in stored, secret
         assert secret not in caplog.text, secret
     assert {"auth.login_failed", "auth.login", "invite.redeem"} <= {action for action, _d in _actions(session)}
+
+
+# -- the keyed chain and its anchors (ASVS 5.0: 16.4.2 logs protected from modification) ---------
+
+def _verify(app, *heads: str):
+    args = ["audit", "verify"] + [a for h in heads for a in ("--head", h)]
+    return app.test_cli_runner().invoke(args=args)
+
+
+def _anchor(app):
+    result = app.test_cli_runner().invoke(args=["audit", "anchor"])
+    assert result.exit_code == 0 and "链头已锚定" in result.output
+    return result.output.split("：", 1)[1].strip()
+
+
+def _as_superuser(session, is_postgres, *statements):
+    """What an attacker with the database's keys (not the app's) could do: triggers switched off."""
+    if is_postgres:
+        session.execute(text("SET LOCAL session_replication_role = replica"))
+    for statement in statements:
+        session.execute(text(statement))
+    session.commit()
+
+
+def test_events_carry_a_mac_under_a_key_outside_the_database(app, session, events):
+    rows = session.execute(select(AuditEvent.hash, AuditEvent.mac)).all()
+    assert rows and all(m == audit.mac(h) and m != h for h, m in rows)
+    assert app.config["AUDIT_KEY"] not in str(session.execute(text("SELECT * FROM audit_events")).all())
+
+
+def test_a_chain_recomputed_without_the_key_fails(app, session, events, is_postgres):
+    """Rewrite event 2 and every hash after it, as someone with the database but not AUDIT_KEY could."""
+    rows = session.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars().all()
+    prev, updates = audit.GENESIS, []
+    for event in rows:
+        data = {"n": 99} if event.id == 2 else event.data
+        digest = audit._digest(prev, event.created_at, event.actor_id, event.community_id, event.action,
+                               event.object_type, event.object_id, data)
+        updates.append((event.id, prev, digest, data))
+        prev = digest
+    session.expunge_all()
+    import json
+
+    if is_postgres:
+        session.execute(text("SET LOCAL session_replication_role = replica"))
+    for i, p, h, d in updates:
+        session.execute(text("UPDATE audit_events SET prev_hash = :p, hash = :h, data = :d WHERE id = :i"),
+                        {"p": p, "h": h, "d": json.dumps(d), "i": i})
+    session.commit()
+    result = _verify(app)
+    assert result.exit_code == 1
+    assert "校验码不符" in result.output and "事件 2" in result.output
+    assert "内容与其哈希不符" not in result.output  # the chain itself holds: only the key tells
+
+
+@pytest.mark.parametrize(("attack", "words"), [
+    ("DELETE FROM audit_events WHERE id > 2", "末尾被截去"),
+    ("DELETE FROM audit_events", "日志被清空"),
+    ("DELETE FROM audit_anchors; DELETE FROM audit_events WHERE id > 2", "末尾被截去"),  # the file remembers
+])
+def test_a_cut_tail_or_an_emptied_log_is_reported_from_the_anchors(app, session, events, is_postgres, attack, words):
+    _anchor(app)
+    assert _verify(app).exit_code == 0
+    _as_superuser(session, is_postgres, *attack.split("; "))
+    result = _verify(app)
+    assert result.exit_code == 1 and words in result.output, result.output
+
+
+def test_a_printed_head_is_checked_even_when_every_anchor_is_gone(app, session, events, is_postgres, tmp_path):
+    printed = _anchor(app)
+    last = session.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc())).first()
+    assert printed == f"#{last.id} {last.hash[:16]}"
+    import os
+
+    os.remove(app.config["AUDIT_ANCHOR_FILE"])
+    _as_superuser(session, is_postgres, "DELETE FROM audit_anchors", "DELETE FROM audit_events WHERE id > 2")
+    assert _verify(app).exit_code == 0  # nothing left to compare with…
+    result = _verify(app, printed)  # …but the head printed on the minutes
+    assert result.exit_code == 1 and "末尾被截去" in result.output
+
+
+def test_a_forged_anchor_is_reported(app, session, events, is_postgres):
+    _anchor(app)
+    _as_superuser(session, is_postgres, "UPDATE audit_anchors SET event_id = 1")
+    result = _verify(app)
+    assert result.exit_code == 1 and "锚点被伪造" in result.output
+
+
+def test_postgres_refuses_truncate_of_the_log_and_its_anchors(session, events, is_postgres):
+    if not is_postgres:
+        pytest.skip("the triggers exist on PostgreSQL")
+    from sqlalchemy.exc import DBAPIError
+
+    for table in ("audit_events", "audit_anchors"):
+        with pytest.raises(DBAPIError, match="append-only"):
+            session.execute(text(f"TRUNCATE {table}"))
+        session.rollback()

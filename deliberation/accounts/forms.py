@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
+from deliberation.forms import SafeForm
 
-class LoginForm(FlaskForm):
+
+class LoginForm(SafeForm):
     username = StringField(_l("用户名"), validators=[DataRequired(_l("请填写用户名")), Length(max=50)])
     password = PasswordField(_l("密码"), validators=[DataRequired(_l("请填写密码")), Length(max=200)])
     remember = BooleanField(_l("在这台设备上保持登录"))
     next = HiddenField()
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(SafeForm):
     code = StringField(_l("邀请码"), validators=[DataRequired(_l("请填写邀请码")), Length(max=20)])
     username = StringField(_l("用户名"), validators=[DataRequired(_l("请填写用户名")), Length(min=2, max=50)],
                            description=_l("登录时使用，可用字母、数字或汉字"))
@@ -27,36 +28,36 @@ class RegisterForm(FlaskForm):
                             validators=[DataRequired(_l("请再次输入密码")), EqualTo("password", _l("两次输入的密码不一致"))])
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(SafeForm):
     old_password = PasswordField(_l("原密码"), validators=[DataRequired(_l("请填写原密码"))])
     new_password = PasswordField(_l("新密码"), validators=[DataRequired(_l("请设置新密码")), Length(min=8, max=200)])
     confirm = PasswordField(_l("再次输入新密码"),
                             validators=[DataRequired(), EqualTo("new_password", _l("两次输入的密码不一致"))])
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(SafeForm):
     """A POST with nothing but its CSRF token: logout, toggles, confirmations."""
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(SafeForm):
     lang = SelectField(_l("语言"), choices=[SelectChoice("zh_Hans", "简体中文"), SelectChoice("en", "English")])
 
 
-class RosterUploadForm(FlaskForm):
+class RosterUploadForm(SafeForm):
     file = FileField(_l("名册文件（CSV 或 Excel）"), validators=[FileRequired(_l("请选择文件"))])
 
 
-class RosterConfirmForm(FlaskForm):
+class RosterConfirmForm(SafeForm):
     only_valid = BooleanField(_l("只导入没有问题的行"))
 
 
-class CommunityForm(FlaskForm):
+class CommunityForm(SafeForm):
     name = StringField(_l("居民区名称"), validators=[DataRequired(_l("请填写居民区名称")), Length(max=50)])
     district = StringField(_l("所属街道"), validators=[Optional(), Length(max=50)])
     address = StringField(_l("地址"), validators=[Optional(), Length(max=200)])
 
 
-class ModeratorForm(FlaskForm):
+class ModeratorForm(SafeForm):
     username = StringField(_l("用户名"), validators=[DataRequired(_l("请填写用户名")), Length(min=2, max=50)])
     display_name = StringField(_l("姓名"), validators=[DataRequired(_l("请填写姓名")), Length(max=50)])
     password = PasswordField(_l("初始密码"), validators=[DataRequired(_l("请设置初始密码")), Length(min=8, max=200)])

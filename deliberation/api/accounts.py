@@ -6,12 +6,12 @@ from dataclasses import asdict
 
 from flask import current_app, g
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from werkzeug.exceptions import Unauthorized
 
 from deliberation.accounts import services
 from deliberation.accounts.roster import MAX_ROSTER_BYTES, RosterError, parse_roster
+from deliberation.api.arguments import Blueprint
 from deliberation.api.auth import token_required
 from deliberation.errors import Invalid
 from deliberation.extensions import db, limiter

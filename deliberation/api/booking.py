@@ -8,10 +8,10 @@ series lists every date that cannot be booked under "conflicts".
 from __future__ import annotations
 
 from flask import g
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from deliberation.accounts.access import community_or_404
+from deliberation.api.arguments import Blueprint
 from deliberation.api.auth import token_required
 from deliberation.booking import bookings as single_bookings
 from deliberation.booking import rooms, schedule

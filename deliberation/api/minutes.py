@@ -7,10 +7,10 @@
 from __future__ import annotations
 
 from flask import g
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from deliberation import documents
+from deliberation.api.arguments import Blueprint
 from deliberation.api.auth import token_required
 from deliberation.consultations.access import consultation_or_404
 from deliberation.db import write_intent

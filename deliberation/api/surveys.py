@@ -11,10 +11,10 @@ from datetime import UTC
 
 from flask import g
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from deliberation.accounts.access import community_or_404
+from deliberation.api.arguments import Blueprint
 from deliberation.api.auth import token_required
 from deliberation.errors import Invalid, NotFound
 from deliberation.extensions import db

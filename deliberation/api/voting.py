@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import UTC
 
 from flask import g
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from deliberation import audit
+from deliberation.api.arguments import Blueprint
 from deliberation.api.auth import token_required
 from deliberation.consultations.access import consultation_or_404
 from deliberation.extensions import db

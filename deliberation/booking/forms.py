@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import time
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -22,8 +21,10 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from deliberation.forms import SafeForm
 
-class BookingForm(FlaskForm):
+
+class BookingForm(SafeForm):
     date = DateField(_l("日期"), validators=[DataRequired(_l("请选择日期"))])
     start = TimeField(_l("开始时间"), validators=[DataRequired(_l("请填写开始时间"))])
     end = TimeField(_l("结束时间"), validators=[DataRequired(_l("请填写结束时间"))],
@@ -34,7 +35,7 @@ class BookingForm(FlaskForm):
     team_id = SelectField(_l("代表团队"), coerce=int, validators=[Optional()], validate_choice=False)
 
 
-class SeriesForm(FlaskForm):
+class SeriesForm(SafeForm):
     title = StringField(_l("活动名称"), validators=[DataRequired(_l("请填写活动名称")), Length(max=200)])
     attendance = IntegerField(_l("预计人数"), validators=[
         DataRequired(_l("请填写预计人数")), NumberRange(min=1, max=10000, message=_l("请填写人数"))])
@@ -52,7 +53,7 @@ class SeriesForm(FlaskForm):
     book_free_dates = BooleanField(_l("有冲突的日期时，仍预约其余日期"))
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(SafeForm):
     note = StringField(_l("说明（可选）"), validators=[Optional(), Length(max=200)])
 
 
@@ -64,7 +65,7 @@ BOOKER_CHOICES = [SelectChoice("residents", _l("居民均可预约")), SelectCho
                   SelectChoice("moderators", _l("仅限居委会"))]
 
 
-class RoomForm(FlaskForm):
+class RoomForm(SafeForm):
     name = StringField(_l("场地名称"), validators=[DataRequired(_l("请填写场地名称")),
                                                    Length(max=50, message=_l("最多 50 个字"))])
     description = StringField(_l("说明（可选）"), validators=[Optional(), Length(max=200, message=_l("最多 200 个字"))],
@@ -103,32 +104,32 @@ class DayHoursForm(Form):
                 if o.data is not None and c.data is not None]
 
 
-class HoursForm(FlaskForm):
+class HoursForm(SafeForm):
     days = FieldList(FormField(DayHoursForm), min_entries=7, max_entries=7)
 
 
-class ClosedDateForm(FlaskForm):
+class ClosedDateForm(SafeForm):
     day = DateField(_l("日期"), validators=[DataRequired(_l("请选择日期"))])
     reason = StringField(_l("原因（可选）"), validators=[Optional(), Length(max=200, message=_l("最多 200 个字"))],
                          description=_l("例如：春节、消防检查"))
 
 
-class NeighboursForm(FlaskForm):
+class NeighboursForm(SafeForm):
     neighbours = SelectMultipleField(_l("相邻的场地"), coerce=int, validate_choice=False)
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(SafeForm):
     limit = IntegerField(_l("每位居民最多同时持有的未来预约数"), validators=[
         InputRequired(_l("请填写 1 到 100 之间的数")), NumberRange(min=1, max=100, message=_l("请填写 1 到 100 之间的数"))],
         description=_l("每周系列预约算一个；居委会不受此限"))
 
 
-class TeamForm(FlaskForm):
+class TeamForm(SafeForm):
     name = StringField(_l("团队名称"), validators=[DataRequired(_l("请填写团队名称")),
                                                    Length(max=50, message=_l("最多 50 个字"))])
     members = TextAreaField(_l("成员的用户名（可选）"), validators=[Optional(), Length(max=2000)],
                             description=_l("每行一个；成员可以代表团队预约"))
 
 
-class MemberForm(FlaskForm):
+class MemberForm(SafeForm):
     username = StringField(_l("用户名"), validators=[DataRequired(_l("请填写用户名")), Length(max=50)])

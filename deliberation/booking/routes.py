@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
+from deliberation import inputs
 from deliberation.accounts.access import community_or_404
 from deliberation.accounts.forms import EmptyForm
 from deliberation.booking import feeds, setup_pages  # noqa: F401  (setup_pages registers its pages on bp)
@@ -46,13 +47,9 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
-def _week(arg: str | None) -> date:
-    """The Monday of ?week=YYYY-MM-DD, or of this week."""
-    try:
-        day = date.fromisoformat(arg) if arg else local_today()
-    except ValueError:
-        day = local_today()
-    return week_start(day)
+def _week() -> date:
+    """The Monday of ?week=YYYY-MM-DD (within 1900–2100), or of this week."""
+    return week_start(inputs.day_arg("week") or local_today())
 
 
 def _days(monday: date, bookings: list[Booking]) -> list[tuple[date, list[Booking]]]:
@@ -85,7 +82,7 @@ def rooms(community_id: int):
 def station_week(community_id: int):
     """The whole station's week: every room's bookings, day by day."""
     community = community_or_404(community_id, current_user)
-    monday = _week(request.args.get("week"))
+    monday = _week()
     room_ids = room_ids_of(db.session, community)
     days = _days(monday, _week_bookings(room_ids, monday))
     return render_template("booking/station_week.html", community=community, monday=monday, days=days,
@@ -97,7 +94,7 @@ def station_week(community_id: int):
 def room_week(room_id: int):
     """A room's week: opening hours, closed dates and bookings, day by day."""
     room = room_or_404(room_id, current_user)
-    monday = _week(request.args.get("week"))
+    monday = _week()
     days = _days(monday, _week_bookings([room.id], monday))
     closed = closed_days(db.session, room, monday, monday + timedelta(days=6))
     return render_template("booking/room_week.html", room=room, community=room.community, monday=monday,
@@ -116,10 +113,7 @@ def book(room_id: int):
     form = BookingForm()
     form.team_id.choices = [SelectChoice(0, _("个人预约")), *(SelectChoice(t.id, t.name) for t in teams)]
     if request.method == "GET":
-        try:
-            form.date.data = date.fromisoformat(request.args.get("date", ""))
-        except ValueError:
-            form.date.data = local_today()
+        form.date.data = inputs.day_arg("date") or local_today()
     if form.validate_on_submit():
         starts_at, ends_at = local_slot(form.date.data, form.start.data, form.end.data)
         try:
@@ -147,9 +141,12 @@ def _exception_dates(text: str | None) -> list[date]:
     for word in re.split(r"[\s,，、;；]+", text or ""):
         if word:
             try:
-                dates.append(date.fromisoformat(word))
+                day = date.fromisoformat(word)
             except ValueError:
                 raise ValueError(word) from None
+            if inputs.problem(day):
+                raise ValueError(word)
+            dates.append(day)
     return dates
 
 

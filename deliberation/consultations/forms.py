@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
@@ -22,6 +21,9 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from deliberation import inputs
+from deliberation.forms import SafeForm
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -45,7 +47,7 @@ def _when(label):
     return DateTimeLocalField(label, format=LOCAL_FORMAT, validators=[Optional()])
 
 
-class ConsultationForm(FlaskForm):
+class ConsultationForm(SafeForm):
     title = StringField(_l("标题"), validators=[DataRequired(_l("请填写标题")), Length(max=200)])
     background = TextAreaField(
         _l("背景"),
@@ -84,21 +86,21 @@ class ConsultationForm(FlaskForm):
         pairs = []
         for value in self.staircases.data or []:
             building_id, _sep, staircase = str(value).partition(":")
-            if building_id.isdigit() and staircase:
+            if inputs.is_id(building_id) and staircase:
                 pairs.append((int(building_id), staircase))
         return pairs
 
     def person_id_list(self) -> list[int]:
         return [
-            int(p) for p in (self.person_ids.data or "").replace("，", ",").split(",") if p.strip().isdigit()
+            int(p) for p in (self.person_ids.data or "").replace("，", ",").split(",") if inputs.is_id(p.strip())
         ]
 
 
-class PhaseForm(FlaskForm):
+class PhaseForm(SafeForm):
     phase = SelectField(_l("推进到"), choices=[])
 
 
-class ProposalForm(FlaskForm):
+class ProposalForm(SafeForm):
     title = StringField(_l("方案标题"), validators=[DataRequired(_l("请填写方案标题")), Length(max=200)])
     body = TextAreaField(
         _l("方案内容"),
@@ -109,7 +111,7 @@ class ProposalForm(FlaskForm):
     pictures = MultipleFileField(_l("效果图（JPEG、PNG 或 WebP，每张不超过 8 MB）"))
 
 
-class VersionForm(FlaskForm):
+class VersionForm(SafeForm):
     title = StringField(_l("方案标题"), validators=[DataRequired(_l("请填写方案标题")), Length(max=200)])
     body = TextAreaField(_l("方案内容"), validators=[DataRequired(_l("请填写方案内容")), Length(max=20000)])
     change_note = TextAreaField(
@@ -119,14 +121,14 @@ class VersionForm(FlaskForm):
     pictures = MultipleFileField(_l("新增效果图"))
 
 
-class RoundForm(FlaskForm):
+class RoundForm(SafeForm):
     opens_at = _when(_l("开始时间（空为立即开始）"))
     closes_at = DateTimeLocalField(
         _l("截止时间"), format=LOCAL_FORMAT, validators=[DataRequired(_l("请填写截止时间"))]
     )
 
 
-class CommentForm(FlaskForm):
+class CommentForm(SafeForm):
     body = TextAreaField(
         _l("我的意见"),
         validators=[DataRequired(_l("请填写意见内容")), Length(max=5000, message=_l("不能超过 5000 个字"))],
@@ -135,7 +137,7 @@ class CommentForm(FlaskForm):
     proposal_id = SelectField(_l("针对的方案"), choices=[], validate_choice=False)
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(SafeForm):
     body = TextAreaField(
         _l("回复"),
         validators=[DataRequired(_l("请填写回复内容")), Length(max=5000, message=_l("不能超过 5000 个字"))],
@@ -143,15 +145,15 @@ class ReplyForm(FlaskForm):
     official = BooleanField(_l("作为正式答复"))
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(SafeForm):
     reason = StringField(_l("理由"), validators=[DataRequired(_l("请填写理由")), Length(max=500)])
 
 
-class BlockedWordForm(FlaskForm):
+class BlockedWordForm(SafeForm):
     word = StringField(_l("屏蔽词"), validators=[DataRequired(_l("请填写屏蔽词")), Length(max=50)])
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(SafeForm):
     held_at = DateTimeLocalField(
         _l("会议时间"), format=LOCAL_FORMAT, validators=[DataRequired(_l("请填写会议时间"))]
     )
@@ -178,19 +180,19 @@ class MeetingForm(FlaskForm):
         return int(self.room_id.data) if str(self.room_id.data or "").isdigit() else None
 
 
-class IdeaForm(FlaskForm):
+class IdeaForm(SafeForm):
     title = StringField(_l("标题"), validators=[DataRequired(_l("请填写标题")), Length(max=100)])
     body = TextAreaField(_l("具体内容"), validators=[DataRequired(_l("请填写内容")), Length(max=5000)])
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(SafeForm):
     answer = TextAreaField(_l("答复"), validators=[DataRequired(_l("请填写答复")), Length(max=5000)])
 
 
-class MergeForm(FlaskForm):
+class MergeForm(SafeForm):
     target_id = IntegerField(_l("合并到心愿编号"), validators=[DataRequired(_l("请填写心愿编号"))])
 
 
-class PromoteForm(FlaskForm):
+class PromoteForm(SafeForm):
     consultation_id = SelectField(_l("转为哪个议事的方案"), coerce=int, choices=[], validate_choice=False)
     is_variant = BooleanField(_l("作为备选方案"))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from deliberation.forms import SafeForm
 
-class DraftForm(FlaskForm):
+
+class DraftForm(SafeForm):
     closing_notes = TextAreaField(
         _l("结语（主持人的总结）"),
         validators=[Optional(), Length(max=20000)],

@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from deliberation import documents
+from deliberation import documents, inputs
 from deliberation.accounts.forms import EmptyForm
 from deliberation.consultations.access import consultation_or_404
 from deliberation.db import write_intent
@@ -25,9 +25,10 @@ def _version_arg() -> int | None:
     value = request.args.get("version", "")
     if not value:
         return None
-    if not value.isdigit():
+    number = inputs.id_arg("version")
+    if number is None:
         raise NotFound(_("找不到该版本的纪要"))
-    return int(value)
+    return number
 
 
 def _draft_arg() -> bool:

@@ -4,7 +4,6 @@ from the posted fields into the services' AnswerInput (kept whole to show again 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
@@ -19,11 +18,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from deliberation.consultations.forms import LOCAL_FORMAT
+from deliberation.forms import SafeForm
 from deliberation.surveys.answering import OTHER, AnswerInput
 from deliberation.surveys.models import QuestionKind, Survey
 
 
-class SurveyForm(FlaskForm):
+class SurveyForm(SafeForm):
     title = StringField(_l("标题"), validators=[DataRequired(_l("请填写标题")), Length(max=200)])
     intro = TextAreaField(_l("说明"), validators=[Optional(), Length(max=5000)],
                           description=_l("为什么做这次问卷、大约要几分钟、结果怎么用"))
@@ -41,7 +41,7 @@ class SurveyForm(FlaskForm):
     closes_at = DateTimeLocalField(_l("截止时间（可不填）"), format=LOCAL_FORMAT, validators=[Optional()])
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(SafeForm):
     kind = SelectField(_l("题型"), choices=[
         SelectChoice(QuestionKind.SINGLE.value, _l("单选题")),
         SelectChoice(QuestionKind.MULTIPLE.value, _l("多选题")),
@@ -63,7 +63,7 @@ class QuestionForm(FlaskForm):
         return [line.strip() for line in (self.options.data or "").splitlines() if line.strip()]
 
 
-class PaperForm(FlaskForm):
+class PaperForm(SafeForm):
     building_id = SelectField(_l("楼栋"), coerce=int, validate_choice=False)
     room = StringField(_l("室号"), validators=[Optional(), Length(max=20)])
     person_name = StringField(_l("姓名（表上写了才填）"), validators=[Optional(), Length(max=50)])

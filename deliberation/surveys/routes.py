@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from deliberation import charts, documents
+from deliberation import charts, documents, inputs
 from deliberation.accounts.access import community_or_404
 from deliberation.accounts.forms import EmptyForm
 from deliberation.accounts.models import Community
@@ -64,8 +64,8 @@ def _survey_form(community: Community, survey: Survey | None = None) -> SurveyFo
             form.consultation_id.data = survey.consultation_id or 0
             form.opens_at.data = to_local(survey.opens_at)
             form.closes_at.data = to_local(survey.closes_at)
-        elif request.args.get("consultation_id", "").isdigit():
-            form.consultation_id.data = int(request.args["consultation_id"])
+        elif consultation_id := inputs.id_arg("consultation_id"):
+            form.consultation_id.data = consultation_id
     return form
 
 
@@ -376,8 +376,8 @@ def paper_entry(survey_id: int):
     survey = survey_or_404(survey_id, current_user, moderate=True)
     form = _paper_form(survey)
     if request.method == "GET":
-        if request.args.get("building_id", "").isdigit():
-            form.building_id.data = int(request.args["building_id"])
+        if building_id := inputs.id_arg("building_id"):
+            form.building_id.data = building_id
         return _render_paper(survey, form, {}, {})
     given = answers_from_form(survey, request.form)
     if not form.validate_on_submit():

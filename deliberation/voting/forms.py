@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from deliberation.consultations.forms import LOCAL_FORMAT, MultiCheckboxField
+from deliberation.forms import SafeForm
 
 KINDS = [
     SelectChoice("proposal", _l("对一个方案表决：同意 / 不同意 / 弃权")),
@@ -28,7 +28,7 @@ GROUPS = [
 ]
 
 
-class VoteForm(FlaskForm):
+class VoteForm(SafeForm):
     title = StringField(_l("表决标题"), validators=[DataRequired(_l("请填写表决标题")), Length(max=200)])
     kind = RadioField(_l("表决方式"), choices=KINDS, default="proposal")
     proposal_id = SelectField(_l("表决的方案"), coerce=int, validate_choice=False,
@@ -51,7 +51,7 @@ class VoteForm(FlaskForm):
                                    validators=[Optional()])
 
 
-class PaperForm(FlaskForm):
+class PaperForm(SafeForm):
     building_id = SelectField(_l("楼栋"), coerce=int, validate_choice=False)
     lines = TextAreaField(
         _l("征询单（每行一张：室号 选项 [姓名]）"),
@@ -61,13 +61,13 @@ class PaperForm(FlaskForm):
     )
 
 
-class ResolveForm(FlaskForm):
+class ResolveForm(SafeForm):
     resolution = RadioField(_l("处理方式"), choices=[
         SelectChoice("keep", _l("保留已计入的选票，作废这张征询单")),
         SelectChoice("paper", _l("以这张征询单为准，替换已计入的选票")),
     ], validators=[DataRequired(_l("请选择处理方式"))])
 
 
-class CaptainForm(FlaskForm):
+class CaptainForm(SafeForm):
     username = StringField(_l("用户名"), validators=[DataRequired(_l("请填写用户名")), Length(max=50)])
     building_id = SelectField(_l("楼栋"), coerce=int, validate_choice=False)

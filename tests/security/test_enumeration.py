@@ -104,7 +104,14 @@ def test_invite_codes_unknown_used_or_expired_get_the_same_status(client, make_c
     assert {status for status, _t in answers} == {422}
 
 
-@pytest.mark.parametrize("name", ["nul\x00name", "长" * 300])
-def test_impossible_user_names_are_answered_as_unknown(client, resident, name):
+def test_impossible_user_names_are_answered_as_unknown(client, resident):
+    name = "长" * 300
     assert client.post("/api/v1/auth/token", json={"username": name[:50], "password": "x"}).status_code == 401
     assert client.post("/login", data={"username": name, "password": "x"}).status_code in (401, 422)
+
+
+@pytest.mark.parametrize("name", ["nul\x00name", "resident1\x00"])
+def test_a_name_with_a_nul_is_refused_before_any_account_is_looked_up(client, resident, name):
+    """Refused for its NUL (deliberation.inputs), the same whether or not the account exists."""
+    assert client.post("/api/v1/auth/token", json={"username": name, "password": "x"}).status_code == 400
+    assert client.post("/login", data={"username": name, "password": "x"}).status_code == 400

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
+from deliberation import inputs
 from deliberation.consultations import pictures as picture_files
 from deliberation.consultations import proposals
 from deliberation.consultations.access import (
@@ -106,11 +107,11 @@ def new_version(proposal_id: int):
 def proposal(proposal_id: int):
     """A proposal: the chosen version (the current one by default), its history and a difference."""
     found = proposal_or_404(proposal_id, current_user)
-    number = request.args.get("version", type=int) or found.current_version.number
+    number = inputs.id_arg("version") or found.current_version.number
     version = found.version(number)
     if version is None:
         raise NotFound(_("找不到该版本"))
-    diff_number = request.args.get("diff", type=int)
+    diff_number = inputs.id_arg("diff")
     diff = proposals.version_diff(found, diff_number) if diff_number else None
     return render_template(
         "consultations/proposal.html",

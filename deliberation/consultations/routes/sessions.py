@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
+from deliberation import inputs
 from deliberation.accounts.access import community_or_404
 from deliberation.accounts.forms import EmptyForm
 from deliberation.accounts.models import Community
@@ -215,8 +216,8 @@ def detail(consultation_id: int):
     consultation = consultation_or_404(consultation_id, current_user)
     return render_detail(
         consultation,
-        reply_to=request.args.get("reply", type=int),
-        report_to=request.args.get("report", type=int),
+        reply_to=inputs.id_arg("reply"),
+        report_to=inputs.id_arg("report"),
     )
 
 
