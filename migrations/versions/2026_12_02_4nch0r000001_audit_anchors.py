@@ -6,7 +6,7 @@ that were printed or scheduled. On PostgreSQL a statement trigger refuses TRUNCA
 trigger of the initial schema does not see.
 
 Revision ID: 4nch0r000001
-Revises: s1gn1ns00001
+Revises: 4b528841e9a9
 Create Date: 2026-12-02 11:45:00
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 import deliberation.db
 
 revision = "4nch0r000001"
-down_revision = "s1gn1ns00001"
+down_revision = "4b528841e9a9"
 branch_labels = None
 depends_on = None
 
