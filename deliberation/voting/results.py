@@ -50,6 +50,11 @@ _OLD_VALUES = {"35岁以下": demographics.UNDER_35, "35–59岁": demographics.
                "业主": "owner", "租户": "tenant", "家属": "family", "未登记": demographics.UNKNOWN}
 
 
+def _group_words(group: str, value: str) -> str:
+    """A group's value in words for the checks (年龄段“60岁以上”群体), in the locale in force."""
+    return str(demographics.value_label(group, value))
+
+
 def _cents_to_area(cents: int | None) -> Decimal:
     return Decimal(int(cents or 0)).scaleb(-2)
 
@@ -222,8 +227,7 @@ def _build_report(vote: Vote, electorate_rows, ballot_rows, *, binding: bool) ->
         # The checks name each group in words (年龄段“60岁以上”群体), in Chinese as the stored
         # decision's summary is (DESIGN §3); the breakdown and the check names keep the codes.
         with force_locale("zh_Hans"):
-            decision = rules.decide(rule, tally, group_words=lambda group, value: str(
-                demographics.value_label(group, value)))
+            decision = rules.decide(rule, tally, group_words=_group_words)
         tally_rows = [(words[c], per_choice[c][0]) for c in YES_NO]
 
         def name(choice: str) -> list[str]:
@@ -379,7 +383,9 @@ def _from_snapshot(vote: Vote, data: dict, binding: bool = True) -> VoteReport:
     decision = None
     if data.get("decision"):
         stored = data["decision"]
-        decision = rules.decide(rules.Rule.from_dict(stored["rule"]), rules.Tally.from_dict(stored["tally"]))
+        with force_locale("zh_Hans"):  # the record, worded as it was stored (groups named in words)
+            decision = rules.decide(rules.Rule.from_dict(stored["rule"]), rules.Tally.from_dict(stored["tally"]),
+                                    group_words=_group_words)
     # The rule is the vote's own and never changes once it opened: worded for the reader, not as stored.
     report = VoteReport(
         vote=vote, rule_text=rule_text(vote) if binding else _advisory_rule_text(),

@@ -85,3 +85,24 @@ def test_the_vote_form_names_the_rules_in_english(client, session, secretary, co
     page = client.get(f"/consultations/{consultation.id}/votes/new").get_data(as_text=True)
     assert "Civil Code, ordinary matters (Art. 278)" in page
     assert "民法典一般事项" not in page
+
+
+@pytest.mark.parametrize("language", [None, "en"], ids=["record_chinese", "english_reader"])
+def test_a_closed_cross_group_vote_keeps_its_groups_in_words(app, session, make_vote, residents, secretary, language):
+    """The record (minutes) names each age band in Chinese words; a reader sees them in their language."""
+    from flask_babel import force_locale
+
+    from deliberation.voting.lifecycle import close_vote
+    from deliberation.voting.results import report_for
+
+    vote = make_vote(rule_name="cross_group_majority", group="age")
+    for name in ("wang", "li"):
+        cast_ballot(session, residents[name], vote, "agree")
+    close_vote(session, secretary, vote)
+    session.commit()
+    with app.test_request_context(), force_locale(language or "zh_Hans"):
+        report = report_for(session, vote)
+    recorded = [c.label for c in report.decision.checks if c.name.startswith("group:")]
+    shown = [c.label for c in report.explained.checks if c.name.startswith("group:")]
+    assert recorded == ["年龄段“60岁以上”群体"]
+    assert shown == (["Age group “60 and over”"] if language else recorded)
