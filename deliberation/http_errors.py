@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from deliberation.errors import DomainError
 from deliberation.extensions import db
+from deliberation.field_errors import flatten
 
 logger = logging.getLogger(__name__)
 
@@ -46,20 +47,23 @@ def json_error(status: int, code: str, message: str, fields: dict | None = None,
 
 
 def error_response(error: HTTPException):
-    """An HTTP error as the API's JSON error, with the invalid fields webargs found."""
+    """An HTTP error as the API's JSON error, with the invalid fields webargs found.
+
+    webargs puts marshmallow's messages per location, nested as the input is ({"json": {"entries":
+    {2: {"room": ["Missing data for required field."]}}}}): they are answered flat and translated,
+    {"entries.2.room": "必须填写"} (field_errors).
+    """
     status = error.code or 500
-    fields = {}
+    fields: dict[str, str] = {}
     data = getattr(error, "data", None) or {}
     if messages := data.get("messages"):
-        # webargs puts messages per location: {"json": {"field": ["..."]}}
         for location_messages in messages.values():
-            if isinstance(location_messages, dict):
-                for name, problems in location_messages.items():
-                    fields[name] = " ".join(problems) if isinstance(problems, list) else str(problems)
+            fields.update(flatten(location_messages))
+    whole_body = fields.pop("", None)  # e.g. a body that is not JSON at all
     # A description given where the error was raised is meant for the user; werkzeug's defaults are not,
     # nor is Flask-Limiter's, which describes the limit in English ("10 per 1 minute").
     custom = status != 429 and error.description and error.description != type(error).description
-    message = error.description if custom else error_message(error)
+    message = error.description if custom else (whole_body or error_message(error))
     if status == 422 and fields:
         message = _("提交的内容有误：%(fields)s", fields="、".join(fields))
     return json_error(status, CODES.get(status, "error"), message, fields)

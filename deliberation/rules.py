@@ -23,6 +23,12 @@ Choices between variants live here too: :func:`count_single`, :func:`count_appro
 :func:`schulze`. Ties are reported as ties (several winners), never broken silently.
 
 Every invalid input raises :class:`ValueError` with a bilingual message.
+
+Wording: names, check labels, explanations and summaries are Chinese (DESIGN §3). To word them in
+another language pass a translator with gettext's shape, ``words(text, **values) -> str`` (e.g.
+``flask_babel.gettext``): ``decide(rule, t, words=gettext)``, ``rule.label_in(gettext)``,
+``rule.describe(gettext)``. The texts are written here once, as the catalogue's source strings; the
+module itself never looks a translation up.
 """
 
 from __future__ import annotations
@@ -47,6 +53,7 @@ from typing import Any
 
 __all__ = [
     "CHOICES",
+    "N_",
     "PRESETS",
     "Check",
     "Count",
@@ -59,6 +66,8 @@ __all__ = [
     "SchulzeResult",
     "Tally",
     "Voter",
+    "Words",
+    "chinese",
     "count_approval",
     "count_single",
     "decide",
@@ -93,12 +102,26 @@ _EXACT = Context(
 _CENT = Decimal("0.01")
 _ZERO_AREA = Decimal("0.00")
 
+# How the rules word what they say: gettext's shape, text → the reader's words, with %(name)s values.
+Words = Callable[..., str]
+
+
+def chinese(text: str, **values: Any) -> str:
+    """The rules' own wording: the Chinese source text with its values filled in (the default)."""
+    return text % values if values else text
+
+
+def N_(text: str) -> str:  # noqa: N802 — the catalogue's marker for a text worded later
+    """Mark a text for the translation catalogue where it is defined; it is worded where it is used."""
+    return text
+
+
 # Chinese names of the usual group keys; any other key is shown as it is.
 GROUP_KEY_LABELS: dict[str, str] = {
-    "age": "年龄段",
-    "building": "楼栋",
-    "tenure": "居住身份",
-    "gender": "性别",
+    "age": N_("年龄段"),
+    "building": N_("楼栋"),
+    "tenure": N_("居住身份"),
+    "gender": N_("性别"),
 }
 
 
@@ -221,24 +244,26 @@ def _percent(value: Fraction) -> str:
     return _format_percent(_basis_points(value))
 
 
-def _cn_fraction(value: Fraction) -> str:
+def _cn_fraction(value: Fraction, _: Words = chinese) -> str:
     """A threshold in words: 1/2 → "半数", 2/3 → "三分之二", 3/4 → "四分之三", 11/200 → "5.50%"."""
     if value == HALF:
-        return "半数"
+        return _("半数")
     if value == 1:
-        return "全部"
+        return _("全部")
     if value.denominator < 100:
-        return f"{_cn_int(value.denominator)}分之{_cn_int(value.numerator)}"
+        if _ is chinese:
+            return f"{_cn_int(value.denominator)}分之{_cn_int(value.numerator)}"
+        return _("%(denominator)s分之%(numerator)s", denominator=value.denominator, numerator=value.numerator)
     return _percent(value)
 
 
-def _at_least(value: Fraction) -> str:
+def _at_least(value: Fraction, _: Words = chinese) -> str:
     """E.g. "三分之二以上": "以上" includes the number itself (Civil Code Art. 1259); 1 reads "全部"."""
-    return "全部" if value == 1 else f"{_cn_fraction(value)}以上"
+    return _("全部") if value == 1 else _("%(share)s以上", share=_cn_fraction(value, _))
 
 
-def _group_key_label(key: str) -> str:
-    return GROUP_KEY_LABELS.get(key, key)
+def _group_key_label(key: str, _: Words = chinese) -> str:
+    return _(GROUP_KEY_LABELS[key]) if key in GROUP_KEY_LABELS else key
 
 
 # --------------------------------------------------------------------------------------------------
@@ -533,14 +558,14 @@ def tally(electorate: Iterable[Voter], ballots: Mapping[str, str]) -> Tally:
 
 # name → (label for the table, subject of the sentence, what to say when there is nothing to divide by)
 _CHECK_TEXTS: dict[str, tuple[str, str, str]] = {
-    "majority": ("同意票占同意与反对票之和", "同意票占同意与反对票之和", "没有人投同意或反对票"),
-    "supermajority": ("同意票占同意与反对票之和", "同意票占同意与反对票之和", "没有人投同意或反对票"),
-    "absolute_majority": ("同意人数占全体表决权人数", "同意人数占全体表决权人数", "表决权人名册为空"),
-    "quorum": ("参与表决的人数", "参与表决的人数占全体表决权人数", "表决权人名册为空"),
-    "participation_area": ("参与表决的专有面积", "参与表决的专有面积占总面积", "名册中的专有面积合计为0"),
-    "participation_headcount": ("参与表决的业主人数", "参与表决的业主人数占业主总人数", "业主名册为空"),
-    "approval_area": ("同意的专有面积", "同意的专有面积占参与表决面积", "参与表决的专有面积合计为0"),
-    "approval_headcount": ("同意的业主人数", "同意的业主人数占参与表决人数", "无人参与表决"),
+    "majority": (N_("同意票占同意与反对票之和"), N_("同意票占同意与反对票之和"), N_("没有人投同意或反对票")),
+    "supermajority": (N_("同意票占同意与反对票之和"), N_("同意票占同意与反对票之和"), N_("没有人投同意或反对票")),
+    "absolute_majority": (N_("同意人数占全体表决权人数"), N_("同意人数占全体表决权人数"), N_("表决权人名册为空")),
+    "quorum": (N_("参与表决的人数"), N_("参与表决的人数占全体表决权人数"), N_("表决权人名册为空")),
+    "participation_area": (N_("参与表决的专有面积"), N_("参与表决的专有面积占总面积"), N_("名册中的专有面积合计为0")),
+    "participation_headcount": (N_("参与表决的业主人数"), N_("参与表决的业主人数占业主总人数"), N_("业主名册为空")),
+    "approval_area": (N_("同意的专有面积"), N_("同意的专有面积占参与表决面积"), N_("参与表决的专有面积合计为0")),
+    "approval_headcount": (N_("同意的业主人数"), N_("同意的业主人数占参与表决人数"), N_("无人参与表决")),
 }
 
 _OPS = {">=": "≥", ">": ">"}
@@ -553,8 +578,9 @@ class Check:
     Most checks compare a share ``actual = numerator / denominator`` (a Fraction; 0 when the
     denominator is 0, which always fails) with the threshold ``required`` using ``op`` (">=" for
     "以上", ">" for "过半数"). ``unit`` is "m²" for area checks, "" for headcounts. A check
-    without a denominator compares plain counts. ``label`` is the Chinese row title;
-    :attr:`required_text`, :attr:`actual_text` and :attr:`explanation` are ready to show.
+    without a denominator compares plain counts. ``label`` is the row title (Chinese unless
+    ``words`` translates); :attr:`required_text`, :attr:`actual_text` and :attr:`explanation` are
+    ready to show. ``words`` never takes part in comparisons.
     """
 
     name: str
@@ -567,11 +593,15 @@ class Check:
     unit: str = ""
     label: str = ""
     subject: str = ""
+    words: Words = field(default=chinese, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.op not in _OPS:
             raise ValueError(f'比较方式须为 ">=" 或 ">"：{self.op!r}（op must be ">=" or ">"）')
-        label, subject, _ = _CHECK_TEXTS.get(self.name, (self.name, self.name, ""))
+        if self.name in _CHECK_TEXTS:
+            label, subject, _zero = (self.words(text) for text in _CHECK_TEXTS[self.name])
+        else:
+            label = subject = self.name
         if not self.label:
             object.__setattr__(self, "label", label)
         if not self.subject:
@@ -630,19 +660,24 @@ class Check:
     @property
     def explanation(self) -> str:
         """One clause in Chinese, e.g. "同意的专有面积占参与表决面积的48.20%，未过半数"."""
+        _ = self.words
         if not self.is_share:
             return self.subject
         if not self.denominator:
             zero_text = _CHECK_TEXTS.get(self.name, ("", "", ""))[2]
-            return zero_text or f"{self.label}中没有人投同意或反对票"
+            return _(zero_text) if zero_text else _("%(label)s中没有人投同意或反对票", label=self.label)
         required = Fraction(self.required)
-        words = _cn_fraction(required)
-        if self.op == ">":
-            threshold = "过半数" if required == HALF else f"超过{words}"
+        share = _cn_fraction(required, _)
+        if self.op == ">" and required == HALF:
+            verdict = _("过半数") if self.passed else _("未过半数")
+        elif self.op == ">":
+            verdict = _("超过%(share)s", share=share) if self.passed else _("未超过%(share)s", share=share)
+        elif self.passed:
+            verdict = _("达到%(share)s", share=_at_least(required, _))
         else:
-            threshold = f"达到{_at_least(required) if self.passed else words}"
-        verdict = threshold if self.passed else "未" + threshold
-        return f"{self.subject}的{self.actual_percent}，{verdict}"
+            verdict = _("未达到%(share)s", share=share)
+        return _("%(subject)s的%(percent)s，%(verdict)s", subject=self.subject, percent=self.actual_percent,
+                 verdict=verdict)
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready copy (exact numbers as strings such as "2/3" or "482.00")."""
@@ -678,11 +713,12 @@ def _share_check(
     unit: str = "",
     label: str = "",
     subject: str = "",
+    words: Words = chinese,
 ) -> Check:
     # Nothing to divide by (no voters, no area, nobody answered) never counts as enough.
     actual = Fraction(numerator) / Fraction(denominator) if denominator else Fraction(0)
     passed = bool(denominator) and (actual >= required if op == ">=" else actual > required)
-    return Check(name, required, actual, passed, op, numerator, denominator, unit, label, subject)
+    return Check(name, required, actual, passed, op, numerator, denominator, unit, label, subject, words)
 
 
 # Parameters each preset takes, with their defaults.
@@ -697,13 +733,13 @@ _PRESET_PARAMS: dict[str, dict[str, Any]] = {
 }
 
 _PRESET_LABELS: dict[str, str] = {
-    "simple_majority": "简单多数",
-    "two_thirds": "三分之二多数",
-    "absolute_majority": "绝对多数",
-    "quorum_majority": "法定人数+多数",
-    "civil_code_ordinary": "民法典一般事项（第278条）",
-    "civil_code_major": "民法典重大事项（第278条）",
-    "cross_group_majority": "各群体均过半数",
+    "simple_majority": N_("简单多数"),
+    "two_thirds": N_("三分之二多数"),
+    "absolute_majority": N_("绝对多数"),
+    "quorum_majority": N_("法定人数+多数"),
+    "civil_code_ordinary": N_("民法典一般事项（第278条）"),
+    "civil_code_major": N_("民法典重大事项（第278条）"),
+    "cross_group_majority": N_("各群体均过半数"),
 }
 
 
@@ -760,30 +796,32 @@ class Rule:
     @property
     def label(self) -> str:
         """Short Chinese name, e.g. "民法典一般事项（第278条）"."""
-        return _PRESET_LABELS[self.name]
+        return self.label_in(chinese)
 
-    def describe(self) -> str:
-        """What it takes to pass, as one plain Chinese sentence shown before the vote opens."""
+    def label_in(self, _: Words) -> str:
+        """The short name worded by ``_`` (a translator with gettext's shape)."""
+        return _(_PRESET_LABELS[self.name])
+
+    def describe(self, _: Words = chinese) -> str:
+        """What it takes to pass, as one plain sentence shown before the vote opens (Chinese by default)."""
         if self.name == "simple_majority":
-            return "需同意票多于反对票（弃权不计），且至少有一票同意"
+            return _("需同意票多于反对票（弃权不计），且至少有一票同意")
         if self.name == "two_thirds":
-            return "需同意票达到同意与反对票之和的三分之二以上（弃权不计），且至少有一票同意"
+            return _("需同意票达到同意与反对票之和的三分之二以上（弃权不计），且至少有一票同意")
         if self.name == "absolute_majority":
-            return "需同意的人数超过全体表决权人数的半数（弃权和未投票都不算同意）"
+            return _("需同意的人数超过全体表决权人数的半数（弃权和未投票都不算同意）")
         if self.name == "quorum_majority":
             quorum = self.params["quorum"]
             if quorum == 1:
-                return "需全体表决权人均参与表决，且同意票多于反对票（弃权不计）"
-            return f"需参与表决的人数达到全体表决权人数的{_at_least(quorum)}，且同意票多于反对票（弃权不计）"
+                return _("需全体表决权人均参与表决，且同意票多于反对票（弃权不计）")
+            return _("需参与表决的人数达到全体表决权人数的%(quorum)s，且同意票多于反对票（弃权不计）",
+                     quorum=_at_least(quorum, _))
         if self.name == "civil_code_ordinary":
-            return "需参与表决的业主专有面积和人数均达到三分之二以上，且同意的面积和人数均过半数"
+            return _("需参与表决的业主专有面积和人数均达到三分之二以上，且同意的面积和人数均过半数")
         if self.name == "civil_code_major":
-            return "需参与表决的业主专有面积和人数均达到三分之二以上，且同意的面积和人数均达到四分之三以上"
-        key = _group_key_label(self.params["group"])
-        return (
-            f"需同意票多于反对票，且按“{key}”划分的每个群体中同意票都多于反对票"
-            "（弃权不计；任一群体无人投同意或反对票即不通过）"
-        )
+            return _("需参与表决的业主专有面积和人数均达到三分之二以上，且同意的面积和人数均达到四分之三以上")
+        return _("需同意票多于反对票，且按“%(group)s”划分的每个群体中同意票都多于反对票"
+                 "（弃权不计；任一群体无人投同意或反对票即不通过）", group=_group_key_label(self.params["group"], _))
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready: ``{"name": "quorum_majority", "params": {"quorum": "3/5"}}``."""
@@ -802,19 +840,21 @@ class Rule:
 @dataclass(frozen=True)
 class Decision:
     """The outcome of a rule on a tally: ``agreed``, the ``checks`` in a stable order, a ``summary``
-    sentence in Chinese, and the ``rule`` and ``tally`` it was made from."""
+    sentence (Chinese unless ``decide`` was given other ``words``), and the ``rule`` and ``tally`` it
+    was made from."""
 
     rule: Rule
     agreed: bool
     checks: tuple[Check, ...]
     summary: str
     tally: Tally
+    words: Words = field(default=chinese, compare=False, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready copy, for storing with the closed vote and rendering the minutes."""
         return {
             "rule": self.rule.as_dict(),
-            "rule_label": self.rule.label,
+            "rule_label": self.rule.label_in(self.words),
             "agreed": self.agreed,
             "summary": self.summary,
             "checks": [check.as_dict() for check in self.checks],
@@ -822,29 +862,32 @@ class Decision:
         }
 
 
-def _majority(t: Tally) -> Check:
+def _majority(t: Tally, _: Words) -> Check:
     agree, disagree = t.agree.headcount, t.disagree.headcount
-    return _share_check("majority", agree, agree + disagree, ">", HALF)
+    return _share_check("majority", agree, agree + disagree, ">", HALF, words=_)
 
 
-def _participation(t: Tally) -> list[Check]:
+def _participation(t: Tally, _: Words) -> list[Check]:
     taking_part, everyone = t.participants, t.electorate
     return [
-        _share_check("participation_area", taking_part.area, everyone.area, ">=", TWO_THIRDS, unit="m²"),
-        _share_check("participation_headcount", taking_part.headcount, everyone.headcount, ">=", TWO_THIRDS),
+        _share_check("participation_area", taking_part.area, everyone.area, ">=", TWO_THIRDS, unit="m²", words=_),
+        _share_check("participation_headcount", taking_part.headcount, everyone.headcount, ">=", TWO_THIRDS,
+                     words=_),
     ]
 
 
-def _approval(t: Tally, op: str, required: Fraction) -> list[Check]:
+def _approval(t: Tally, op: str, required: Fraction, _: Words) -> list[Check]:
     participants = t.participants
     return [
-        _share_check("approval_area", t.agree.area, participants.area, op, required, unit="m²"),
-        _share_check("approval_headcount", t.agree.headcount, participants.headcount, op, required),
+        _share_check("approval_area", t.agree.area, participants.area, op, required, unit="m²", words=_),
+        _share_check("approval_headcount", t.agree.headcount, participants.headcount, op, required, words=_),
     ]
 
 
-def _group_checks(t: Tally, key: str, words: Callable[[str, str], str] | None = None) -> list[Check]:
-    key_label = _group_key_label(key)
+def _group_checks(
+    t: Tally, key: str, words: Callable[[str, str], str] | None = None, _: Words = chinese
+) -> list[Check]:
+    key_label = _group_key_label(key, _)
     present = [(value, count) for value, count in t.groups.get(key, {}).items() if count.electorate > 0]
     if not present:
         # Without any group in the electorate "every group agrees" would be vacuously true and the
@@ -856,13 +899,14 @@ def _group_checks(t: Tally, key: str, words: Callable[[str, str], str] | None = 
                 0,
                 False,
                 ">=",
-                label=f"“{key_label}”分组",
-                subject=f"名册中没有按“{key_label}”分组的信息，无法逐群体核对",
+                label=_("“%(group)s”分组", group=key_label),
+                subject=_("名册中没有按“%(group)s”分组的信息，无法逐群体核对", group=key_label),
+                words=_,
             )
         ]
     checks = []
     for value, count in present:  # already in natural order ("3号" before "12号")
-        label = f"{key_label}“{words(key, value) if words else value}”群体"
+        label = _("%(group)s“%(value)s”群体", group=key_label, value=words(key, value) if words else value)
         checks.append(
             _share_check(
                 f"group:{value}",
@@ -871,79 +915,89 @@ def _group_checks(t: Tally, key: str, words: Callable[[str, str], str] | None = 
                 ">",
                 HALF,
                 label=label,
-                subject=f"{label}中同意票占同意与反对票之和",
+                subject=_("%(group)s中同意票占同意与反对票之和", group=label),
+                words=_,
             )
         )
     return checks
 
 
-def _checks_for(rule: Rule, t: Tally, words: Callable[[str, str], str] | None = None) -> list[Check]:
+def _checks_for(
+    rule: Rule, t: Tally, words: Callable[[str, str], str] | None = None, _: Words = chinese
+) -> list[Check]:
     if rule.name == "simple_majority":
-        return [_majority(t)]
+        return [_majority(t, _)]
     if rule.name == "two_thirds":
         agree, disagree = t.agree.headcount, t.disagree.headcount
-        return [_share_check("supermajority", agree, agree + disagree, ">=", TWO_THIRDS)]
+        return [_share_check("supermajority", agree, agree + disagree, ">=", TWO_THIRDS, words=_)]
     if rule.name == "absolute_majority":
-        return [_share_check("absolute_majority", t.agree.headcount, t.electorate.headcount, ">", HALF)]
+        return [_share_check("absolute_majority", t.agree.headcount, t.electorate.headcount, ">", HALF, words=_)]
     if rule.name == "quorum_majority":
         quorum = _share_check(
-            "quorum", t.participants.headcount, t.electorate.headcount, ">=", rule.params["quorum"]
+            "quorum", t.participants.headcount, t.electorate.headcount, ">=", rule.params["quorum"], words=_
         )
-        return [quorum, _majority(t)]
+        return [quorum, _majority(t, _)]
     if rule.name == "civil_code_ordinary":
-        return _participation(t) + _approval(t, ">", HALF)
+        return _participation(t, _) + _approval(t, ">", HALF, _)
     if rule.name == "civil_code_major":
-        return _participation(t) + _approval(t, ">=", THREE_QUARTERS)
-    return [_majority(t), *_group_checks(t, rule.params["group"], words)]
+        return _participation(t, _) + _approval(t, ">=", THREE_QUARTERS, _)
+    return [_majority(t, _), *_group_checks(t, rule.params["group"], words, _)]
 
 
-def _pass_text(rule: Rule, t: Tally, checks: list[Check]) -> str:
+def _pass_text(rule: Rule, t: Tally, checks: list[Check], _: Words) -> str:
     agree, disagree = t.agree.headcount, t.disagree.headcount
     first = checks[0]
     if rule.name == "simple_majority":
-        return f"同意{agree}票，多于反对{disagree}票"
+        return _("同意%(agree)d票，多于反对%(disagree)d票", agree=agree, disagree=disagree)
     if rule.name == "two_thirds":
-        return f"同意票占同意与反对票之和的{first.actual_percent}，达到三分之二以上"
+        return _("同意票占同意与反对票之和的%(percent)s，达到三分之二以上", percent=first.actual_percent)
     if rule.name == "absolute_majority":
-        return f"同意{agree}人，占全体表决权人数的{first.actual_percent}，过半数"
+        return _("同意%(agree)d人，占全体表决权人数的%(percent)s，过半数", agree=agree, percent=first.actual_percent)
     if rule.name == "quorum_majority":
-        quorum = _at_least(rule.params["quorum"])
-        return (
-            f"参与表决的人数占全体表决权人数的{first.actual_percent}，达到{quorum}，"
-            f"且同意{agree}票，多于反对{disagree}票"
+        return _(
+            "参与表决的人数占全体表决权人数的%(percent)s，达到%(quorum)s，且同意%(agree)d票，多于反对%(disagree)d票",
+            percent=first.actual_percent, quorum=_at_least(rule.params["quorum"], _), agree=agree, disagree=disagree,
         )
     if rule.name == "civil_code_ordinary":
-        return "参与表决的面积和人数均达到三分之二以上，同意的面积和人数均过半数"
+        return _("参与表决的面积和人数均达到三分之二以上，同意的面积和人数均过半数")
     if rule.name == "civil_code_major":
-        return "参与表决的面积和人数均达到三分之二以上，同意的面积和人数均达到四分之三以上"
-    key = _group_key_label(rule.params["group"])
-    return f"同意{agree}票，多于反对{disagree}票，且各{key}群体中同意票均多于反对票"
+        return _("参与表决的面积和人数均达到三分之二以上，同意的面积和人数均达到四分之三以上")
+    return _("同意%(agree)d票，多于反对%(disagree)d票，且各%(group)s群体中同意票均多于反对票", agree=agree,
+             disagree=disagree, group=_group_key_label(rule.params["group"], _))
 
 
 _SUMMARY_MAX_CLAUSES = 3
 
 
-def _summary(rule: Rule, t: Tally, checks: list[Check], agreed: bool) -> str:
+def _summary(rule: Rule, t: Tally, checks: list[Check], agreed: bool, _: Words = chinese) -> str:
     if t.electorate.headcount == 0:
-        return "未通过：表决权人名册为空，无法形成决定。"
+        return _("未通过：表决权人名册为空，无法形成决定。")
     if agreed:
-        return f"通过：{_pass_text(rule, t, checks)}。"
+        return _("通过：%(reason)s。", reason=_pass_text(rule, t, checks, _))
     if t.participants.headcount == 0:
-        return "未通过：无人参与表决。"
+        return _("未通过：无人参与表决。")
     failing = [check for check in checks if not check.passed]
     clauses = [check.explanation for check in failing[:_SUMMARY_MAX_CLAUSES]]
     if len(failing) > _SUMMARY_MAX_CLAUSES:
-        clauses.append(f"另有{len(failing) - _SUMMARY_MAX_CLAUSES}项要求未满足")
-    return f"未通过：{'；'.join(clauses)}。"
+        clauses.append(_("另有%(n)d项要求未满足", n=len(failing) - _SUMMARY_MAX_CLAUSES))
+    return _("未通过：%(reasons)s。", reasons=_("；").join(clauses))
 
 
-def decide(rule: Rule | str, tally: Tally, *, group_words: Callable[[str, str], str] | None = None) -> Decision:
+def decide(
+    rule: Rule | str,
+    tally: Tally,
+    *,
+    group_words: Callable[[str, str], str] | None = None,
+    words: Words = chinese,
+) -> Decision:
     """Apply ``rule`` (a :class:`Rule`, or a preset name with its default parameters) to ``tally``.
 
     Never raises for a valid Tally: empty electorates, nobody voting and zero areas give failing
     checks and a summary that says why. ``group_words(group, value)``, where given, names a group's
     value in the check labels (年龄段“60岁以上”群体) while the check names keep the value itself
-    (``group:60+``); without it the value is its own name.
+    (``group:60+``); without it the value is its own name. ``words`` (gettext's shape) words the
+    labels, explanations and summary in another language; by default they are Chinese (DESIGN §3).
+    The outcome and the figures never depend on the wording.
     """
     if isinstance(rule, str):
         rule = Rule.preset(rule)
@@ -951,9 +1005,11 @@ def decide(rule: Rule | str, tally: Tally, *, group_words: Callable[[str, str], 
         raise ValueError(f"规则须为 Rule 或预设名称：{rule!r}（rule must be a Rule or a preset name）")
     if not isinstance(tally, Tally):
         raise ValueError(f"须传入 Tally：{tally!r}（expected a Tally; build one with tally()）")
-    checks = _checks_for(rule, tally, group_words)
+    if not callable(words):
+        raise ValueError(f"words 须为翻译函数：{words!r}（words must be a translator such as gettext）")
+    checks = _checks_for(rule, tally, group_words, words)
     agreed = all(check.passed for check in checks)
-    return Decision(rule, agreed, tuple(checks), _summary(rule, tally, checks, agreed), tally)
+    return Decision(rule, agreed, tuple(checks), _summary(rule, tally, checks, agreed, words), tally, words)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -127,6 +127,10 @@ def select_locale() -> str:
     languages = ("zh_Hans", "en")
     if not has_request_context():
         return "zh_Hans"
+    if request.path.startswith("/api/") and request.headers.get("Accept-Language"):
+        # A program says which language it reads; pages keep the reader's own choice (Chinese first).
+        best = request.accept_languages.best_match(("zh-Hans", "zh", "en"), default="zh")
+        return "en" if best == "en" else "zh_Hans"
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     if session.get("lang") in languages:

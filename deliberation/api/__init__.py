@@ -2,7 +2,8 @@
 
 flask-smorest (marshmallow + apispec) validates requests and generates the OpenAPI document at
 /api/v1/openapi.json from the same schemas. Errors always have the body
-{"error": {"code": ..., "message": ..., "fields": {...}}}, with the message in the request's language.
+{"error": {"code": ..., "message": ..., "fields": {...}}}, with the message in the request's language
+(its Accept-Language; Chinese without one).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ class ErrorDetail(Schema):
                                                   "invalid, rate_limited …"})
     message = fields.String(metadata={"description": "for people, in the request's language"})
     fields_ = fields.Dict(data_key="fields", keys=fields.String(), values=fields.String(),
-                          metadata={"description": "a message per invalid field"})
+                          metadata={"description": "a message per invalid value, in the request's language; "
+                                                   "nested values by their path, e.g. entries.2.room"})
 
 
 class Error(Schema):

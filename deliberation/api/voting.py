@@ -59,7 +59,8 @@ class VoteOut(Schema):
     title = fields.String()
     kind = fields.String()
     rule = fields.Dict()
-    rule_text = fields.String(metadata={"description": "what it takes to pass, in plain Chinese"})
+    rule_text = fields.String(metadata={"description": "what it takes to pass, in plain words (the request's "
+                                                       "language: Chinese unless Accept-Language asks for English)"})
     basis = fields.String()
     secret = fields.Boolean()
     advisory_all = fields.Boolean()
@@ -124,10 +125,15 @@ class VoteResultOut(Schema):
     rule_label = fields.String()
     rule_text = fields.String()
     tally = fields.Dict(allow_none=True)
-    checks = fields.List(fields.Dict())
+    checks = fields.List(fields.Dict(), metadata={"description": "each condition of the rule: labels and "
+                                                  "explanation in the request's language"})
     agreed = fields.Boolean(allow_none=True)
-    summary = fields.String()
-    choice_result = fields.Dict(allow_none=True)
+    summary = fields.String(metadata={"description": "why it passed or failed, in the request's language "
+                                                     "(Chinese by default, as the stored record is)"})
+    choice_result = fields.Dict(allow_none=True, metadata={
+        "description": "variants: winners, ranking; ranked votes also the Schulze pairwise table (pairwise[a][b]: "
+                       "ballots preferring a to b) and first choices (votes: ballots ranking that option alone "
+                       "first; tied_first: ballots ranking several first together), which add up to the ballots"})
     tally_rows = fields.List(fields.List(fields.Raw()))
     breakdown = fields.Dict()
     online = fields.Integer()

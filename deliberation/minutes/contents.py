@@ -49,6 +49,7 @@ from deliberation.minutes.tree import (
     LabelCount,
     Meeting,
     MinutesContents,
+    Pairwise,
     Participation,
     ProposalSection,
     RoundSummary,
@@ -450,7 +451,18 @@ def _vote_section(report, basis_label, *, advisory: bool = False) -> VoteSection
         final=bool(report.final),
         electorate_area=_text(areas.get("electorate", "")),
         participant_area=_text(areas.get("participants", "")),
+        ranked=(report.choice_result or {}).get("method") == "schulze",
+        pairwise=_pairwise(report.choice_result),
     )
+
+
+def _pairwise(result: dict | None) -> Pairwise | None:
+    """The pairwise table of a ranked vote, options in the order the result lists them."""
+    table = (result or {}).get("pairwise")
+    if not table:
+        return None
+    options = list(table)
+    return Pairwise(options, [[None if a == b else int(table[a].get(b, 0)) for b in options] for a in options])
 
 
 CHOICE_LABELS = {"agree": "同意", "disagree": "反对", "abstain": "弃权"}

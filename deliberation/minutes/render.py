@@ -24,10 +24,14 @@ from deliberation.minutes.word import render_docx
 from deliberation.minutes.wording import (
     basic_rows,
     check_header,
+    pairwise_header,
+    pairwise_rows,
+    pairwise_title,
     passed_text,
     question_note,
     sections,
     survey_facts,
+    tally_header,
     vote_facts,
 )
 
@@ -89,7 +93,8 @@ def template_context(contents: MinutesContents) -> dict:
     """What templates/minutes/_body.html needs, for the document and for the page of the site alike."""
     return {"m": contents, "heads": sections(contents), "basic_rows": basic_rows(contents), "vote_facts": vote_facts,
             "passed_text": passed_text, "check_header": check_header(), "survey_facts": survey_facts,
-            "question_note": question_note}
+            "question_note": question_note, "tally_header": tally_header, "pairwise_title": pairwise_title,
+            "pairwise_header": pairwise_header, "pairwise_rows": pairwise_rows}
 
 
 def render_html(contents: MinutesContents, *, linked_css: bool = False) -> str:
@@ -130,8 +135,10 @@ def result_tables(contents: MinutesContents) -> list[Table]:
             [[vote.title, vote.rule_label or vote.rule_text, vote.electorate, vote.participants, vote.online,
               vote.paper, vote.outcome]],
         ))
-        tables.append((f"{name} {_('计票')}", [_("选项"), _("票数"), _("占比")],
+        tables.append((f"{name} {_('第一选择') if vote.ranked else _('计票')}", tally_header(vote),
                        [[row.label, row.count, row.share] for row in vote.tally]))
+        if vote.pairwise:
+            tables.append((f"{name} {_('两两比较')}", pairwise_header(vote.pairwise), pairwise_rows(vote.pairwise)))
         if vote.checks:
             tables.append((
                 f"{name} {_('核验')}",
@@ -269,7 +276,10 @@ def render_markdown(m: MinutesContents) -> str:
     for vote in m.votes:
         out += [f"### {vote.title}", ""] + _md_table([_("项目"), _("内容")], vote_facts(vote))
         if vote.tally:
-            out += _md_table([_("选项"), _("票数"), _("占比")], [[r.label, r.count, r.share] for r in vote.tally])
+            out += _md_table(tally_header(vote), [[r.label, r.count, r.share] for r in vote.tally])
+        if vote.pairwise:
+            out += [f"{pairwise_title()}：", ""] + _md_table(pairwise_header(vote.pairwise),
+                                                             pairwise_rows(vote.pairwise))
         if vote.checks:
             out += _md_table(check_header(), [[c.label, c.required, c.actual, passed_text(c.passed)]
                                               for c in vote.checks])

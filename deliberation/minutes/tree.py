@@ -128,6 +128,14 @@ class Breakdown:
 
 
 @dataclass
+class Pairwise:
+    """A ranked vote's pairwise table (Schulze): rows[i][j] ballots prefer options[i] to options[j]."""
+
+    options: list[str]
+    rows: list[list[int | None]]  # None on the diagonal
+
+
+@dataclass
 class VoteSection:
     title: str
     subject: str  # the proposal(s) voted on
@@ -151,6 +159,8 @@ class VoteSection:
     final: bool = True  # False while the vote is still open (running figures)
     electorate_area: str = ""  # m², owner votes
     participant_area: str = ""
+    ranked: bool = False  # the tally counts first choices (并列第一 apart), so it adds up to the ballots
+    pairwise: Pairwise | None = None
 
 
 @dataclass

@@ -16,10 +16,14 @@ from deliberation.minutes.tree import MinutesContents
 from deliberation.minutes.wording import (
     basic_rows,
     check_header,
+    pairwise_header,
+    pairwise_rows,
+    pairwise_title,
     passed_text,
     question_note,
     sections,
     survey_facts,
+    tally_header,
     vote_facts,
 )
 
@@ -261,7 +265,10 @@ def render_docx(m: MinutesContents) -> bytes:
         heading(vote.title, 2)
         table(None, vote_facts(vote), widths=(35, 125))
         if vote.tally:
-            table([_("选项"), _("票数"), _("占比")], [[r.label, r.count, r.share] for r in vote.tally])
+            table(tally_header(vote), [[r.label, r.count, r.share] for r in vote.tally])
+        if vote.pairwise:
+            para(pairwise_title(), bold=True)
+            table(pairwise_header(vote.pairwise), pairwise_rows(vote.pairwise))
         if vote.checks:
             table(check_header(), [[c.label, c.required, c.actual, passed_text(c.passed)] for c in vote.checks],
                   widths=(50, 40, 50, 20))

@@ -50,6 +50,25 @@ def passed_text(passed: bool) -> str:
     return _("通过") if passed else _("未通过")
 
 
+def tally_header(vote) -> list[str]:
+    """A ranked vote counts first choices (each ballot once, 并列第一 apart); other votes count votes."""
+    return [_("选项"), _("第一选择") if vote.ranked else _("票数"), _("占比")]
+
+
+def pairwise_title() -> str:
+    return _("两两比较（行中方案胜过列中方案的选票数）")
+
+
+def pairwise_header(pairwise) -> list[str]:
+    return [_("方案"), *pairwise.options]
+
+
+def pairwise_rows(pairwise) -> list[list]:
+    """One row per option: the ballots preferring it to each other option ("—" against itself)."""
+    return [[option, *("—" if n is None else n for n in row)] for option, row in zip(pairwise.options, pairwise.rows,
+                                                                                       strict=True)]
+
+
 def vote_facts(vote) -> list[tuple[str, str]]:
     facts = []
     if vote.subject:

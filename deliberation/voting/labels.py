@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from deliberation import rules
+from deliberation.accounts import demographics
 from deliberation.voting.models import BallotSource, Vote, VoteBasis, VoteKind, VoteState
 
 
@@ -44,15 +46,34 @@ def source_label(source: BallotSource | str) -> str:
     return _("纸质征询单") if source == BallotSource.PAPER else _("网上")
 
 
+def rule_words() -> rules.Words:
+    """How the rules word their names, checks and verdicts for this reader: their own Chinese, or the
+    catalogue's translation (rules.py writes the source texts and never looks a translation up)."""
+    locale = get_locale()
+    return rules.chinese if locale is None or locale.language == "zh" else _
+
+
+def explain(decision: rules.Decision | None) -> rules.Decision | None:
+    """A decision worded for the reader (groups named in words), from the same rule and figures.
+
+    The stored decision stays the record, in Chinese (DESIGN §3); pages and the API show this one.
+    """
+    if decision is None:
+        return None
+    return rules.decide(decision.rule, decision.tally, words=rule_words(),
+                        group_words=lambda group, value: str(demographics.value_label(group, value)))
+
+
 def preset_choices() -> list[tuple[str, str, str]]:
     """(name, label, what it takes to pass) of every preset, for the moderator's form."""
-    return [(name, rules.Rule(name).label, rules.Rule(name).describe()) for name in rules.PRESETS]
+    words = rule_words()
+    return [(name, rules.Rule(name).label_in(words), rules.Rule(name).describe(words)) for name in rules.PRESETS]
 
 
 def rule_text(vote: Vote) -> str:
-    """What it takes to pass (or to win), in plain Chinese, shown before the vote opens."""
+    """What it takes to pass (or to win), in plain words, shown before the vote opens."""
     if vote.kind == VoteKind.PROPOSAL:
-        return vote_rule(vote).describe()
+        return vote_rule(vote).describe(rule_words())
     return {
         VoteKind.SINGLE: _("每人选一个方案，得票最多的方案胜出；票数相同则并列，不会私下决出"),
         VoteKind.APPROVAL: _("每人可认可一个或多个方案，获认可最多的方案胜出；票数相同则并列"),
@@ -65,7 +86,7 @@ def rule_text(vote: Vote) -> str:
 def rule_label(vote: Vote) -> str:
     """The short name of the vote's rule (a preset's label, or the method between variants)."""
     if vote.kind == VoteKind.PROPOSAL:
-        return vote_rule(vote).label
+        return vote_rule(vote).label_in(rule_words())
     return {VoteKind.SINGLE: _("相对多数"), VoteKind.APPROVAL: _("认可投票"), VoteKind.RANKED: _("舒尔茨法")}[
         vote.kind
     ]

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -256,7 +257,8 @@ def close_vote(session: Session, actor: User, vote: Vote) -> Vote:
 
 
 def _close(session: Session, actor: User | None, vote: Vote, when: datetime) -> None:
-    report = live_report(session, vote)
+    with force_locale("zh_Hans"):  # the stored result is the record, worded in Chinese whoever closes
+        report = live_report(session, vote)
     vote.decision = snapshot(report)
     vote.closed_at = when
     voted = select(Ballot.voter_key).where(Ballot.vote_id == vote.id, Ballot.voter_key.is_not(None))

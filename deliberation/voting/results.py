@@ -24,6 +24,7 @@ from deliberation.voting.electorate import electorate_size
 from deliberation.voting.labels import (
     choice_labels,
     describe_choice,
+    explain,
     option_labels,
     rule_label,
     rule_text,
@@ -50,6 +51,11 @@ _OLD_VALUES = {"35岁以下": demographics.UNDER_35, "35–59岁": demographics.
 NOT_VOTED = "未投票"  # the breakdown's column of those who did not vote (a stored key, never translated here)
 
 
+def _group_words(group: str, value: str) -> str:
+    """A group's value in words for the checks (年龄段“60岁以上”群体), in the locale in force."""
+    return str(demographics.value_label(group, value))
+
+
 def _cents_to_area(cents: int | None) -> Decimal:
     return Decimal(int(cents or 0)).scaleb(-2)
 
@@ -72,6 +78,11 @@ class VoteReport:
     final: bool = False
     title: str = ""
     areas: dict[str, str] = field(default_factory=dict)
+    explained: rules.Decision | None = None  # the decision worded for the reader (labels.explain)
+
+    def __post_init__(self) -> None:
+        if self.explained is None:
+            self.explained = explain(self.decision)
 
 
 def vote_result(session: Session, viewer: User, vote: Vote) -> VoteReport:
@@ -217,8 +228,7 @@ def _build_report(vote: Vote, electorate_rows, ballot_rows, *, binding: bool) ->
         # The checks name each group in words (年龄段“60岁以上”群体), in Chinese as the stored
         # decision's summary is (DESIGN §3); the breakdown and the check names keep the codes.
         with force_locale("zh_Hans"):
-            decision = rules.decide(rule, tally, group_words=lambda group, value: str(
-                demographics.value_label(group, value)))
+            decision = rules.decide(rule, tally, group_words=_group_words)
         tally_rows = [(words[c], per_choice[c][0]) for c in YES_NO]
 
         def name(choice: str) -> list[str]:
@@ -234,6 +244,8 @@ def _build_report(vote: Vote, electorate_rows, ballot_rows, *, binding: bool) ->
             counted = rules.schulze(keys, [json.loads(c) for c in expanded])
         choice_result = _choice_result(vote, counted, {c: n for c, (n, _cents) in per_choice.items()})
         tally_rows = [(labels[k], choice_result["votes"][labels[k]]) for k in keys]
+        if vote.kind == VoteKind.RANKED:
+            tally_rows += _shared_first_rows(choice_result)
 
         def name(choice: str) -> list[str]:
             if vote.kind == VoteKind.SINGLE:
@@ -241,7 +253,7 @@ def _build_report(vote: Vote, electorate_rows, ballot_rows, *, binding: bool) ->
             value = json.loads(choice)
             if vote.kind == VoteKind.APPROVAL:
                 return [labels.get(k, k) for k in value]
-            return [labels.get(k, k) for k in value[0]] if value else []
+            return [_first_choice_label(value, labels)]
     breakdown: dict[str, list[tuple[str, dict[str, int]]]] = {}
     for key in demographics.GROUPS:
         rows = []
@@ -259,7 +271,7 @@ def _build_report(vote: Vote, electorate_rows, ballot_rows, *, binding: bool) ->
         areas = {"electorate": str(_cents_to_area(electorate_cents)),
                  "participants": str(_cents_to_area(sum(v[1] for v in per_choice.values())))}
     return VoteReport(
-        vote=vote, rule_text=rule_text(vote) if binding else _("参考性表决：全体居民一人一票，同意多于反对即为多数意见"),
+        vote=vote, rule_text=rule_text(vote) if binding else _advisory_rule_text(),
         decision=decision, choice_result=choice_result, tally_rows=tally_rows, breakdown=breakdown,
         online=online, paper=paper, electorate=electorate, participants=participants,
         final=vote.closed_at is not None, title=vote.title if binding else _("参考性表决（全体居民）"), areas=areas,
@@ -292,15 +304,52 @@ def kept_secret(vote: Vote, breakdown: dict[str, list[tuple[str, dict[str, int]]
     }
 
 
+def tied_first_label() -> str:
+    """The row of ranked ballots that put several options first together."""
+    return _("并列第一")
+
+
+def unranked_label() -> str:
+    """The row of ranked ballots that rank nothing (never from the ballot forms; kept so sums hold)."""
+    return _("未排序")
+
+
+def _first_choice_label(tiers: list, labels: dict[str, str]) -> str:
+    """Where one ranked ballot goes among the first choices: its one first option, or 并列第一."""
+    if not tiers:
+        return unranked_label()
+    if len(tiers[0]) > 1:
+        return tied_first_label()
+    return labels.get(tiers[0][0], tiers[0][0])
+
+
+def _shared_first_rows(result: dict) -> list[tuple[str, int]]:
+    """The rows after the options in a ranked vote's first choices, so that the column adds up to the ballots."""
+    rows = [(tied_first_label(), result.get("tied_first", 0))]
+    if result.get("unranked"):
+        rows.append((unranked_label(), result["unranked"]))
+    return rows
+
+
+def _advisory_rule_text() -> str:
+    return _("参考性表决：全体居民一人一票，同意多于反对即为多数意见")
+
+
 def _choice_result(vote: Vote, counted, first_choices: dict[str, int] | None = None) -> dict:
     labels = option_labels(vote)
     if isinstance(counted, rules.SchulzeResult):
-        # For ranked ballots the tally rows count first preferences (an option ranked first, ties included).
+        # First choices count each ballot once: under the option it ranks first alone, or as 并列第一
+        # when it ranks several first together, so that they add up to the ballots cast.
         votes = {labels[k]: 0 for k in labels}
+        tied = unranked = 0
         for choice, n in (first_choices or {}).items():
             tiers = json.loads(choice)
-            for key in tiers[0] if tiers else []:
-                votes[labels[key]] += n
+            if not tiers:
+                unranked += n
+            elif len(tiers[0]) > 1:
+                tied += n
+            else:
+                votes[labels[tiers[0][0]]] += n
         return {
             "method": "schulze",
             "winners": [labels[k] for k in counted.winners],
@@ -310,6 +359,8 @@ def _choice_result(vote: Vote, counted, first_choices: dict[str, int] | None = N
                                 for a, row in counted.strongest_paths.items()},
             "ballots": counted.ballots,
             "votes": votes,
+            "tied_first": tied,
+            "unranked": unranked,
             "tie": counted.is_tie,
         }
     return {
@@ -360,9 +411,13 @@ def _from_snapshot(vote: Vote, data: dict, binding: bool = True) -> VoteReport:
     decision = None
     if data.get("decision"):
         stored = data["decision"]
-        decision = rules.decide(rules.Rule.from_dict(stored["rule"]), rules.Tally.from_dict(stored["tally"]))
+        with force_locale("zh_Hans"):  # the record, worded as it was stored (groups named in words)
+            decision = rules.decide(rules.Rule.from_dict(stored["rule"]), rules.Tally.from_dict(stored["tally"]),
+                                    group_words=_group_words)
+    # The rule is the vote's own and never changes once it opened: worded for the reader, not as stored.
     report = VoteReport(
-        vote=vote, rule_text=data["rule_text"], decision=decision, choice_result=data.get("choice_result"),
+        vote=vote, rule_text=rule_text(vote) if binding else _advisory_rule_text(),
+        decision=decision, choice_result=data.get("choice_result"),
         tally_rows=[(label, n) for label, n in data["tally_rows"]],
         breakdown=kept_secret(vote, _snapshot_breakdown(data["breakdown"])),
         online=data["online"], paper=data["paper"], electorate=data["electorate"],
@@ -386,9 +441,9 @@ def report_as_dict(report: VoteReport) -> dict:
         "rule": decision["rule"] if decision else {"name": report.vote.rule_name, "params": {}},
         "rule_label": rule_label(report.vote),
         "tally": decision["tally"] if decision else data["choice_result"],
-        "checks": decision["checks"] if decision else [],
+        "checks": [check.as_dict() for check in report.explained.checks] if report.explained else [],
         "agreed": decision["agreed"] if decision else None,
-        "summary": decision["summary"] if decision else _choice_summary(report),
+        "summary": report.explained.summary if report.explained else _choice_summary(report),
         "advisory": report_as_dict(report.advisory) if report.advisory else None,
     })
     return data
@@ -456,7 +511,8 @@ def live_counts(session: Session, vote: Vote, show_results: bool) -> dict:
         data["tally"] = [[label, n] for label, n in report.tally_rows]
         agreed, summary = outcome(report)
         if agreed is not None or vote.state == VoteState.CLOSED:  # a winner is said once the vote has closed
-            data["agreed"], data["summary"] = agreed, summary
+            data["agreed"] = agreed
+            data["summary"] = report.explained.summary if report.explained is not None else summary
     return data
 
 

@@ -203,7 +203,8 @@ def _charts(report: results.VoteReport) -> dict:
     labels = [label for label, _n in report.tally_rows]
     # Bars split each group's ballots; those who did not vote are in the figures, not the bars.
     series = [(label, label) for label in labels]
-    drawn = {"tally": charts.bar_chart(report.tally_rows, title=_("计票结果"))}
+    ranked = (report.choice_result or {}).get("method") == "schulze"
+    drawn = {"tally": charts.bar_chart(report.tally_rows, title=_("第一选择") if ranked else _("计票结果"))}
     drawn["groups"] = []
     for group, rows in report.breakdown.items():
         if rows:

@@ -161,7 +161,8 @@ def test_ranked_ballots_by_schulze_with_the_pairwise_table(session, make_vote, r
     assert result["pairwise"]["方案二：并入车棚"]["方案一：原址改造"] == 2
     assert result["pairwise"]["方案一：原址改造"]["方案二：并入车棚"] == 1
     assert result["ranking"][0] == ["方案二：并入车棚"]
-    assert dict(report.tally_rows) == {"方案一：原址改造": 1, "方案二：并入车棚": 2, "方案三：暂缓": 1}
+    # First choices: each ballot once; none of these put two options first together.
+    assert dict(report.tally_rows) == {"方案一：原址改造": 1, "方案二：并入车棚": 2, "方案三：暂缓": 1, "并列第一": 0}
 
 
 def test_digest_changes_with_the_ballots_and_names_no_one(session, make_vote, residents, consultation):
