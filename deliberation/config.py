@@ -66,6 +66,7 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": redis_url or f"sqlitefile://{Path(instance_path).resolve() / 'limits.sqlite'}",
         "RATELIMIT_HEADERS_ENABLED": True,
         "PROXY_FIX_HOPS": int(env("PROXY_FIX_HOPS", "0")),
+        "BOOKING_HORIZON_DAYS": int(env("BOOKING_HORIZON_DAYS", "90")),
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
         "PREFERRED_URL_SCHEME": scheme,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -38,6 +38,7 @@ def page_number(arg: str = "page") -> int:
 def paginate(session: Session, stmt: Select, per_page: int = 20, number: int | None = None) -> Page:
     number = number or page_number()
     total = session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar() or 0
+    number = min(number, max(1, -(-total // per_page)))  # a page past the last shows the last
     rows = session.execute(stmt.limit(per_page).offset((number - 1) * per_page)).all()
     items = [row if len(row) > 1 else row[0] for row in rows]
     return Page(items=items, number=number, per_page=per_page, total=total)

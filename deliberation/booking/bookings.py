@@ -17,6 +17,7 @@ from deliberation.booking.checks import (
     check_times,
     clean_title,
     find_conflict,
+    horizon_problem,
     initial_status,
     insert_bookings,
     lock_community,
@@ -58,6 +59,8 @@ def create_booking(session: Session, actor: User, room: Room, *, title: str, att
     team = check_may_book(session, actor, room, team)
     title = clean_title(title)
     check_times(starts_at, ends_at)
+    if too_far := horizon_problem(actor, room, starts_at):
+        raise Invalid(too_far, fields={"date": too_far})
     check_attendance(room, attendance)
     lock_community(session, room.community_id)
     days = local_days(starts_at, ends_at)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import distinct, func, select, text
 from sqlalchemy.exc import IntegrityError
@@ -47,6 +48,7 @@ from deliberation.booking.schedule import (
 )
 from deliberation.db import utcnow
 from deliberation.errors import Conflict, Forbidden, Invalid, NotFound
+from deliberation.formatting import format_date
 
 # Any number will do: with the community id it names the advisory lock of a community's bookings.
 _PG_LOCK_CLASS = 727_278_007
@@ -128,6 +130,16 @@ def check_times(starts_at: datetime, ends_at: datetime) -> None:
         raise Invalid(_("一次预约最长 %(n)d 小时", n=MAX_BOOKING_HOURS), fields={"end": _("时间太长")})
     if starts_at < utcnow():
         raise Invalid(_("不能预约已经过去的时间"), fields={"date": _("不能预约已经过去的时间")})
+
+
+def horizon_problem(actor: User, room: Room, starts_at: datetime) -> str | None:
+    """Why a resident cannot book this far ahead (the setting BOOKING_HORIZON_DAYS, 90 unless set), or
+    None. The station's moderators plan its own events further ahead."""
+    days = current_app.config["BOOKING_HORIZON_DAYS"]
+    last = utcnow() + timedelta(days=days)
+    if starts_at <= last or room.can_manage(actor):
+        return None
+    return _("只能预约 %(n)d 天以内的时间（最晚到 %(day)s）", n=days, day=format_date(last))
 
 
 def rule_problem(room: Room, starts_at: datetime, ends_at: datetime, closed: dict[date, str]) -> str | None:

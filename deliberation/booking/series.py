@@ -19,6 +19,7 @@ from deliberation.booking.checks import (
     check_times,
     clean_title,
     find_conflict,
+    horizon_problem,
     initial_status,
     insert_bookings,
     lock_community,
@@ -104,7 +105,7 @@ def create_series(session: Session, actor: User, room: Room, *, title: str, atte
     conflicts: list[SeriesConflict] = []
     free = []
     for day, starts_at, ends_at in slots:
-        if problem := rule_problem(room, starts_at, ends_at, closed):
+        if problem := horizon_problem(actor, room, starts_at) or rule_problem(room, starts_at, ends_at, closed):
             conflicts.append(SeriesConflict(day, problem, None))
         elif found := find_conflict(room, starts_at, ends_at, busy):
             conflicts.append(SeriesConflict(day, found.message, found.booking))

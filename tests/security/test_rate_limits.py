@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date, timedelta
 
 import pytest
 
@@ -151,8 +152,9 @@ def test_ballots_and_comments_are_limited_per_user_across_pages_and_api(world, c
 def test_bookings_are_limited_per_user_across_pages_and_api(world, clients, config_overrides):
     client, bearer = clients["res_a"]
     room = world.obj("A", "room")
-    body = {"title": "读书会", "attendance": 5, "starts_at": "2030-01-07T10:00:00+08:00",
-            "ends_at": "2030-01-07T11:00:00+08:00"}
+    day = (date.today() + timedelta(days=30)).isoformat()  # within the booking horizon
+    body = {"title": "读书会", "attendance": 5, "starts_at": f"{day}T10:00:00+08:00",
+            "ends_at": f"{day}T11:00:00+08:00"}
     statuses = [client.post(f"/api/v1/rooms/{room}/bookings", json=body, headers=bearer).status_code
                 for _i in range(3)]
     assert 429 not in statuses[:2] and statuses[2] == 429, statuses
