@@ -98,6 +98,10 @@ def build_side(session, world: World, side: str, community, moderator, resident,
                                          [voting.PaperEntry(room="101", choice="2", line=1)])
     assert outcome.status == "conflict", outcome
     conflict = session.query(voting.PaperConflict).filter_by(vote_id=vote.id).one()
+    # An API token of the side's resident of its own, so revoking it in the matrix leaves the clients' tokens be.
+    accounts.issue_api_token(session, resident, timedelta(days=1))
+    session.flush()
+    api_token = max(t.id for t in accounts.api_tokens_of(session, resident))
     picture = proposal.versions[0].pictures[0]
     world.communities[side] = community
     world.objects.update({
@@ -115,6 +119,7 @@ def build_side(session, world: World, side: str, community, moderator, resident,
         (side, "upload"): upload.id,
         (side, "feed_token"): feeds.feed_token(resident),
         (side, "team"): team.id,
+        (side, "api_token"): api_token,
         (side, "team_member"): resident.id,
         (side, "closed"): closed.id,
         (side, "vote"): vote.id,

@@ -49,6 +49,7 @@ ACCESS: dict[str, tuple[str, dict[str, set[int]]]] = {
     "accounts.set_language": (PUBLIC, {}),
     "accounts.account": (SIGNED_IN, {}),
     "accounts.logout_everywhere": (SIGNED_IN, {"*": {302}}),  # signed out everywhere: to the sign-in page
+    "accounts.revoke_token": (SIGNED_IN, {"*": {404}}),
     "accounts.communities": (ADMIN, {}),
     "accounts.community": (MEMBER, {}),
     "accounts.roster": (MODERATOR, {}),
@@ -59,6 +60,9 @@ ACCESS: dict[str, tuple[str, dict[str, set[int]]]] = {
     "accounts.members": (MODERATOR, {}),
     "api_accounts.create_token": (PUBLIC, {}),
     "api_accounts.me": (SIGNED_IN, {}),
+    # One's own tokens: another user's token answers 404 (tests/security/test_sign_outs.py shows whose).
+    "api_accounts.tokens": (SIGNED_IN, {}),
+    "api_accounts.revoke_token": (SIGNED_IN, {"*": {404}}),
     "api_accounts.community": (MEMBER, {}),
     "api_accounts.import_roster": (MODERATOR, {}),
     # consultations
@@ -233,6 +237,7 @@ PARAMS: dict[str, str] = {
     "upload_id": "upload",
     "token": "feed_token",
     "team_id": "team",
+    "token_id": "api_token",
     "closed_id": "closed",
     "user_id": "team_member",
     "vote_id": "vote",
