@@ -8,13 +8,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from deliberation import audit
 from deliberation.accounts.demographics import room_order
-from deliberation.accounts.models import Building, Community, FloorCaptain, Membership, Person, Unit, User
+from deliberation.accounts.models import (
+    Building,
+    Community,
+    FloorCaptain,
+    Membership,
+    Ownership,
+    Person,
+    Unit,
+    User,
+    mask_phone,
+)
 from deliberation.db import utcnow
 from deliberation.errors import Conflict, Invalid, NotFound, require
 from deliberation.pagination import Page, paginate
@@ -25,6 +35,7 @@ from deliberation.voting.models import (
     BallotSource,
     PaperConflict,
     Vote,
+    VoteBasis,
     VoteKind,
     VoteVoter,
     VoteVoterUnit,
@@ -261,32 +272,86 @@ def resolve_conflict(session: Session, actor: User, vote: Vote, conflict_id: int
     return conflict
 
 
+@dataclass(frozen=True)
+class UnansweredUnit:
+    """A unit still to visit: where it is, and who there has not answered yet (names, masked phones)."""
+
+    unit_id: int
+    building: str
+    room: str
+    staircase: str
+    people: tuple[tuple[str, str], ...] = ()  # (name, masked phone)
+
+
 def unanswered_units(session: Session, vote: Vote, building_id: int | None = None, per_page: int = 50,
-                     page: int | None = None) -> Page:
-    """Units with a voter of the binding electorate and no ballot yet: for door-to-door follow-up."""
-    answered_keys = select(Ballot.voter_key).where(Ballot.vote_id == vote.id, Ballot.voter_key.is_not(None))
-    answered = (
+                     page: int | None = None, staircase: str | None = None) -> Page:
+    """Units of the binding electorate with a voter who has not answered yet, for door-to-door follow-up:
+    in natural order (building, staircase, room as people count them), with who is to be asked.
+
+    Only the binding electorate counts: a tenant's advisory ballot never takes its flat off the list,
+    since its owner still has to answer. The voters waiting are found from the vote's frozen units by key
+    (the indexes on vote_voter_units, the primary key of vote_voters, the unique ballot per voter key),
+    so the plan stays cheap right after the opening, before any statistics of the new rows exist.
+    Items are UnansweredUnit; a page of them costs four queries whatever its size.
+    """
+    answered = exists().where(Ballot.vote_id == vote.id, Ballot.voter_key == VoteVoterUnit.voter_key)
+    waiting = (
         select(VoteVoterUnit.unit_id)
         .join(VoteVoter, and_(VoteVoter.vote_id == VoteVoterUnit.vote_id,
                               VoteVoter.voter_key == VoteVoterUnit.voter_key))
-        .where(VoteVoterUnit.vote_id == vote.id,
-               or_(VoteVoter.took_part.is_(True), VoteVoterUnit.voter_key.in_(answered_keys)))
-    )
-    asked = (
-        select(VoteVoterUnit.unit_id)
-        .join(VoteVoter, and_(VoteVoter.vote_id == VoteVoterUnit.vote_id,
-                              VoteVoter.voter_key == VoteVoterUnit.voter_key))
-        .where(VoteVoterUnit.vote_id == vote.id, VoteVoter.advisory.is_(False))
+        .where(VoteVoterUnit.vote_id == vote.id, VoteVoter.advisory.is_(False), VoteVoter.took_part.is_(False),
+               ~answered)
     )
     stmt = (
         select(Unit.id, Building.name, Unit.room, Unit.staircase)
         .join(Building, Building.id == Unit.building_id)
-        .where(Unit.id.in_(asked), Unit.id.not_in(answered))
-        .order_by(Building.sort_key, *room_order(Unit.room))
+        .where(Unit.id.in_(waiting))
+        .order_by(Building.sort_key, func.length(Unit.staircase), Unit.staircase, *room_order(Unit.room), Unit.id)
     )
     if building_id is not None:
         stmt = stmt.where(Building.id == building_id)
-    return paginate(session, stmt, per_page=per_page, number=page)
+    if staircase:
+        stmt = stmt.where(Unit.staircase == staircase)
+    found = paginate(session, stmt, per_page=per_page, number=page)
+    unit_ids = [row[0] for row in found.items]
+    people = _waiting_people(session, vote, unit_ids, answered) if unit_ids else {}
+    items = [UnansweredUnit(unit_id, building, room, staircase_, tuple(people.get(unit_id, ())))
+             for unit_id, building, room, staircase_ in found.items]
+    return Page(items=items, number=found.number, per_page=found.per_page, total=found.total)
+
+
+def _waiting_people(session: Session, vote: Vote, unit_ids: list[int], answered) -> dict[int, list[tuple[str, str]]]:
+    """For each unit, the persons of its voters not answered yet; for owners, those who own that unit."""
+    rows = session.execute(
+        select(VoteVoterUnit.unit_id, VoteVoter.person_ids)
+        .join(VoteVoter, and_(VoteVoter.vote_id == VoteVoterUnit.vote_id,
+                              VoteVoter.voter_key == VoteVoterUnit.voter_key))
+        .where(VoteVoterUnit.vote_id == vote.id, VoteVoterUnit.unit_id.in_(unit_ids),
+               VoteVoter.advisory.is_(False), VoteVoter.took_part.is_(False), ~answered)
+    ).all()
+    person_ids = {int(p) for _unit, ids in rows for p in (ids or [])}
+    persons = {pid: (name, mask_phone(phone)) for pid, name, phone in session.execute(
+        select(Person.id, Person.name, Person.phone).where(Person.id.in_(person_ids)))} if person_ids else {}
+    owners: set[tuple[int, int]] = set()
+    if vote.basis == VoteBasis.OWNER:
+        owners = {(pid, uid) for pid, uid in session.execute(
+            select(Ownership.person_id, Ownership.unit_id).where(Ownership.unit_id.in_(unit_ids)))}
+    people: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for unit_id, ids in rows:
+        for pid in sorted(int(p) for p in (ids or [])):
+            if pid in persons and (not owners or (pid, unit_id) in owners):
+                people[unit_id].append(persons[pid])
+    return people
+
+
+def followup_staircases(session: Session, vote: Vote, building_id: int | None) -> list[str]:
+    """The staircases (单元) of a building on record, for the follow-up list's filter (none for all buildings)."""
+    if building_id is None:
+        return []
+    return list(session.execute(
+        select(Unit.staircase).where(Unit.building_id == building_id, Unit.staircase != "")
+        .group_by(Unit.staircase).order_by(func.length(Unit.staircase), Unit.staircase)
+    ).scalars())
 
 
 # -- floor captains (楼组长) ---------------------------------------------------------------------
