@@ -314,6 +314,8 @@ def import_roster(session: Session, actor: User, community: Community, report: R
     person_by_id = {p.id: p for p in persons}
     by_key: dict = {}
     for p in persons:
+        if p.is_developer:
+            by_key[(p.name, "developer")] = p
         if p.phone:
             by_key[(p.name, p.phone)] = p
         elif p.household_id:
@@ -335,7 +337,8 @@ def import_roster(session: Session, actor: User, community: Community, report: R
     owned: list[tuple[Person, Unit]] = []
     for row in rows:
         unit = units[(row.building, row.room)]
-        key = person_key(row.name, row.phone, unit.id)
+        # The developer is one company whatever unit it holds: known by its name alone.
+        key = (row.name, "developer") if row.developer else person_key(row.name, row.phone, unit.id)
         person = by_key.get(key)
         lives_here = not row.developer and (row.tenure != "owner" or (row.building, row.room) not in tenanted_units)
         if person is None:

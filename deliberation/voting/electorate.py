@@ -278,3 +278,34 @@ def voter_facts(voter: VoteVoter) -> dict:
     """The voter's facts a ballot carries, so that results need no join to the electorate."""
     return {"advisory": voter.advisory, "building": voter.building, "age_band": voter.age_band,
             "tenure": voter.tenure, "area_cents": voter.area_cents}
+
+
+def voter_names(session: Session, vote: Vote, keys: Iterable[str]) -> dict[str, set[str]]:
+    """The names a paper form may be signed with, per voter key: its persons aged 18 and over (co-owners of
+    a unit, a household's adults), or of unknown age. Two queries."""
+    keys = set(keys)
+    if not keys:
+        return {}
+    rows = session.execute(
+        select(VoteVoter.voter_key, VoteVoter.person_ids)
+        .where(VoteVoter.vote_id == vote.id, VoteVoter.voter_key.in_(keys))
+    ).all()
+    person_ids = {int(p) for _key, ids in rows for p in (ids or [])}
+    year = utcnow().astimezone(SHANGHAI).year
+    adults = {pid: name for pid, name, birth in session.execute(
+        select(Person.id, Person.name, Person.birth_year).where(Person.id.in_(person_ids))
+    ).all() if of_age(birth, year)} if person_ids else {}
+    return {key: {adults[int(p)] for p in (ids or []) if int(p) in adults} for key, ids in rows}
+
+
+def minor_named(session: Session, unit_id: int, name: str) -> bool:
+    """Whether `name` is someone under 18 living in or owning the unit (a paper form signed by a minor)."""
+    if not name:
+        return False
+    year = utcnow().astimezone(SHANGHAI).year
+    lives = select(Person.birth_year).join(Household, Household.id == Person.household_id).where(
+        Household.unit_id == unit_id, Person.name == name)
+    owns = select(Person.birth_year).join(Ownership, Ownership.person_id == Person.id).where(
+        Ownership.unit_id == unit_id, Person.name == name)
+    births = session.execute(lives.union_all(owns)).scalars().all()
+    return bool(births) and all(not of_age(birth, year) for birth in births)

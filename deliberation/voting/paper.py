@@ -29,6 +29,7 @@ from deliberation.db import utcnow
 from deliberation.errors import Conflict, Invalid, NotFound, require
 from deliberation.pagination import Page, paginate
 from deliberation.voting.casting import audit_choice, canonical_choice
+from deliberation.voting.electorate import minor_named, voter_names
 from deliberation.voting.lifecycle import open_with_version, refresh, still_open
 from deliberation.voting.models import (
     Ballot,
@@ -156,12 +157,7 @@ def enter_paper_ballots(session: Session, actor: User, vote: Vote, building: Bui
         keys_of[unit_id].append(key)
         facts[key] = {"advisory": False, "building": building_name, "age_band": age_band, "tenure": tenure,
                       "area_cents": area_cents}
-    names: dict[str, str] = {}
-    person_ids = {int(k.split(":")[1]) for ks in keys_of.values() for k in ks if not k.startswith("h:")}
-    if person_ids:
-        for pid, name in session.execute(select(Person.id, Person.name).where(Person.id.in_(person_ids))).all():
-            for prefix in ("p", "o"):
-                names[f"{prefix}:{pid}"] = name
+    names = voter_names(session, vote, {k for ks in keys_of.values() for k in ks})
     outcomes = []
     for entry in entries:
         room = entry.room.strip()
@@ -178,9 +174,11 @@ def enter_paper_ballots(session: Session, actor: User, vote: Vote, building: Bui
             continue
         keys = keys_of.get(unit_id, [])
         if entry.name.strip():
-            keys = [k for k in keys if names.get(k) == entry.name.strip()]
+            keys = [k for k in keys if entry.name.strip() in names.get(k, ())]
         if not keys:
-            outcomes.append(refuse(_("%(unit)s没有表决权人（或姓名不符）", unit=label)))
+            outcomes.append(refuse(_("%(unit)s的%(name)s未满18周岁，不能参加表决", unit=label, name=entry.name.strip())
+                                   if minor_named(session, unit_id, entry.name.strip()) else
+                                   _("%(unit)s没有表决权人（或姓名不符）", unit=label)))
             continue
         if len(keys) > 1:
             outcomes.append(refuse(_("%(unit)s有多位表决权人，请在选项后写上姓名", unit=label)))
