@@ -69,7 +69,9 @@ def test_the_page_refuses_with_the_message_and_the_audit_keeps_it(client, sessio
 
 
 def test_the_api_refuses_with_409(client, session, make_vote, proposals, api_token, secretary):
-    make_vote()
+    vote = make_vote()
+    shown = client.get(f"/api/v1/votes/{vote.id}", headers=api_token("shuji")).get_json()
+    assert shown["proposal_version"] == 1 and "年满18周岁的居民" in shown["electorate_text"]
     response = client.post(f"/api/v1/proposals/{proposals[0].id}/versions", headers=api_token("shuji"),
                            json={"title": "新标题", "body": "新内容", "change_note": "修改"})
     assert response.status_code == 409
