@@ -125,6 +125,8 @@ def freeze_electorate(session: Session, vote: Vote) -> int:
 
     adults = []
     for row in people:
+        if row[7]:
+            continue  # the developer (建设单位) is an owner, never a resident
         if of_age(row[2], year):
             adults.append(row)
         elif vote.basis != VoteBasis.OWNER or (vote.advisory_all and row[0] not in owns):

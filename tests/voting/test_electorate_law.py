@@ -234,6 +234,7 @@ def _family(roster):
 ])
 def test_children_are_not_voters(session, roster, make_vote, basis, voters, people):
     _family(roster)
+    roster.person("jianshe", owns=[roster("2号楼", "602", "99.00")], developer=True, born=None, login=False)
     session.commit()
     vote = make_vote(basis=basis)
     assert electorate_size(session, vote) == voters
