@@ -173,8 +173,9 @@ def freeze_electorate(session: Session, vote: Vote) -> int:
     if units:
         session.execute(insert(VoteVoterUnit), units)
     binding = [v for v in voters if not v["advisory"]]
+    binding_keys = {v["voter_key"] for v in binding}
     counted.update(voters=len(binding), area_cents=sum(v["area_cents"] for v in binding),
-                   units=len({u["unit_id"] for u in units if u["voter_key"] in {v["voter_key"] for v in binding}}),
+                   units=len({u["unit_id"] for u in units if u["voter_key"] in binding_keys}),
                    unknown_age=sum(1 for v in binding if v["age_band"] == UNKNOWN),
                    advisory=len(voters) - len(binding))
     vote.electorate_counted = counted
