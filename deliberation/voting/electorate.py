@@ -83,7 +83,7 @@ def freeze_electorate(session: Session, vote: Vote) -> int:
 
     Owners (the Civil Code presets and every owner vote) are counted by owner_groups; per-person and
     household electorates, and the residents asked for advice, are adults (of_age). How it was counted
-    is kept on the vote (``electorate_counted``, see describe_electorate). Returns the binding size.
+    is kept on the vote (``electorate_counted``, worded by labels.electorate_text). Returns the binding size.
     """
     consultation = vote.consultation
     year = utcnow().astimezone(SHANGHAI).year
