@@ -97,8 +97,9 @@ def problems_for(**cells: object) -> tuple[RosterProblem, ...]:
 
 
 def values_of(row: RosterRow) -> tuple[object, ...]:
-    """Everything but the line number and the optional staircase (tests/accounts/test_roster_staircase.py)."""
-    return astuple(row)[1:-1]
+    """Everything but the line number, the optional staircase (tests/accounts/test_roster_staircase.py) and
+    the developer mark (tests/accounts/test_roster_import.py)."""
+    return astuple(row)[1:-2]
 
 
 def tiny_png() -> bytes:
