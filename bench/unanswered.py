@@ -1,7 +1,7 @@
 """`python -m bench.unanswered`: the list of units not answered yet, right after a vote opens.
 
 3,000 units in 30 buildings of two staircases, one owner each (one flat in ten co-owned by a couple),
-a tenant in one in five; an earlier vote opened, every table analysed, then a civil-code vote with
+a tenant in one in five; an earlier vote opened and answered by all, every table analysed, then a civil-code vote with
 residents' advice opened through the voting service, so the planner's statistics know nothing of the
 new vote's electorate (as on a running site just after an opening). Then, with no ANALYZE, the first page of the list (count,
 page, names: what the page runs) is timed on SQLite and PostgreSQL, and PostgreSQL's plan printed.
@@ -87,6 +87,7 @@ def _open_vote(session):
     from deliberation.accounts.models import Community, User
     from deliberation.consultations import services as consultations
     from deliberation.consultations.models import Phase
+    from deliberation.db import utcnow
     from deliberation.voting.lifecycle import VoteInput, create_vote, open_vote
 
     moderator = session.execute(select(User).where(User.username == "shuji")).scalar_one()
@@ -98,6 +99,10 @@ def _open_vote(session):
     earlier = create_vote(session, moderator, consultation, VoteInput(
         title="是否同意使用维修资金", proposal_id=proposal.id, rule_name="civil_code_ordinary", advisory_all=True))
     open_vote(session, moderator, earlier)  # an earlier vote: the statistics know its electorate only
+    session.execute(text(  # … and its ballots, one per voter
+        "INSERT INTO ballots (vote_id, voter_key, choice, source, receipt_hash, changes, cast_at, updated_at)"
+        " SELECT vote_id, voter_key, 'agree', 'online', 'bench-' || voter_key, 0, :now, :now"
+        " FROM vote_voters WHERE vote_id = :vote"), {"vote": earlier.id, "now": utcnow().replace(tzinfo=None)})
     vote = create_vote(session, moderator, consultation, VoteInput(
         title="是否同意加装电梯", proposal_id=proposal.id, rule_name="civil_code_major", advisory_all=True))
     session.commit()
@@ -159,7 +164,7 @@ def _plan(session, vote_id: int) -> str:
             return getattr(session, name)
 
     unanswered_units(Capture(), session.get(Vote, vote_id), per_page=50, page=1)
-    page_query = captured[1]  # [count, page, names…]
+    page_query = captured[0]  # [the page with its total, the names…]
     sql = str(page_query.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
     rows = session.execute(text("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) " + sql)).scalars().all()
     session.rollback()

@@ -195,8 +195,7 @@ class VoteVoterUnit(db.Model):
     """Which units a voter key answers for: paper forms by room, and the list of units not answered."""
 
     __tablename__ = "vote_voter_units"
-    __table_args__ = (Index("ix_vote_voter_units_vote_unit", "vote_id", "unit_id"),
-                      Index("ix_vote_voter_units_vote_key", "vote_id", "voter_key"))
+    __table_args__ = (Index("ix_vote_voter_units_vote_unit", "vote_id", "unit_id"),)
     id: Mapped[intpk]
     vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"))
     voter_key: Mapped[str] = mapped_column(String(40))

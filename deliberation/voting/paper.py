@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, func, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -27,7 +27,7 @@ from deliberation.accounts.models import (
 )
 from deliberation.db import utcnow
 from deliberation.errors import Conflict, Invalid, NotFound, require
-from deliberation.pagination import Page, paginate
+from deliberation.pagination import Page, page_number
 from deliberation.voting.casting import audit_choice, canonical_choice
 from deliberation.voting.electorate import minor_named, voter_names
 from deliberation.voting.lifecycle import open_with_version, refresh, still_open
@@ -287,47 +287,73 @@ def unanswered_units(session: Session, vote: Vote, building_id: int | None = Non
     in natural order (building, staircase, room as people count them), with who is to be asked.
 
     Only the binding electorate counts: a tenant's advisory ballot never takes its flat off the list,
-    since its owner still has to answer. The voters waiting are found from the vote's frozen units by key
-    (the indexes on vote_voter_units, the primary key of vote_voters, the unique ballot per voter key),
-    so the plan stays cheap right after the opening, before any statistics of the new rows exist.
-    Items are UnansweredUnit; a page of them costs four queries whatever its size.
+    since its owner still has to answer. Just after an opening the planner's statistics know nothing of
+    the vote's new rows and take them for one; a join of the electorate with itself or with the ballots
+    then became nested loops scanning all of them per row (seconds on PostgreSQL). So the query walks the
+    vote's units once and asks of each, in subqueries PostgreSQL never turns into joins, whether its
+    voter is binding and still waiting and whether a ballot exists: each an index probe on a unique key
+    (vote_voters' primary key, the one ballot per voter key), whatever the statistics say.
+    Items are UnansweredUnit; a page costs one query (its total as a window count) and five lookups.
     """
-    answered = exists().where(Ballot.vote_id == vote.id, Ballot.voter_key == VoteVoterUnit.voter_key)
-    waiting = (
-        select(VoteVoterUnit.unit_id)
-        .join(VoteVoter, and_(VoteVoter.vote_id == VoteVoterUnit.vote_id,
-                              VoteVoter.voter_key == VoteVoterUnit.voter_key))
-        .where(VoteVoterUnit.vote_id == vote.id, VoteVoter.advisory.is_(False), VoteVoter.took_part.is_(False),
-               ~answered)
-    )
     stmt = (
         select(Unit.id, Building.name, Unit.room, Unit.staircase)
+        .select_from(VoteVoterUnit)
+        .join(Unit, Unit.id == VoteVoterUnit.unit_id)
         .join(Building, Building.id == Unit.building_id)
-        .where(Unit.id.in_(waiting))
+        .where(VoteVoterUnit.vote_id == vote.id, _voter_waiting().is_not(None), _ballot_of_key().is_(None))
+        .group_by(Unit.id, Building.name, Unit.room, Unit.staircase, Building.sort_key)  # a unit once
         .order_by(Building.sort_key, func.length(Unit.staircase), Unit.staircase, *room_order(Unit.room), Unit.id)
     )
     if building_id is not None:
-        stmt = stmt.where(Building.id == building_id)
+        stmt = stmt.where(Unit.building_id == building_id)
     if staircase:
         stmt = stmt.where(Unit.staircase == staircase)
-    found = paginate(session, stmt, per_page=per_page, number=page)
-    unit_ids = [row[0] for row in found.items]
-    people = _waiting_people(session, vote, unit_ids, answered) if unit_ids else {}
+    number = page or page_number()
+    # The total rides along with the page (a window count), so the units are walked once, not twice.
+    rows = session.execute(stmt.add_columns(func.count().over()).limit(per_page).offset((number - 1) * per_page)
+                           ).all()
+    if rows:
+        total = rows[0][-1]
+    else:  # past the last page: count apart
+        total = session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar() or 0
+    unit_ids = [row[0] for row in rows]
+    people = _waiting_people(session, vote, unit_ids) if unit_ids else {}
     items = [UnansweredUnit(unit_id, building, room, staircase_, tuple(people.get(unit_id, ())))
-             for unit_id, building, room, staircase_ in found.items]
-    return Page(items=items, number=found.number, per_page=found.per_page, total=found.total)
+             for unit_id, building, room, staircase_, _total in rows]
+    return Page(items=items, number=number, per_page=per_page, total=total)
 
 
-def _waiting_people(session: Session, vote: Vote, unit_ids: list[int], answered) -> dict[int, list[tuple[str, str]]]:
-    """For each unit, the persons of its voters not answered yet; for owners, those who own that unit."""
-    rows = session.execute(
-        select(VoteVoterUnit.unit_id, VoteVoter.person_ids)
-        .join(VoteVoter, and_(VoteVoter.vote_id == VoteVoterUnit.vote_id,
-                              VoteVoter.voter_key == VoteVoterUnit.voter_key))
-        .where(VoteVoterUnit.vote_id == vote.id, VoteVoterUnit.unit_id.in_(unit_ids),
-               VoteVoter.advisory.is_(False), VoteVoter.took_part.is_(False), ~answered)
+def _voter_waiting():
+    """1 when the voter of the current vote_voter_units row is binding and has not taken part, else NULL."""
+    return (select(literal(1)).where(VoteVoter.vote_id == VoteVoterUnit.vote_id,
+                                     VoteVoter.voter_key == VoteVoterUnit.voter_key,
+                                     VoteVoter.advisory.is_(False), VoteVoter.took_part.is_(False))
+            .scalar_subquery())
+
+
+def _ballot_of_key():
+    """1 when the voter key of the current vote_voter_units row has a ballot, else NULL."""
+    return (select(literal(1)).where(Ballot.vote_id == VoteVoterUnit.vote_id,
+                                     Ballot.voter_key == VoteVoterUnit.voter_key)
+            .scalar_subquery())
+
+
+def _waiting_people(session: Session, vote: Vote, unit_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
+    """For each unit, the persons of its voters not answered yet (for owners: those who own that unit).
+    Lookups of one table each, by key, so no plan depends on statistics."""
+    keys_of = session.execute(
+        select(VoteVoterUnit.unit_id, VoteVoterUnit.voter_key)
+        .where(VoteVoterUnit.vote_id == vote.id, VoteVoterUnit.unit_id.in_(unit_ids))
     ).all()
-    person_ids = {int(p) for _unit, ids in rows for p in (ids or [])}
+    keys = {key for _unit, key in keys_of}
+    answered = set(session.execute(
+        select(Ballot.voter_key).where(Ballot.vote_id == vote.id, Ballot.voter_key.in_(keys))).scalars())
+    waiting = dict(session.execute(
+        select(VoteVoter.voter_key, VoteVoter.person_ids)
+        .where(VoteVoter.vote_id == vote.id, VoteVoter.voter_key.in_(keys - answered),
+               VoteVoter.advisory.is_(False), VoteVoter.took_part.is_(False))
+    ).all())
+    person_ids = {int(p) for ids in waiting.values() for p in (ids or [])}
     persons = {pid: (name, mask_phone(phone)) for pid, name, phone in session.execute(
         select(Person.id, Person.name, Person.phone).where(Person.id.in_(person_ids)))} if person_ids else {}
     owners: set[tuple[int, int]] = set()
@@ -335,8 +361,8 @@ def _waiting_people(session: Session, vote: Vote, unit_ids: list[int], answered)
         owners = {(pid, uid) for pid, uid in session.execute(
             select(Ownership.person_id, Ownership.unit_id).where(Ownership.unit_id.in_(unit_ids)))}
     people: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for unit_id, ids in rows:
-        for pid in sorted(int(p) for p in (ids or [])):
+    for unit_id, key in sorted(keys_of):
+        for pid in sorted(int(p) for p in (waiting.get(key) or [])):
             if pid in persons and (not owners or (pid, unit_id) in owners):
                 people[unit_id].append(persons[pid])
     return people

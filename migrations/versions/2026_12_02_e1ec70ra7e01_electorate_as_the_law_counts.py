@@ -3,8 +3,7 @@
 persons.is_developer marks a roster owner as the developer (建设单位): the units it still holds count
 together as one owner (Supreme People's Court interpretation on building ownership, Art. 9).
 votes.proposal_version and vote_options.proposal_version record the version of the proposal a vote
-asks about, fixed when it opens; votes.electorate_counted how its electorate was counted at the opening. vote_voter_units gets an index on (vote_id, voter_key), so the list
-of units not answered yet finds a voter's units by key whatever the planner's statistics say.
+asks about, fixed when it opens; votes.electorate_counted how its electorate was counted at the opening.
 
 Revision ID: e1ec70ra7e01
 Revises: da5b6a82c299
@@ -28,11 +27,9 @@ def upgrade():
         batch.add_column(sa.Column("electorate_counted", sa.JSON(), nullable=True))
     with op.batch_alter_table("vote_options") as batch:
         batch.add_column(sa.Column("proposal_version", sa.Integer(), nullable=True))
-    op.create_index("ix_vote_voter_units_vote_key", "vote_voter_units", ["vote_id", "voter_key"])
 
 
 def downgrade():
-    op.drop_index("ix_vote_voter_units_vote_key", table_name="vote_voter_units")
     with op.batch_alter_table("vote_options") as batch:
         batch.drop_column("proposal_version")
     with op.batch_alter_table("votes") as batch:
