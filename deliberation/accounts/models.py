@@ -121,6 +121,8 @@ class Person(db.Model):
     tenure: Mapped[Tenure] = enum_column(Tenure)
     birth_year: Mapped[int | None]
     phone: Mapped[str | None] = mapped_column(String(20))
+    # The developer (建设单位) on the roster: the units it still holds count together as one owner.
+    is_developer: Mapped[bool_false]
     created_at: Mapped[timestamp]
 
     community: Mapped[Community] = relationship()

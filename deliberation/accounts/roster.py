@@ -66,6 +66,7 @@ class RosterRow:
     birth_year: int | None
     phone: str | None  # 11 digits, mainland mobile
     staircase: str = ""  # "2单元" for 2 / 2单元 / 二单元 / ２; other names ("东单元") as written; "" if none
+    developer: bool = False  # the owner is the developer (建设单位 / 开发商): its units count together as one
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,13 @@ _TENURES = {
     "家庭成员": "family",
     "同住人": "family",
     "family": "family",
+    # The developer holding units not sold or not delivered yet: an owner, marked as the developer.
+    "建设单位": "owner",
+    "开发商": "owner",
+    "开发企业": "owner",
+    "developer": "owner",
 }
+_DEVELOPER_WORDS = ("建设单位", "开发商", "开发企业", "developer")
 _TENURE_LABELS = {"owner": "业主", "tenant": "租户", "family": "家属"}
 
 
@@ -416,6 +423,7 @@ def _parse_row(
     take("phone", _parse_phone)
     take("staircase", _parse_staircase)
     result["staircase"] = result.get("staircase") or ""
+    result["developer"] = _compact(values.get("tenure")).lower() in _DEVELOPER_WORDS
 
     if problems:
         return None, problems
@@ -545,10 +553,11 @@ def _parse_name(value: object) -> str:
 
 
 def _parse_tenure(value: object) -> str:
-    """The tenure as "owner", "tenant" or "family" from 业主, 租户, 家属, their synonyms or English."""
+    """The tenure as "owner", "tenant" or "family" from 业主, 租户, 家属, their synonyms or English; the
+    developer (建设单位, 开发商) is an owner, marked as such by _parse_row."""
     tenure = _TENURES.get(_required(value, "tenure").lower())
     if tenure is None:
-        raise _Bad(f"身份“{_shown(value)}”无法识别（应为 业主、租户 或 家属）")
+        raise _Bad(f"身份“{_shown(value)}”无法识别（应为 业主、租户、家属 或 建设单位）")
     return tenure
 
 

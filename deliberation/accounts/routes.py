@@ -245,7 +245,9 @@ def roster(community_id: int):
         like = f"%{q}%"
         stmt = stmt.where(or_(Person.name.like(like), Person.phone.like(like), Building.name.like(like)))
     page = paginate(db.session, stmt, per_page=50)
-    return render_template("accounts/roster.html", community=found, page=page, q=q, invite_form=EmptyForm())
+    holdings = services.units_held(db.session, [row[0].id for row in page.items])
+    return render_template("accounts/roster.html", community=found, page=page, q=q, invite_form=EmptyForm(),
+                           holdings=holdings)
 
 
 @bp.route("/communities/<int:community_id>/roster/import", methods=["GET", "POST"])

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from deliberation import audit
 from deliberation.accounts import sessions
+from deliberation.accounts.demographics import room_order
 from deliberation.accounts.models import (
     ApiToken,
     Building,
@@ -349,6 +350,8 @@ def import_roster(session: Session, actor: User, community: Community, report: R
     person_by_id = {p.id: p for p in persons}
     by_key: dict = {}
     for p in persons:
+        if p.is_developer:
+            by_key[(p.name, "developer")] = p
         if p.phone:
             by_key[(p.name, p.phone)] = p
         elif p.household_id:
@@ -370,15 +373,18 @@ def import_roster(session: Session, actor: User, community: Community, report: R
     owned: list[tuple[Person, Unit]] = []
     for row in rows:
         unit = units[(row.building, row.room)]
-        key = person_key(row.name, row.phone, unit.id)
+        # The developer is one company whatever unit it holds: known by its name alone.
+        key = (row.name, "developer") if row.developer else person_key(row.name, row.phone, unit.id)
         person = by_key.get(key)
-        lives_here = row.tenure != "owner" or (row.building, row.room) not in tenanted_units
+        lives_here = not row.developer and (row.tenure != "owner" or (row.building, row.room) not in tenanted_units)
         if person is None:
             person = Person(community=community, name=row.name, tenure=Tenure(row.tenure),
-                            birth_year=row.birth_year, phone=row.phone)
+                            birth_year=row.birth_year, phone=row.phone, is_developer=row.developer)
             session.add(person)
             by_key[key] = person
             result.persons_created += 1
+        elif row.developer and not person.is_developer:
+            person.is_developer = True  # marked as the developer (建设单位) by a later roster
         if lives_here and person.household_id is None and person.household is None:
             person.household = household_for(unit)
         if row.tenure == "owner":
@@ -399,6 +405,21 @@ def import_roster(session: Session, actor: User, community: Community, report: R
                  units_created=result.units_created, ownerships_created=result.ownerships_created)
     logger.info("roster imported into community %s by user %s: %s", community.id, actor.id, result)
     return result
+
+
+def units_held(session: Session, person_ids: list[int]) -> dict[int, list[str]]:
+    """Every unit each of these persons owns ("3号楼302室"), in natural order: one query for a page."""
+    if not person_ids:
+        return {}
+    held: dict[int, list[str]] = {}
+    for person_id, building, room in session.execute(
+        select(Ownership.person_id, Building.name, Unit.room)
+        .join(Unit, Unit.id == Ownership.unit_id).join(Building, Building.id == Unit.building_id)
+        .where(Ownership.person_id.in_(person_ids))
+        .order_by(Ownership.person_id, Building.sort_key, *room_order(Unit.room))
+    ).all():
+        held.setdefault(person_id, []).append(_("%(building)s%(room)s室", building=building, room=room))
+    return held
 
 
 def community_counts(session: Session, community: Community) -> dict[str, int]:

@@ -31,6 +31,7 @@ class VoteOptionOut(Schema):
     key = fields.String(metadata={"description": "the value to send in a ballot's choice"})
     label = fields.String()
     proposal_id = fields.Integer(allow_none=True)
+    proposal_version = fields.Integer(allow_none=True)
 
 
 class VoteIn(Schema):
@@ -71,6 +72,9 @@ class VoteOut(Schema):
     opened_at = fields.AwareDateTime(allow_none=True)
     closed_at = fields.AwareDateTime(allow_none=True)
     electorate = fields.Integer()
+    electorate_text = fields.String(metadata={"description": "how the electorate was counted at the opening"})
+    proposal_version = fields.Integer(allow_none=True, metadata={
+        "description": "the version of the proposal the vote asks about (fixed at the opening)"})
     options = fields.List(fields.Nested(VoteOptionOut))
 
 
@@ -174,7 +178,9 @@ def vote_out(vote: Vote) -> dict:
         "advisory_all": vote.advisory_all, "show_running": vote.show_running, "state": vote.state.value,
         "opens_at": vote.opens_at, "closes_at": vote.closes_at, "opened_at": vote.opened_at,
         "closed_at": vote.closed_at, "electorate": electorate.electorate_size(db.session, vote),
-        "options": [{"key": o.key, "label": o.label, "proposal_id": o.proposal_id} for o in vote.options],
+        "electorate_text": labels.electorate_text(vote), "proposal_version": vote.proposal_version,
+        "options": [{"key": o.key, "label": o.label, "proposal_id": o.proposal_id,
+                     "proposal_version": o.proposal_version} for o in vote.options],
     }
 
 

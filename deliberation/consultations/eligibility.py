@@ -127,18 +127,7 @@ def eligible_person_ids(consultation: Consultation) -> Select:
             exists().where(consultation_persons.c.consultation_id == consultation.id,
                            consultation_persons.c.person_id == Person.id),
         )
-    chosen = select(consultation_buildings.c.building_id).where(
-        consultation_buildings.c.consultation_id == consultation.id
-    )
-    # A unit is inside when its whole building is chosen or its own staircase of the building is.
-    unit_inside = or_(
-        Unit.building_id.in_(chosen),
-        exists().where(
-            consultation_staircases.c.consultation_id == consultation.id,
-            consultation_staircases.c.building_id == Unit.building_id,
-            consultation_staircases.c.staircase == Unit.staircase,
-        ),
-    )
+    unit_inside = units_inside(consultation)
     lives = (
         select(Person.id)
         .join(Household, Household.id == Person.household_id)
@@ -152,3 +141,25 @@ def eligible_person_ids(consultation: Consultation) -> Select:
         .where(in_community, unit_inside)
     )
     return select(Person.id).where(Person.id.in_(union(lives, owns)))
+
+
+def units_inside(consultation: Consultation) -> ColumnElement[bool]:
+    """True for the units (``Unit``) inside the session's scope: for a session of chosen buildings, a unit
+    whose whole building is chosen or whose own staircase of the building is; otherwise every unit.
+
+    A vote scoped to part of the community counts only that part's owners and areas
+    (《上海市住宅物业管理规定》 Art. 69).
+    """
+    if consultation.eligibility != Eligibility.BUILDINGS:
+        return true()
+    chosen = select(consultation_buildings.c.building_id).where(
+        consultation_buildings.c.consultation_id == consultation.id
+    )
+    return or_(
+        Unit.building_id.in_(chosen),
+        exists().where(
+            consultation_staircases.c.consultation_id == consultation.id,
+            consultation_staircases.c.building_id == Unit.building_id,
+            consultation_staircases.c.staircase == Unit.staircase,
+        ),
+    )

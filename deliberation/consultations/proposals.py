@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -49,6 +49,12 @@ def _store_pictures(session: Session, uploads: Sequence[Upload], kept: int = 0) 
         )
         for clean, name in cleaned
     ]
+
+
+# What else a new version must pass, registered by the capabilities that depend on proposals (voting: no
+# new version while a vote on the proposal is open). Each takes (session, proposal) and raises a
+# DomainError to refuse; consultations itself imports none of them.
+version_checks: list[Callable[[Session, Proposal], None]] = []
 
 
 def _refuse_when_closed(consultation: Consultation) -> None:
@@ -118,6 +124,8 @@ def add_version(
     title = clean_text(title, "title", _("方案标题"), max_length=200)
     body = clean_text(body_markdown, "body", _("方案内容"), max_length=MAX_LONG_TEXT)
     note = clean_text(change_note, "change_note", _("修改说明"), max_length=1000)
+    for check in version_checks:
+        check(session, proposal)
     previous = proposal.current_version
     drop = {int(i) for i in drop_picture_ids}
     kept = [

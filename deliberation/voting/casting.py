@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 from deliberation import audit, rules
 from deliberation.accounts.models import User
 from deliberation.db import utcnow
-from deliberation.errors import Conflict, Invalid, require
-from deliberation.voting.electorate import voter_facts, voter_for
+from deliberation.errors import Conflict, Forbidden, Invalid, require
+from deliberation.voting.electorate import SHANGHAI, of_age, voter_facts, voter_for
 from deliberation.voting.labels import option_labels
 from deliberation.voting.lifecycle import open_with_version, refresh
-from deliberation.voting.models import YES_NO, Ballot, BallotSource, Vote, VoteKind, VoteVoter
+from deliberation.voting.models import YES_NO, Ballot, BallotSource, Vote, VoteBasis, VoteKind, VoteVoter
 from deliberation.voting.receipts import new_receipt
 
 
@@ -111,6 +111,8 @@ def cast_ballot(session: Session, actor: User, vote: Vote, choice: object,
         raise Conflict(_("表决未在进行中，不能投票"), detail={"state": vote.state.value})
     if voter is _UNSET or voter is None:  # None: perhaps looked up before refresh() opened the vote
         voter = voter_for(session, vote, actor)
+    if (voter is None or vote.basis == VoteBasis.OWNER) and is_minor(actor):
+        raise Forbidden(_("未满18周岁的居民不能参加表决"))
     require(vote.can_cast(actor, voter), _("您不在本次表决的表决权人名册中"))
     stored = canonical_choice(vote, choice)
     code, digest = new_receipt(vote.id)
@@ -126,6 +128,8 @@ def cast_ballot(session: Session, actor: User, vote: Vote, choice: object,
         ).scalar_one()
         if ballot.source == BallotSource.PAPER:
             raise Conflict(_("您的纸质征询单已由工作人员录入；如需更改，请联系居委会"))
+        if ballot.cast_by_id != actor.id and vote.basis == VoteBasis.OWNER:
+            raise Conflict(_("本套房屋已由共有人投票：一套房屋只计一票，您的选票未计入"))
         if ballot.cast_by_id != actor.id:
             raise Conflict(_("本户已由家庭成员投票，由其代表全户"))
         ballot.choice = stored
@@ -137,6 +141,14 @@ def cast_ballot(session: Session, actor: User, vote: Vote, choice: object,
     audit.record(session, actor, "ballot.cast" if created else "ballot.change", vote,
                  community_id=vote.community_id, advisory=voter.advisory, **audit_choice(vote, stored))
     return CastResult(stored, digest, created, code, voter.advisory)
+
+
+def is_minor(user: User) -> bool:
+    """Whether the user's person on the roster is under 18 (Civil Code Art. 17; electorate.of_age): a minor
+    casts no ballot of their own, whatever the electorate (an owner's unit then answers through a co-owner
+    or the guardian's paper form)."""
+    person = user.person if user.is_authenticated and user.person_id is not None else None
+    return person is not None and not of_age(person.birth_year, utcnow().astimezone(SHANGHAI).year)
 
 
 def my_ballot(session: Session, user: User, vote: Vote) -> tuple[VoteVoter | None, Ballot | None]:

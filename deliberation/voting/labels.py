@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -115,3 +116,44 @@ def describe_choice(vote: Vote, choice: str | None) -> str:
     if vote.kind == VoteKind.APPROVAL:
         return "、".join(labels.get(key, key) for key in value) or _("（未认可任何方案）")
     return " > ".join(" = ".join(labels.get(key, key) for key in tier) for tier in value)
+
+
+def _area(cents: int) -> str:
+    return f"{Decimal(int(cents or 0)) / 100:,.2f}"
+
+
+def electorate_text(vote: Vote) -> str:
+    """How the electorate was counted at the opening, in one sentence for the vote page and its result:
+    "本居民区业主 42 户，专有面积 3,861.20 ㎡（共有的 3 套房屋，每套计一户；…）"; "" before the opening
+    (and for votes opened before the count was kept, whose pages show the size alone)."""
+    counted = vote.electorate_counted or {}
+    if not counted:
+        return ""
+    n = counted.get("voters", 0)
+    area = counted.get("area_cents", 0)
+    scope = counted.get("scope") or _("本居民区")
+    notes: list[str] = []
+    if vote.basis == VoteBasis.OWNER:
+        text = _("%(scope)s业主 %(n)s 户，专有面积 %(area)s ㎡", scope=scope, n=f"{n:,}", area=_area(area))
+        if counted.get("coowned_units"):
+            notes.append(_("共有的 %(n)d 套房屋，每套计一户", n=counted["coowned_units"]))
+        if counted.get("multi_unit_owners"):
+            notes.append(_("拥有多套房屋的 %(n)d 位业主，每位计一户、面积合计", n=counted["multi_unit_owners"]))
+        if counted.get("developer_units"):
+            notes.append(_("建设单位持有的 %(n)d 套房屋合计一户", n=counted["developer_units"]))
+    elif vote.basis == VoteBasis.HOUSEHOLD:
+        text = _("%(scope)s住户 %(n)s 户（由年满18周岁的成员代表）", scope=scope, n=f"{n:,}")
+    else:
+        text = _("%(scope)s年满18周岁的居民 %(n)s 人", scope=scope, n=f"{n:,}")
+    if vote.basis != VoteBasis.OWNER and counted.get("unknown_age"):
+        notes.append(_("其中 %(n)d 人未登记出生年份，已计入，请核实", n=counted["unknown_age"]))
+    if counted.get("minors_left_out"):
+        notes.append(_("未满18周岁的 %(n)d 人不计入", n=counted["minors_left_out"]))
+    if counted.get("advisory"):
+        notes.append(_("另有 %(n)d 位居民参加参考性表决，不计入", n=counted["advisory"]))
+    return text + (_("（%(notes)s）", notes=_("；").join(notes)) if notes else "")
+
+
+def version_text(vote: Vote) -> str:
+    """Which version of the proposal the vote asks about: "第 2 版" (fixed at the opening)."""
+    return _("第 %(n)d 版", n=vote.proposal_version) if vote.proposal_version else ""

@@ -15,12 +15,13 @@ from datetime import datetime
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from deliberation import audit, rules
 from deliberation.accounts.models import User
 from deliberation.consultations.models import Consultation, Phase, Proposal, ProposalVersion
+from deliberation.consultations.proposals import version_checks
 from deliberation.db import utcnow, write_intent
 from deliberation.errors import Conflict, Invalid, require
 from deliberation.voting.electorate import count_electorate, freeze_electorate
@@ -129,10 +130,14 @@ def create_vote(session: Session, actor: User, consultation: Consultation, data:
         raise Invalid(_("结束时间须晚于开始时间"), fields={"closes_at": _("须晚于开始时间")})
     if data.closes_at and data.closes_at <= now:
         raise Invalid(_("结束时间须在将来"), fields={"closes_at": _("须在将来")})
+    for option in options:
+        if option.proposal_id is not None:
+            option.proposal_version = proposals[option.proposal_id].current_version.number
     vote = Vote(
         community_id=consultation.community_id,
         consultation=consultation,
         proposal=proposal,
+        proposal_version=proposal.current_version.number if proposal else None,
         title=title,
         kind=kind,
         rule_name=rule_name,
@@ -154,13 +159,51 @@ def create_vote(session: Session, actor: User, consultation: Consultation, data:
     return vote
 
 
+def _fix_versions(session: Session, vote: Vote) -> None:
+    """The versions the vote asks about: each proposal's current one at the opening (one query)."""
+    ids = {vote.proposal_id} | {o.proposal_id for o in vote.options}
+    ids.discard(None)
+    if not ids:
+        return
+    current = dict(session.execute(
+        select(ProposalVersion.proposal_id, func.max(ProposalVersion.number))
+        .where(ProposalVersion.proposal_id.in_(ids)).group_by(ProposalVersion.proposal_id)
+    ).all())
+    vote.proposal_version = current.get(vote.proposal_id)
+    for option in vote.options:
+        option.proposal_version = current.get(option.proposal_id)
+
+
+def refuse_version_while_open(session: Session, proposal: Proposal) -> None:
+    """A vote is about one version: no new version of a proposal while a vote on it (or with it among its
+    variants) is open; Conflict naming the vote and the version it asks about."""
+    as_option = select(VoteOption.vote_id).where(VoteOption.proposal_id == proposal.id)
+    candidates = session.execute(
+        select(Vote).where(Vote.closed_at.is_(None), or_(Vote.opened_at.is_not(None), Vote.opens_at.is_not(None)),
+                           or_(Vote.proposal_id == proposal.id, Vote.id.in_(as_option)))
+        .order_by(Vote.id)
+    ).scalars()
+    for vote in candidates:
+        if vote.state == VoteState.OPEN:
+            number = vote.proposal_version if vote.proposal_id == proposal.id else next(
+                (o.proposal_version for o in vote.options if o.proposal_id == proposal.id), None)
+            raise Conflict(_("表决“%(vote)s”正在进行，表决针对本方案第 %(n)s 版：表决结束前不能发布新版本。"
+                             "如需修改方案，请先结束表决，再发起新的表决。", vote=vote.title, n=number or "—"),
+                           detail={"vote_id": vote.id, "proposal_version": number})
+
+
+if refuse_version_while_open not in version_checks:
+    version_checks.append(refuse_version_while_open)
+
+
 def _open(session: Session, actor: User | None, vote: Vote, when: datetime, scheduled: bool) -> None:
     vote.opened_at = when
+    _fix_versions(session, vote)
     size = freeze_electorate(session, vote)
     session.flush()
     count_electorate(session, vote)
     audit.record(session, actor, "vote.open", vote, community_id=vote.community_id, electorate=size,
-                 scheduled=scheduled)
+                 scheduled=scheduled, proposal_version=vote.proposal_version, counted=vote.electorate_counted)
     logger.info("vote %s opened (%s voters) by %s", vote.id, size, getattr(actor, "id", "schedule"))
 
 

@@ -58,6 +58,8 @@ class Vote(db.Model):
         ForeignKey("consultations.id", ondelete="CASCADE"), index=True
     )
     proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id", ondelete="SET NULL"), index=True)
+    # The version of the proposal the vote asks about: its current one when created, fixed at the opening.
+    proposal_version: Mapped[int | None]
     title: Mapped[str200]
     kind: Mapped[VoteKind] = enum_column(VoteKind, default=VoteKind.PROPOSAL)
     rule_name: Mapped[str50]
@@ -70,6 +72,8 @@ class Vote(db.Model):
     closes_at: Mapped[timestamp_null]
     opened_at: Mapped[timestamp_null]
     closed_at: Mapped[timestamp_null]
+    # Written once at the opening: how the electorate was counted (voter.electorate.count_facts).
+    electorate_counted: Mapped[dict | None] = mapped_column(JSON)
     # Written once at the close: {"decision", "choice_result", "tally_rows", "breakdown", ...}.
     decision: Mapped[dict | None] = mapped_column(JSON)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -161,6 +165,7 @@ class VoteOption(db.Model):
     vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"), index=True)
     position: Mapped[int]
     proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id", ondelete="SET NULL"))
+    proposal_version: Mapped[int | None]  # the variant's version, fixed at the opening like the vote's
     label: Mapped[str200]
 
     vote: Mapped[Vote] = relationship(back_populates="options")

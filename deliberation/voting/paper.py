@@ -8,23 +8,35 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from deliberation import audit
 from deliberation.accounts.demographics import room_order
-from deliberation.accounts.models import Building, Community, FloorCaptain, Membership, Person, Unit, User
+from deliberation.accounts.models import (
+    Building,
+    Community,
+    FloorCaptain,
+    Membership,
+    Ownership,
+    Person,
+    Unit,
+    User,
+    mask_phone,
+)
 from deliberation.db import utcnow
 from deliberation.errors import Conflict, Invalid, NotFound, require
-from deliberation.pagination import Page, paginate
+from deliberation.pagination import Page, page_number
 from deliberation.voting.casting import audit_choice, canonical_choice
+from deliberation.voting.electorate import minor_named, voter_names
 from deliberation.voting.lifecycle import open_with_version, refresh, still_open
 from deliberation.voting.models import (
     Ballot,
     BallotSource,
     PaperConflict,
     Vote,
+    VoteBasis,
     VoteKind,
     VoteVoter,
     VoteVoterUnit,
@@ -145,12 +157,7 @@ def enter_paper_ballots(session: Session, actor: User, vote: Vote, building: Bui
         keys_of[unit_id].append(key)
         facts[key] = {"advisory": False, "building": building_name, "age_band": age_band, "tenure": tenure,
                       "area_cents": area_cents}
-    names: dict[str, str] = {}
-    person_ids = {int(k.split(":")[1]) for ks in keys_of.values() for k in ks if not k.startswith("h:")}
-    if person_ids:
-        for pid, name in session.execute(select(Person.id, Person.name).where(Person.id.in_(person_ids))).all():
-            for prefix in ("p", "o"):
-                names[f"{prefix}:{pid}"] = name
+    names = voter_names(session, vote, {k for ks in keys_of.values() for k in ks})
     outcomes = []
     for entry in entries:
         room = entry.room.strip()
@@ -167,9 +174,11 @@ def enter_paper_ballots(session: Session, actor: User, vote: Vote, building: Bui
             continue
         keys = keys_of.get(unit_id, [])
         if entry.name.strip():
-            keys = [k for k in keys if names.get(k) == entry.name.strip()]
+            keys = [k for k in keys if entry.name.strip() in names.get(k, ())]
         if not keys:
-            outcomes.append(refuse(_("%(unit)s没有表决权人（或姓名不符）", unit=label)))
+            outcomes.append(refuse(_("%(unit)s的%(name)s未满18周岁，不能参加表决", unit=label, name=entry.name.strip())
+                                   if minor_named(session, unit_id, entry.name.strip()) else
+                                   _("%(unit)s没有表决权人（或姓名不符）", unit=label)))
             continue
         if len(keys) > 1:
             outcomes.append(refuse(_("%(unit)s有多位表决权人，请在选项后写上姓名", unit=label)))
@@ -261,32 +270,112 @@ def resolve_conflict(session: Session, actor: User, vote: Vote, conflict_id: int
     return conflict
 
 
+@dataclass(frozen=True)
+class UnansweredUnit:
+    """A unit still to visit: where it is, and who there has not answered yet (names, masked phones)."""
+
+    unit_id: int
+    building: str
+    room: str
+    staircase: str
+    people: tuple[tuple[str, str], ...] = ()  # (name, masked phone)
+
+
 def unanswered_units(session: Session, vote: Vote, building_id: int | None = None, per_page: int = 50,
-                     page: int | None = None) -> Page:
-    """Units with a voter of the binding electorate and no ballot yet: for door-to-door follow-up."""
-    answered_keys = select(Ballot.voter_key).where(Ballot.vote_id == vote.id, Ballot.voter_key.is_not(None))
-    answered = (
-        select(VoteVoterUnit.unit_id)
-        .join(VoteVoter, and_(VoteVoter.vote_id == VoteVoterUnit.vote_id,
-                              VoteVoter.voter_key == VoteVoterUnit.voter_key))
-        .where(VoteVoterUnit.vote_id == vote.id,
-               or_(VoteVoter.took_part.is_(True), VoteVoterUnit.voter_key.in_(answered_keys)))
-    )
-    asked = (
-        select(VoteVoterUnit.unit_id)
-        .join(VoteVoter, and_(VoteVoter.vote_id == VoteVoterUnit.vote_id,
-                              VoteVoter.voter_key == VoteVoterUnit.voter_key))
-        .where(VoteVoterUnit.vote_id == vote.id, VoteVoter.advisory.is_(False))
-    )
+                     page: int | None = None, staircase: str | None = None) -> Page:
+    """Units of the binding electorate with a voter who has not answered yet, for door-to-door follow-up:
+    in natural order (building, staircase, room as people count them), with who is to be asked.
+
+    Only the binding electorate counts: a tenant's advisory ballot never takes its flat off the list,
+    since its owner still has to answer. Just after an opening the planner's statistics know nothing of
+    the vote's new rows and take them for one; a join of the electorate with itself or with the ballots
+    then became nested loops scanning all of them per row (seconds on PostgreSQL). So the query walks the
+    vote's units once and asks of each, in subqueries PostgreSQL never turns into joins, whether its
+    voter is binding and still waiting and whether a ballot exists: each an index probe on a unique key
+    (vote_voters' primary key, the one ballot per voter key), whatever the statistics say.
+    Items are UnansweredUnit; a page costs one query (its total as a window count) and five lookups.
+    """
     stmt = (
         select(Unit.id, Building.name, Unit.room, Unit.staircase)
+        .select_from(VoteVoterUnit)
+        .join(Unit, Unit.id == VoteVoterUnit.unit_id)
         .join(Building, Building.id == Unit.building_id)
-        .where(Unit.id.in_(asked), Unit.id.not_in(answered))
-        .order_by(Building.sort_key, *room_order(Unit.room))
+        .where(VoteVoterUnit.vote_id == vote.id, _voter_waiting().is_not(None), _ballot_of_key().is_(None))
+        .group_by(Unit.id, Building.name, Unit.room, Unit.staircase, Building.sort_key)  # a unit once
+        .order_by(Building.sort_key, func.length(Unit.staircase), Unit.staircase, *room_order(Unit.room), Unit.id)
     )
     if building_id is not None:
-        stmt = stmt.where(Building.id == building_id)
-    return paginate(session, stmt, per_page=per_page, number=page)
+        stmt = stmt.where(Unit.building_id == building_id)
+    if staircase:
+        stmt = stmt.where(Unit.staircase == staircase)
+    number = page or page_number()
+    # The total rides along with the page (a window count), so the units are walked once, not twice.
+    rows = session.execute(stmt.add_columns(func.count().over()).limit(per_page).offset((number - 1) * per_page)
+                           ).all()
+    if rows:
+        total = rows[0][-1]
+    else:  # past the last page: count apart
+        total = session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar() or 0
+    unit_ids = [row[0] for row in rows]
+    people = _waiting_people(session, vote, unit_ids) if unit_ids else {}
+    items = [UnansweredUnit(unit_id, building, room, staircase_, tuple(people.get(unit_id, ())))
+             for unit_id, building, room, staircase_, _total in rows]
+    return Page(items=items, number=number, per_page=per_page, total=total)
+
+
+def _voter_waiting():
+    """1 when the voter of the current vote_voter_units row is binding and has not taken part, else NULL."""
+    return (select(literal(1)).where(VoteVoter.vote_id == VoteVoterUnit.vote_id,
+                                     VoteVoter.voter_key == VoteVoterUnit.voter_key,
+                                     VoteVoter.advisory.is_(False), VoteVoter.took_part.is_(False))
+            .scalar_subquery())
+
+
+def _ballot_of_key():
+    """1 when the voter key of the current vote_voter_units row has a ballot, else NULL."""
+    return (select(literal(1)).where(Ballot.vote_id == VoteVoterUnit.vote_id,
+                                     Ballot.voter_key == VoteVoterUnit.voter_key)
+            .scalar_subquery())
+
+
+def _waiting_people(session: Session, vote: Vote, unit_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
+    """For each unit, the persons of its voters not answered yet (for owners: those who own that unit).
+    Lookups of one table each, by key, so no plan depends on statistics."""
+    keys_of = session.execute(
+        select(VoteVoterUnit.unit_id, VoteVoterUnit.voter_key)
+        .where(VoteVoterUnit.vote_id == vote.id, VoteVoterUnit.unit_id.in_(unit_ids))
+    ).all()
+    keys = {key for _unit, key in keys_of}
+    answered = set(session.execute(
+        select(Ballot.voter_key).where(Ballot.vote_id == vote.id, Ballot.voter_key.in_(keys))).scalars())
+    waiting = dict(session.execute(
+        select(VoteVoter.voter_key, VoteVoter.person_ids)
+        .where(VoteVoter.vote_id == vote.id, VoteVoter.voter_key.in_(keys - answered),
+               VoteVoter.advisory.is_(False), VoteVoter.took_part.is_(False))
+    ).all())
+    person_ids = {int(p) for ids in waiting.values() for p in (ids or [])}
+    persons = {pid: (name, mask_phone(phone)) for pid, name, phone in session.execute(
+        select(Person.id, Person.name, Person.phone).where(Person.id.in_(person_ids)))} if person_ids else {}
+    owners: set[tuple[int, int]] = set()
+    if vote.basis == VoteBasis.OWNER:
+        owners = {(pid, uid) for pid, uid in session.execute(
+            select(Ownership.person_id, Ownership.unit_id).where(Ownership.unit_id.in_(unit_ids)))}
+    people: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for unit_id, key in sorted(keys_of):
+        for pid in sorted(int(p) for p in (waiting.get(key) or [])):
+            if pid in persons and (not owners or (pid, unit_id) in owners):
+                people[unit_id].append(persons[pid])
+    return people
+
+
+def followup_staircases(session: Session, vote: Vote, building_id: int | None) -> list[str]:
+    """The staircases (单元) of a building on record, for the follow-up list's filter (none for all buildings)."""
+    if building_id is None:
+        return []
+    return list(session.execute(
+        select(Unit.staircase).where(Unit.building_id == building_id, Unit.staircase != "")
+        .group_by(Unit.staircase).order_by(func.length(Unit.staircase), Unit.staircase)
+    ).scalars())
 
 
 # -- floor captains (楼组长) ---------------------------------------------------------------------

@@ -30,7 +30,7 @@ from deliberation.accounts.forms import EmptyForm
 from deliberation.consultations.access import consultation_or_404
 from deliberation.consultations.forms import to_utc
 from deliberation.consultations.models import Proposal
-from deliberation.db import write_intent
+from deliberation.db import utcnow, write_intent
 from deliberation.errors import DomainError
 from deliberation.extensions import db
 from deliberation.forms import show_errors
@@ -148,14 +148,16 @@ def detail(vote_id: int):
     turnout = results.live_counts(db.session, vote, False) if vote.secret and vote.state == VoteState.OPEN else None
     outcome = (results.outcome(results.report_for(db.session, vote))
                if vote.state == VoteState.CLOSED and vote.can_see_results(current_user) else None)
+    size = electorate.electorate_size(db.session, vote) if vote.opened_at else None
     return render_template(
         "voting/detail.html", vote=vote, voter=voter, ballot=ballot, household_voted=household_voted,
         can_moderate=can_moderate, rule_text=labels.rule_text(vote),
         rule_label=labels.rule_label(vote), basis_label=labels.basis_label(vote.basis),
         kind_label=labels.kind_label(vote.kind), receipt=_receipt_for(vote.id),
         my_choice=labels.describe_choice(vote, ballot.choice) if ballot else None,
-        electorate=electorate.electorate_size(db.session, vote) if vote.opened_at else None,
-        conflicts=conflicts, empty_form=EmptyForm(), state=vote.state, turnout=turnout, outcome=outcome)
+        electorate=size, electorate_text=labels.electorate_text(vote),
+        minor=casting.is_minor(current_user), conflicts=conflicts, empty_form=EmptyForm(), state=vote.state,
+        turnout=turnout, outcome=outcome)
 
 
 def _choice_from_form(vote: Vote):
@@ -227,7 +229,8 @@ def result(vote_id: int):
         "voting/result.html", vote=vote, report=report, charts=_charts(report),
         advisory_charts=_charts(report.advisory) if report.advisory else None, ballots=ballots,
         rule_label=labels.rule_label(vote), basis_label=labels.basis_label(vote.basis),
-        can_moderate=can_moderate, state=vote.state)
+        electorate_text=labels.electorate_text(vote), can_moderate=can_moderate,
+        state=vote.state)
 
 
 @bp.get("/votes/<int:vote_id>/receipts")
@@ -317,17 +320,38 @@ def resolve(vote_id: int, conflict_id: int):
     return redirect(url_for(".paper", vote_id=vote_id))
 
 
-@bp.get("/votes/<int:vote_id>/unanswered")
-@login_required
-def unanswered(vote_id: int):
-    """Units that have not answered yet, by building: the list for door-to-door follow-up."""
+def _followup(vote_id: int, per_page: int, page: int | None):
+    """The follow-up list as asked: the building (a floor captain's own only) and staircase chosen."""
     vote = lifecycle.catch_up(db.session, paper_vote_or_404(vote_id, current_user))
     buildings = paper_forms.paper_buildings(db.session, current_user, vote)
     wanted = request.args.get("building", "")
     building_id = paper_forms.followup_building(current_user, vote, buildings, int(wanted) if wanted.isdigit() else None)
-    page = paper_forms.unanswered_units(db.session, vote, building_id=building_id, page=page_number())
-    return render_template("voting/unanswered.html", vote=vote, page=page, buildings=buildings,
-                           building_id=building_id, state=vote.state)
+    staircases = paper_forms.followup_staircases(db.session, vote, building_id)
+    staircase = request.args.get("staircase", "").strip()
+    staircase = staircase if staircase in staircases else ""
+    found = paper_forms.unanswered_units(db.session, vote, building_id=building_id, per_page=per_page, page=page,
+                                         staircase=staircase or None)
+    return dict(vote=vote, page=found, buildings=buildings, building_id=building_id, staircases=staircases,
+                staircase=staircase, building_name=next((b.name for b in buildings if b.id == building_id), ""),
+                state=vote.state)
+
+
+@bp.get("/votes/<int:vote_id>/unanswered")
+@login_required
+def unanswered(vote_id: int):
+    """Units that have not answered yet, by building and staircase: the list for door-to-door follow-up."""
+    return render_template("voting/unanswered.html", **_followup(vote_id, 50, page_number()))
+
+
+FOLLOWUP_PRINT_LIMIT = 5000
+
+
+@bp.get("/votes/<int:vote_id>/unanswered/print")
+@login_required
+def unanswered_print(vote_id: int):
+    """The follow-up list on A4 for the floor captain's round: every unit still to visit, one table."""
+    return render_template("voting/unanswered_print.html", printed_at=utcnow(),
+                           **_followup(vote_id, FOLLOWUP_PRINT_LIMIT, 1))
 
 
 # -- the hall display (现场大屏) ----------------------------------------------------------------

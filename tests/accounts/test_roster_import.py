@@ -148,3 +148,26 @@ def test_an_oversized_roster_is_refused_with_its_limit():
 
     with pytest.raises(RosterError, match="5"):
         parse_roster(b"a," * (MAX_ROSTER_BYTES // 2 + 1), "roster.csv")
+
+
+@pytest.mark.parametrize(("word", "developer"), [
+    pytest.param("建设单位", True, id="jianshe_danwei"),
+    pytest.param("开发商", True, id="kaifashang"),
+    pytest.param("Developer", True, id="english"),
+    pytest.param("业主", False, id="an_ordinary_owner"),
+])
+def test_the_developer_is_marked_on_the_roster_and_lives_nowhere(session, community, secretary, word, developer):
+    """The developer's (建设单位) units still held count together as one owner (SPC interpretation Art. 9):
+    the roster marks it, as an owner that lives in none of its units."""
+    text = ("楼号,室号,姓名,身份,产权面积\n"
+            f"8号楼,101,某某置业有限公司,{word},100\n"
+            f"8号楼,102,某某置业有限公司,{word},90.5\n")
+    report = parse_roster(text.encode(), "名册.csv")
+    assert report.valid and all(row.developer is developer for row in report.rows)
+    services.import_roster(session, secretary, community, report)
+    session.commit()
+    owners = session.execute(select(Person)).scalars().all()
+    assert len(owners) == (1 if developer else 2)  # the developer is known by its name alone
+    assert all(p.is_developer is developer and p.tenure == "owner" for p in owners)
+    assert sorted(o.unit.room for p in owners for o in p.ownerships) == ["101", "102"]
+    assert all((p.household_id is None) is developer for p in owners)

@@ -97,8 +97,9 @@ def problems_for(**cells: object) -> tuple[RosterProblem, ...]:
 
 
 def values_of(row: RosterRow) -> tuple[object, ...]:
-    """Everything but the line number and the optional staircase (tests/accounts/test_roster_staircase.py)."""
-    return astuple(row)[1:-1]
+    """Everything but the line number, the optional staircase (tests/accounts/test_roster_staircase.py) and
+    the developer mark (tests/accounts/test_roster_import.py)."""
+    return astuple(row)[1:-2]
 
 
 def tiny_png() -> bytes:
@@ -457,7 +458,7 @@ def test_two_people_of_the_same_name_in_one_unit_with_different_phones_are_both_
         ({"room": "室"}, "室号", "第2行：缺少室号"),
         ({"name": "　"}, "姓名", "第2行：缺少姓名"),
         ({"tenure": ""}, "身份", "第2行：缺少身份"),
-        ({"tenure": "房东"}, "身份", "第2行：身份“房东”无法识别（应为 业主、租户 或 家属）"),
+        ({"tenure": "房东"}, "身份", "第2行：身份“房东”无法识别（应为 业主、租户、家属 或 建设单位）"),
         ({"area": "八十"}, "面积", "第2行：面积“八十”不是有效的数字"),
         ({"area": "89,5"}, "面积", "第2行：面积“89,5”不是有效的数字"),
         ({"area": "-5"}, "面积", "第2行：面积“-5”不能为负数"),

@@ -181,6 +181,7 @@ ACCESS: dict[str, tuple[str, dict[str, set[int]]]] = {
     "voting.receipts": (MEMBER, {}),
     "voting.result": (MEMBER, RESULTS_AFTER_CLOSE),
     "voting.unanswered": (CAPTAIN, {}),  # who has not voted yet: for paper forms
+    "voting.unanswered_print": (CAPTAIN, {}),  # the same list on A4, for the round of doors
     "api_voting.create_vote": (MODERATOR, {}),
     "api_voting.list_votes": (MEMBER, {}),
     "api_voting.get_vote": (MEMBER, {}),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, g, request
 
+from deliberation import audit
 from deliberation.api.auth import token_required
 from deliberation.api.consultations.blueprint import bp
 from deliberation.api.consultations.schemas import (
@@ -83,16 +84,18 @@ def add_version_with_pictures(data, proposal_id: int):
     The current version's pictures carry over unless listed in drop_picture_ids.
     """
     proposal = proposal_or_404(proposal_id, g.api_user, moderate=True)
-    proposals.add_version(
-        db.session,
-        g.api_user,
-        proposal,
-        data["title"],
-        data["body"],
-        data["change_note"],
-        pictures=_uploaded(),
-        drop_picture_ids=data["drop_picture_ids"],
-    )
+    with audit.refusal_recorded(db.session, g.api_user, "proposal.version_refused", proposal,
+                                community_id=proposal.consultation.community_id):
+        proposals.add_version(
+            db.session,
+            g.api_user,
+            proposal,
+            data["title"],
+            data["body"],
+            data["change_note"],
+            pictures=_uploaded(),
+            drop_picture_ids=data["drop_picture_ids"],
+        )
     db.session.commit()
     db.session.refresh(proposal)
     return dump_proposal(proposal)
@@ -128,10 +131,13 @@ def read_proposal(proposal_id: int):
 @token_required
 @bp.arguments(VersionIn)
 @bp.response(201, ProposalOut)
+@bp.alt_response(409, description="a vote on the proposal is open")
 def add_version(data, proposal_id: int):
     """Publish a new version of a proposal; earlier versions stay (moderators)."""
     proposal = proposal_or_404(proposal_id, g.api_user, moderate=True)
-    proposals.add_version(db.session, g.api_user, proposal, data["title"], data["body"], data["change_note"])
+    with audit.refusal_recorded(db.session, g.api_user, "proposal.version_refused", proposal,
+                                community_id=proposal.consultation.community_id):
+        proposals.add_version(db.session, g.api_user, proposal, data["title"], data["body"], data["change_note"])
     db.session.commit()
     db.session.refresh(proposal)
     return dump_proposal(proposal)

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from deliberation import inputs
+from deliberation import audit, inputs
 from deliberation.consultations import pictures as picture_files
 from deliberation.consultations import proposals
 from deliberation.consultations.access import (
@@ -80,16 +80,18 @@ def new_version(proposal_id: int):
     ]
     if form.validate_on_submit():
         try:
-            version = proposals.add_version(
-                db.session,
-                current_user,
-                proposal,
-                form.title.data,
-                form.body.data,
-                form.change_note.data,
-                pictures=_uploads(form.pictures),
-                drop_picture_ids=form.drop_pictures.data or [],
-            )
+            with audit.refusal_recorded(db.session, current_user, "proposal.version_refused", proposal,
+                                        community_id=proposal.consultation.community_id):
+                version = proposals.add_version(
+                    db.session,
+                    current_user,
+                    proposal,
+                    form.title.data,
+                    form.body.data,
+                    form.change_note.data,
+                    pictures=_uploads(form.pictures),
+                    drop_picture_ids=form.drop_pictures.data or [],
+                )
         except DomainError as error:
             db.session.rollback()
             show_errors(form, error)
