@@ -4,7 +4,7 @@ Each event carries the hash of the one before it, so an edited, deleted or reord
 the chain and `flask audit verify` finds it. Each event also carries a MAC of its hash under
 AUDIT_KEY, a key kept outside the database (like SECRET_KEY): someone who can write the database but
 not read the key cannot recompute a chain that verifies. The head of the chain is **anchored** — at
-every published minutes, by `flask audit anchor` — in `audit_anchors` (MACed too) and in a file
+every published minutes (printed in it), by `flask audit anchor` — in `audit_anchors` (MACed too) and in a file
 outside the database (AUDIT_ANCHOR_FILE, default `instance/audit-anchor.json`); `verify` checks that
 every anchored event is still there with its hash, so a truncated tail or an emptied log is reported. On PostgreSQL triggers
 refuse UPDATE, DELETE and TRUNCATE on the table.

@@ -297,6 +297,8 @@ def render_markdown(m: MinutesContents) -> str:
             f"{_('日期')}：__________", ""]
     out += ["---", "", f"{_('生成时间')}：{format_datetime(m.generated_at, 'yyyy-MM-dd HH:mm:ss')}", ""]
     out += [f"{_('表决记录摘要（SHA-256）')}：`{m.ballot_digest or _('无')}`", ""]
+    if m.audit_head:
+        out += [f"{_('审计日志链头')}：`{m.audit_head}`", ""]
     return _inert("\n".join(out))
 
 

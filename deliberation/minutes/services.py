@@ -9,6 +9,7 @@ moderators only. Every export is audited.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 
@@ -229,6 +230,8 @@ def publish(session: Session, actor: User | None, consultation: Consultation) ->
         session, actor, consultation, closing_notes=draft.closing_notes, host=draft.host,
         recorder=draft.recorder, version=draft.number, draft=False, change_note=draft.change_note,
     )
+    head = audit.anchor(session, "minutes")
+    contents = dataclasses.replace(contents, audit_head=head.printed if head else "")
     data = minutes_contents.to_json(contents)
     _update_draft(session, draft, {
         "data": data,

@@ -189,6 +189,9 @@ class MinutesContents:
     generated_at: datetime
     ballot_digest: str
     consultation_id: int = 0
+    # The audit chain's head when this version was published ("#1234 9f2c4e…"), anchored then (audit.anchor):
+    # whoever holds the paper can check the log against it (`flask audit verify --head`).
+    audit_head: str = ""
 
     @property
     def outcome_agreed(self) -> bool:

@@ -295,6 +295,8 @@ def render_docx(m: MinutesContents) -> bytes:
     document.add_paragraph()
     para(f"{_('生成时间')}：{format_datetime(m.generated_at, 'yyyy-MM-dd HH:mm:ss')}", size=9)
     para(f"{_('表决记录摘要（SHA-256）')}：{m.ballot_digest or _('无')}", size=9)
+    if m.audit_head:
+        para(f"{_('审计日志链头')}：{m.audit_head}", size=9)
     _page_number_footer(section, OxmlElement, qn, run)
     out = io.BytesIO()
     document.save(out)

@@ -104,3 +104,28 @@ def test_the_draft_starts_from_the_last_publication(session, run, secretary):
     services.publish(session, secretary, run.consultation)
     fields = services.draft_fields(session, run.consultation)
     assert (fields.closing_notes, fields.recorder, fields.change_note) == ("同意实施。", "李干事", "")
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "docx"])
+def test_published_minutes_print_the_audit_head_they_anchored(app, session, run, secretary, fmt):
+    """Whoever holds the paper can check the log against it: `flask audit verify --head '#N HASH'`."""
+    from deliberation import audit
+    from deliberation.audit import AuditAnchor
+
+    services.save_draft(session, secretary, run.consultation, closing_notes="同意实施。")
+    before = audit.head(session)
+    minutes = services.publish(session, secretary, run.consultation)
+    session.commit()
+    assert minutes.data["audit_head"] == before.printed
+    anchor = session.execute(select(AuditAnchor)).scalar_one()
+    assert (anchor.event_id, anchor.hash, anchor.reason) == (before.event_id, before.hash, "minutes")
+    body = services.export(session, secretary, run.consultation, fmt)[0]
+    if fmt == "docx":
+        import io
+
+        from docx import Document
+
+        body = "\n".join(p.text for p in Document(io.BytesIO(body)).paragraphs).encode()
+    assert before.printed.encode() in body
+    result = app.test_cli_runner().invoke(args=["audit", "verify", "--head", before.printed])
+    assert result.exit_code == 0, result.output
