@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from flask import flash
+from flask_wtf import FlaskForm
+from wtforms import HiddenField
+from wtforms.validators import AnyOf
 
 from deliberation.errors import DomainError
 
@@ -18,3 +21,10 @@ def show_errors(form, error: DomainError) -> None:
 def error_summary(form) -> str:
     """A form's own validation messages in one line, for a form that redirects instead of re-rendering."""
     return "；".join(str(m) for messages in form.errors.values() for m in messages)
+
+
+class ConfirmForm(FlaskForm):
+    """The second step of an action that cannot be undone: its page (GET) says what will happen; only
+    this form's POST (CSRF token and ``confirmed=yes``) does it. A POST without it goes to that page."""
+
+    confirmed = HiddenField(default="yes", validators=[AnyOf(["yes"])])
