@@ -27,4 +27,9 @@ class ConfirmForm(FlaskForm):
     """The second step of an action that cannot be undone: its page (GET) says what will happen; only
     this form's POST (CSRF token and ``confirmed=yes``) does it. A POST without it goes to that page."""
 
-    confirmed = HiddenField(default="yes", validators=[AnyOf(["yes"])])
+    confirmed = HiddenField(validators=[AnyOf(["yes"])])  # no default: a POST without it is not confirmed
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_submitted():
+            self.confirmed.data = "yes"  # what the confirmation page's form sends

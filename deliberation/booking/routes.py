@@ -209,12 +209,12 @@ def cancel(booking_id: int):
     """Cancel one's booking (or, for moderators, any booking of the community): a page says what
     cancelling does; only its confirmed POST cancels. A POST without the confirmation goes there."""
     booking = booking_or_404(booking_id, current_user)
+    require(booking.can_cancel(current_user), _("只有预约人或居委会可以取消这个预约"))
     target = _safe_next(request.values.get("next")) or url_for(".my_bookings")
     form = ConfirmForm()
     if request.method == "GET" or not form.validate_on_submit():
         if request.method == "POST":
             return redirect(url_for(".cancel", booking_id=booking.id, next=target), 303)
-        require(booking.can_cancel(current_user), _("只有预约人或居委会可以取消这个预约"))
         return render_template(
             "confirm.html", form=form, question=_("确认取消“%(title)s”？", title=booking.title),
             consequences=[_("取消%(room)s %(when)s的预约", room=booking.room.name, when=booking.when),

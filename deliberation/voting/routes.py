@@ -119,6 +119,9 @@ def close_vote(vote_id: int):
     if request.method == "GET" or not form.validate_on_submit():
         if request.method == "POST":
             return redirect(url_for(".close_vote", vote_id=vote.id), 303)
+        if vote.state != VoteState.OPEN:
+            flash(_("表决未在进行中，不能结束"), "error")
+            return redirect(url_for(".detail", vote_id=vote.id))
         conflicts = len(paper_forms.open_conflicts(db.session, vote))
         consequences = [_("停止网上投票和征询单录入，任何人都不能再投票或改票"),
                         _("按“%(rule)s”计票，结果保存后不再改变", rule=labels.rule_label(vote))]

@@ -15,20 +15,24 @@ from deliberation.voting.models import Vote
 
 
 def _vote_closed(session, world) -> bool:
+    session.rollback()  # a fresh read: SQLite keeps a transaction's snapshot
     return session.get(Vote, world.obj("A", "vote"), populate_existing=True).closed_at is not None
 
 
 def _minutes_published(session, world) -> bool:
+    session.rollback()  # a fresh read: SQLite keeps a transaction's snapshot
     return session.execute(select(func.count(Minutes.id)).where(
         Minutes.consultation_id == world.obj("A", "consultation"), Minutes.status == MinutesStatus.PUBLISHED)
     ).scalar() > 0
 
 
 def _survey_closed(session, world) -> bool:
+    session.rollback()  # a fresh read: SQLite keeps a transaction's snapshot
     return session.get(Survey, world.obj("A", "survey"), populate_existing=True).state == SurveyState.CLOSED
 
 
 def _booking_cancelled(session, world) -> bool:
+    session.rollback()  # a fresh read: SQLite keeps a transaction's snapshot
     return session.get(Booking, world.obj("A", "booking"), populate_existing=True).status == BookingStatus.CANCELLED
 
 
