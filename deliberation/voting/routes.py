@@ -350,6 +350,8 @@ def settle(vote_id: int):
     form = SettleForm()
     ids = [int(v) for v in request.form.getlist("conflict_ids") if v.isdigit()]
     if not form.validate_on_submit():
+        audit.record_apart(db.session, current_user, "ballot.conflict_refused", vote, status=422,
+                           reason=_("请选择处理方式"))
         flash(_("请选择处理方式"), "error")
         return redirect(url_for(".paper", vote_id=vote.id) + "#conflicts")
     try:

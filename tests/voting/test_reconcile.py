@@ -210,6 +210,7 @@ def test_a_bulk_settle_without_a_choice_is_refused_and_changes_nothing(
     assert session.execute(select(func.count(PaperConflict.id)).where(PaperConflict.resolved_at.is_not(None))
                            ).scalar() == 0
     assert set(session.execute(select(Ballot.choice).where(Ballot.vote_id == vote.id)).scalars()) == {"agree"}
+    assert actions(session)[-1] == "ballot.conflict_refused"  # the refusal is on record
 
 
 def test_the_paper_page_settles_ticked_conflicts_and_explains_the_rest(client, login, session, residents,
