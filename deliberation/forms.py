@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import flash
 from flask_wtf import FlaskForm
+from wtforms import HiddenField
+from wtforms.validators import AnyOf
 
 from deliberation import inputs
 from deliberation.errors import DomainError
@@ -35,3 +37,15 @@ def show_errors(form, error: DomainError) -> None:
 def error_summary(form) -> str:
     """A form's own validation messages in one line, for a form that redirects instead of re-rendering."""
     return "；".join(str(m) for messages in form.errors.values() for m in messages)
+
+
+class ConfirmForm(SafeForm):
+    """The second step of an action that cannot be undone: its page (GET) says what will happen; only
+    this form's POST (CSRF token and ``confirmed=yes``) does it. A POST without it goes to that page."""
+
+    confirmed = HiddenField(validators=[AnyOf(["yes"])])  # no default: a POST without it is not confirmed
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_submitted():
+            self.confirmed.data = "yes"  # what the confirmation page's form sends

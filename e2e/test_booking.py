@@ -121,7 +121,9 @@ def test_a_resident_books_the_calligraphy_room_on_a_phone_and_sees_it_in_the_cal
 
     # Cancelling frees the slot.
     phone.goto(f"{url}/bookings/mine")
-    submit(phone, ".booking:has-text('老年书法练习') button.danger")
+    submit(phone, ".booking:has-text('老年书法练习') a.danger")
+    assert "确认取消“老年书法练习”" in phone.inner_text("h1")  # nothing happens before the second step
+    submit(phone, "#confirm-action")
     assert "已取消“老年书法练习”" in phone.inner_text(".flashes")
 
 

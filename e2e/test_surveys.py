@@ -219,7 +219,9 @@ def test_survey_journey(live_server, desktop, browser):
 
     # -- after the close, residents see the results too, on a phone, in both modes -------------
     desktop.goto(f"{url}/surveys/{survey_id}")
-    submit(desktop, "button:has-text('立即截止')")
+    submit(desktop, "a:has-text('立即截止')")
+    assert "确认立即截止" in desktop.inner_text("h1")  # nothing closes before the second step
+    submit(desktop, "#confirm-action")
     assert "问卷已截止" in desktop.inner_text(".flashes")
     first.goto(f"{url}/surveys/{survey_id}/results")
     assert first.inner_text("#response-count") == "3"

@@ -122,6 +122,9 @@ def test_civil_code_vote_from_opening_to_result(live_server, browser, desktop, p
     desktop.goto(vote_url)
     with desktop.expect_navigation():
         desktop.click("#close-vote")
+    assert "确认结束表决" in desktop.inner_text("h1")  # a second page asks first
+    with desktop.expect_navigation():
+        desktop.click("#confirm-action")
     assert "/result" in desktop.url
     verdict = desktop.inner_text("#binding-verdict")
     assert "未通过" in verdict

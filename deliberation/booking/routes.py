@@ -34,9 +34,9 @@ from deliberation.booking.rooms import neighbours_of, room_ids_of, rooms_of
 from deliberation.booking.schedule import bookings_between, closed_days, local_slot, local_today, week_start
 from deliberation.booking.series import create_series
 from deliberation.booking.teams import teams_of
-from deliberation.errors import DomainError, NotFound
+from deliberation.errors import DomainError, NotFound, require
 from deliberation.extensions import db
-from deliberation.forms import show_errors
+from deliberation.forms import ConfirmForm, show_errors
 from deliberation.limits import booking_limit
 from deliberation.pagination import paginate
 
@@ -200,15 +200,24 @@ def my_bookings():
                            feed_token=feeds.feed_token(current_user))
 
 
-@bp.post("/bookings/<int:booking_id>/cancel")
+@bp.route("/bookings/<int:booking_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel(booking_id: int):
-    """Cancel one's booking (or, for moderators, any booking of the community)."""
+    """Cancel one's booking (or, for moderators, any booking of the community): a page says what
+    cancelling does; only its confirmed POST cancels. A POST without the confirmation goes there."""
     booking = booking_or_404(booking_id, current_user)
-    target = _safe_next(request.form.get("next")) or url_for(".my_bookings")
-    if not EmptyForm().validate_on_submit():
-        flash(_("请求有误，请重试"), "error")
-        return redirect(target)
+    require(booking.can_cancel(current_user), _("只有预约人或居委会可以取消这个预约"))
+    target = _safe_next(request.values.get("next")) or url_for(".my_bookings")
+    form = ConfirmForm()
+    if request.method == "GET" or not form.validate_on_submit():
+        if request.method == "POST":
+            return redirect(url_for(".cancel", booking_id=booking.id, next=target), 303)
+        return render_template(
+            "confirm.html", form=form, question=_("确认取消“%(title)s”？", title=booking.title),
+            consequences=[_("取消%(room)s %(when)s的预约", room=booking.room.name, when=booking.when),
+                          _("这个时段将让给其他人预约；如需再用，要重新预约")],
+            confirm_label=_("确认取消这个预约"), action=url_for(".cancel", booking_id=booking.id),
+            extra={"next": target}, back=target, back_label=_("我的预约"))
     try:
         cancel_booking(db.session, current_user, booking)
     except DomainError as error:

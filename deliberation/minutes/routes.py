@@ -14,7 +14,7 @@ from deliberation.consultations.access import consultation_or_404
 from deliberation.db import write_intent
 from deliberation.errors import DomainError, NotFound
 from deliberation.extensions import db
-from deliberation.forms import show_errors
+from deliberation.forms import ConfirmForm, show_errors
 from deliberation.minutes import render, services
 from deliberation.minutes.forms import DraftForm
 
@@ -98,14 +98,29 @@ def save_draft(consultation_id: int):
                  draft=services.current_draft(db.session, consultation), status=422)
 
 
-@bp.post("/consultations/<int:consultation_id>/minutes/publish")
+@bp.route("/consultations/<int:consultation_id>/minutes/publish", methods=["GET", "POST"])
 @login_required
 def publish(consultation_id: int):
-    """Publish the draft: it becomes the next version, frozen."""
+    """Publish the draft: it becomes the next version, frozen. A page says what publishing does; only
+    its confirmed POST publishes. A POST without the confirmation goes to that page."""
     consultation = consultation_or_404(consultation_id, current_user, moderate=True)
-    if not EmptyForm().validate_on_submit():
-        flash(_("请求有误，请重试"), "error")
-        return redirect(url_for(".page", consultation_id=consultation.id, draft=1))
+    form = ConfirmForm()
+    if request.method == "GET" or not form.validate_on_submit():
+        if request.method == "POST":
+            return redirect(url_for(".publish", consultation_id=consultation.id), 303)
+        draft = services.current_draft(db.session, consultation)
+        back = url_for(".page", consultation_id=consultation.id, draft=1)
+        if draft is None:
+            flash(_("还没有纪要草稿，请先填写并保存结语"), "error")
+            return redirect(back)
+        consequences = [_("第%(n)d版纪要向本议事的全体居民公布", n=draft.number),
+                        _("内容冻结（附表决记录的摘要值），之后不能修改；如需更改，只能另行公布更正版")]
+        if draft.number == 1:
+            consequences.append(_("议事进入“纪要已公布”阶段"))
+        return render_template("confirm.html", form=form,
+                               question=_("确认公布第%(n)d版纪要？", n=draft.number), consequences=consequences,
+                               confirm_label=_("确认公布"), action=url_for(".publish", consultation_id=consultation.id),
+                               back=back, back_label=_("纪要草稿"))
     try:
         minutes = services.publish(db.session, current_user, consultation)
     except DomainError as error:

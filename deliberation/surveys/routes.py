@@ -17,7 +17,7 @@ from deliberation.consultations.models import Consultation
 from deliberation.db import utcnow
 from deliberation.errors import DomainError
 from deliberation.extensions import db
-from deliberation.forms import show_errors
+from deliberation.forms import ConfirmForm, show_errors
 from deliberation.limits import survey_save_limit
 from deliberation.pagination import paginate
 from deliberation.surveys import answering, exports, labels, lists, paper
@@ -251,15 +251,32 @@ def publish(survey_id: int):
     return redirect(url_for(".detail", survey_id=survey.id))
 
 
-@bp.post("/surveys/<int:survey_id>/close")
+@bp.route("/surveys/<int:survey_id>/close", methods=["GET", "POST"])
 @login_required
 def close(survey_id: int):
-    """Stop taking answers now."""
+    """Stop taking answers now: a page says what closing does; only its confirmed POST closes.
+    A POST without the confirmation goes to that page."""
     survey = survey_or_404(survey_id, current_user, moderate=True)
-    if EmptyForm().validate_on_submit():
+    form = ConfirmForm()
+    if request.method == "GET" or not form.validate_on_submit():
+        if request.method == "POST":
+            return redirect(url_for(".close", survey_id=survey.id), 303)
+        consequences = [_("立即停止收集答卷，居民不能再填写或修改"), _("未提交的草稿不计入结果"),
+                        _("截止后向居民公开统计结果")]
+        if survey.closes_at:
+            consequences.append(_("原定截止时间 %(t)s 不再适用", t=to_local(survey.closes_at).strftime("%Y-%m-%d %H:%M")))
+        return render_template("confirm.html", form=form, question=_("确认立即截止问卷“%(title)s”？", title=survey.title),
+                               consequences=consequences, confirm_label=_("确认立即截止"),
+                               action=url_for(".close", survey_id=survey.id),
+                               back=url_for(".detail", survey_id=survey.id), back_label=survey.title)
+    try:
         survey_builder.close_survey(db.session, current_user, survey)
-        db.session.commit()
-        flash(_("问卷已截止"))
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for(".detail", survey_id=survey.id))
+    db.session.commit()
+    flash(_("问卷已截止"))
     return redirect(url_for(".detail", survey_id=survey.id))
 
 

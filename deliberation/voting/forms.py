@@ -68,6 +68,15 @@ class ResolveForm(SafeForm):
     ], validators=[DataRequired(_l("请选择处理方式"))])
 
 
+class SettleForm(SafeForm):
+    """Several conflicts at once: the ticked ``conflict_ids`` (read from the request) and what to do."""
+
+    resolution = RadioField(_l("处理方式"), choices=[
+        SelectChoice("keep", _l("保留已计入的选票，作废这些征询单")),
+        SelectChoice("paper", _l("以这些征询单为准，替换已计入的选票")),
+    ], validators=[DataRequired(_l("请选择处理方式"))])
+
+
 class CaptainForm(SafeForm):
     username = StringField(_l("用户名"), validators=[DataRequired(_l("请填写用户名")), Length(max=50)])
     building_id = SelectField(_l("楼栋"), coerce=int, validate_choice=False)

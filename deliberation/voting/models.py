@@ -269,6 +269,7 @@ class PaperConflict(db.Model):
     """A paper form for a voter who already has a ballot: kept aside until the moderator settles it."""
 
     __tablename__ = "vote_paper_conflicts"
+    __table_args__ = (Index("ix_vote_paper_conflicts_replaced", "vote_id", "replaced_receipt_hash"),)
     id: Mapped[intpk]
     vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"), index=True)
     voter_key: Mapped[str] = mapped_column(String(40))
@@ -279,6 +280,8 @@ class PaperConflict(db.Model):
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[timestamp]
     resolution: Mapped[str | None] = mapped_column(String(20))  # "keep" | "paper"
+    # Settled "paper": the receipt hash of the ballot it replaced, so the old code answers "replaced".
+    replaced_receipt_hash: Mapped[str | None] = mapped_column(String(64))
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     resolved_at: Mapped[timestamp_null]
 

@@ -30,7 +30,7 @@ from deliberation.errors import Conflict, Invalid, NotFound, require
 from deliberation.pagination import Page, page_number
 from deliberation.voting.casting import audit_choice, canonical_choice
 from deliberation.voting.electorate import minor_named, voter_names
-from deliberation.voting.lifecycle import open_with_version, refresh, still_open
+from deliberation.voting.lifecycle import open_with_version, refresh
 from deliberation.voting.models import (
     Ballot,
     BallotSource,
@@ -41,7 +41,8 @@ from deliberation.voting.models import (
     VoteVoter,
     VoteVoterUnit,
 )
-from deliberation.voting.receipts import new_receipt
+from deliberation.voting.receipts import paper_receipt
+from deliberation.voting.reconcile import conflict_message, counted_ballots, names_of_voters, settle_conflicts
 
 
 def paper_buildings(session: Session, user: User, vote: Vote) -> list[Building]:
@@ -158,6 +159,9 @@ def enter_paper_ballots(session: Session, actor: User, vote: Vote, building: Bui
         facts[key] = {"advisory": False, "building": building_name, "age_band": age_band, "tenure": tenure,
                       "area_cents": area_cents}
     names = voter_names(session, vote, {k for ks in keys_of.values() for k in ks})
+    all_keys = [k for ks in keys_of.values() for k in ks]
+    answered = set(session.execute(select(Ballot.voter_key).where(
+        Ballot.vote_id == vote.id, Ballot.voter_key.in_(all_keys))).scalars()) if all_keys else set()
     outcomes = []
     for entry in entries:
         room = entry.room.strip()
@@ -188,15 +192,22 @@ def enter_paper_ballots(session: Session, actor: User, vote: Vote, building: Bui
         except Invalid as error:
             outcomes.append(refuse(error.message))
             continue
-        outcomes.append(_paper_ballot(session, actor, vote, keys[0], unit_id, label, stored, entry.line, room,
-                                      facts[keys[0]], version))
+        key = keys[0]
+        if vote.basis == VoteBasis.OWNER and key not in answered:
+            # Co-owners of a unit are one owner (SPC interpretation on building ownership, Arts. 8-9): a form
+            # for a unit whose co-owner has a ballot already is set aside against that ballot, never counted twice.
+            key = next((k for k in keys_of[unit_id] if k in answered), key)
+        outcome = _paper_ballot(session, actor, vote, key, unit_id, label, stored, entry.line, room, facts[key],
+                                version)
+        answered.add(key)
+        outcomes.append(outcome)
     session.flush()
     return outcomes
 
 
 def _paper_ballot(session: Session, actor: User, vote: Vote, key: str, unit_id: int, label: str, stored: str,
                   line: int, room: str, facts: dict, version: int | None) -> PaperOutcome:
-    code, digest = new_receipt(vote.id)
+    code, digest = paper_receipt(vote.id, unit_id, key)  # the code printed on the unit's form
     now = utcnow()
     try:
         with session.begin_nested():
@@ -213,9 +224,8 @@ def _paper_ballot(session: Session, actor: User, vote: Vote, key: str, unit_id: 
         session.flush()
         audit.record(session, actor, "ballot.paper_conflict", vote, community_id=vote.community_id,
                      unit=label, existing=str(existing), conflict_id=conflict.id, **audit_choice(vote, stored))
-        message = (_("%(unit)s已在网上投票：征询单已另存，请主持人处理", unit=label)
-                   if existing == BallotSource.ONLINE else
-                   _("%(unit)s的征询单已录入过：本张已另存，请主持人处理", unit=label))
+        message = conflict_message(vote, label, names_of_voters(session, vote, [key]).get(key, ""),
+                                   counted_ballots(session, vote, [key]).get(key), unit_id)
         return PaperOutcome(line, room, "conflict", message)
     audit.record(session, actor, "ballot.paper", vote, community_id=vote.community_id, unit=label,
                  **audit_choice(vote, stored))
@@ -239,34 +249,15 @@ def conflict_of(session: Session, vote: Vote, conflict_id: int) -> PaperConflict
 
 
 def resolve_conflict(session: Session, actor: User, vote: Vote, conflict_id: int, resolution: str) -> PaperConflict:
-    """The moderator settles a conflict: keep the ballot already counted, or count the paper form instead."""
+    """The moderator settles a conflict: keep the ballot already counted, or count the paper form instead
+    (reconcile.settle_conflicts, which settles several at once)."""
     require(vote.can_moderate(actor), _("只有本居民区的主持人可以进行此操作"))
     conflict = conflict_of(session, vote, conflict_id)
     if conflict.resolved_at is not None:
         raise Conflict(_("该冲突已处理"))
-    if resolution not in ("keep", "paper"):
-        raise Invalid(_("请选择处理方式"), fields={"resolution": _("请选择处理方式")})
-    refresh(session, vote)
-    if not still_open(session, vote):
-        raise Conflict(_("表决已结束，不能再处理冲突"))
-    if resolution == "paper":
-        ballot = session.execute(
-            select(Ballot).where(Ballot.vote_id == vote.id, Ballot.voter_key == conflict.voter_key).with_for_update()
-        ).scalar_one()
-        _code, digest = new_receipt(vote.id)
-        ballot.choice = conflict.choice
-        ballot.source = BallotSource.PAPER
-        ballot.entered_by_id = conflict.entered_by_id
-        ballot.cast_by_id = None
-        ballot.receipt_hash = digest
-        ballot.changes += 1
-        ballot.updated_at = utcnow()
-    conflict.resolution = resolution
-    conflict.resolved_by_id = actor.id
-    conflict.resolved_at = utcnow()
-    session.flush()
-    audit.record(session, actor, "ballot.conflict_resolved", vote, community_id=vote.community_id,
-                 conflict_id=conflict.id, unit=conflict.unit_label, resolution=resolution)
+    [outcome] = settle_conflicts(session, actor, vote, [conflict_id], resolution)
+    if outcome.status != "settled":
+        raise Conflict(outcome.message)
     return conflict
 
 

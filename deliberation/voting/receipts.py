@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,6 +27,24 @@ def receipt_hash(vote_id: int, code: str) -> str:
 def new_receipt(vote_id: int) -> tuple[str, str]:
     """A new receipt code for the voter, with the hash the ballot keeps."""
     raw = "".join(secrets.choice(RECEIPT_ALPHABET) for _i in range(10))
+    code = f"{raw[:5]}-{raw[5:]}"
+    return code, receipt_hash(vote_id, code)
+
+
+def paper_receipt(vote_id: int, unit_id: int, voter_key: str) -> tuple[str, str]:
+    """The receipt code printed on a unit's paper form (征询单回执联) and the hash its ballot keeps.
+
+    Derived with a keyed HMAC of the vote, the unit and the voter key, so the form printed before
+    the entry and the ballot entered from it carry the same code; without the site's secret key
+    nobody can work it out from the unit.
+    """
+    key = f"paper-receipt:{current_app.config['SECRET_KEY']}".encode()
+    digest = hmac.new(key, f"{vote_id}:{unit_id}:{voter_key}".encode(), hashlib.sha256).digest()
+    number = int.from_bytes(digest[:10], "big")
+    raw = ""
+    for _i in range(10):
+        number, index = divmod(number, len(RECEIPT_ALPHABET))
+        raw += RECEIPT_ALPHABET[index]
     code = f"{raw[:5]}-{raw[5:]}"
     return code, receipt_hash(vote_id, code)
 

@@ -23,7 +23,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from deliberation import audit, charts
+from deliberation import audit, charts, documents
 from deliberation.accounts import demographics
 from deliberation.accounts.access import community_or_404
 from deliberation.accounts.forms import EmptyForm
@@ -31,16 +31,16 @@ from deliberation.consultations.access import consultation_or_404
 from deliberation.consultations.forms import to_utc
 from deliberation.consultations.models import Proposal
 from deliberation.db import utcnow, write_intent
-from deliberation.errors import DomainError
+from deliberation.errors import Conflict, DomainError, Invalid
 from deliberation.extensions import db
-from deliberation.forms import show_errors
+from deliberation.forms import ConfirmForm, show_errors
 from deliberation.limits import ballot_limit
 from deliberation.pagination import page_number
-from deliberation.voting import casting, electorate, labels, lifecycle, live, results
+from deliberation.voting import casting, electorate, labels, lifecycle, live, paperforms, reconcile, results
 from deliberation.voting import paper as paper_forms
 from deliberation.voting import receipts as receipt_codes
 from deliberation.voting.access import ballot_vote_or_404, paper_vote_or_404, vote_or_404
-from deliberation.voting.forms import CaptainForm, PaperForm, ResolveForm, VoteForm
+from deliberation.voting.forms import CaptainForm, PaperForm, ResolveForm, SettleForm, VoteForm
 from deliberation.voting.models import Vote, VoteKind, VoteState
 
 bp = Blueprint("voting", __name__)
@@ -109,14 +109,30 @@ def open_vote(vote_id: int):
     return redirect(url_for(".detail", vote_id=vote_id))
 
 
-@bp.post("/votes/<int:vote_id>/close")
+@bp.route("/votes/<int:vote_id>/close", methods=["GET", "POST"])
 @login_required
 def close_vote(vote_id: int):
-    """Close the vote (moderators): the decision is computed once and stored."""
+    """Close the vote (moderators): a page says what closing does; its confirmed POST computes the
+    decision once and stores it. A POST without the confirmation goes back to that page."""
     vote = vote_or_404(vote_id, current_user, moderate=True)
-    if not EmptyForm().validate_on_submit():
-        flash(_("请求有误，请重试"), "error")
-        return redirect(url_for(".detail", vote_id=vote.id))
+    form = ConfirmForm()
+    if request.method == "GET" or not form.validate_on_submit():
+        if request.method == "POST":
+            return redirect(url_for(".close_vote", vote_id=vote.id), 303)
+        if vote.state != VoteState.OPEN:
+            flash(_("表决未在进行中，不能结束"), "error")
+            return redirect(url_for(".detail", vote_id=vote.id))
+        conflicts = len(paper_forms.open_conflicts(db.session, vote))
+        consequences = [_("停止网上投票和征询单录入，任何人都不能再投票或改票"),
+                        _("按“%(rule)s”计票，结果保存后不再改变", rule=labels.rule_label(vote))]
+        if vote.secret:
+            consequences.append(_("无记名表决：断开投票人与选票的联系"))
+        if conflicts:
+            consequences.append(_("还有 %(n)d 个纸质与网上投票的冲突未处理：这些征询单不计入，已计入的选票照常计入", n=conflicts))
+        return render_template("confirm.html", form=form, question=_("确认结束表决“%(title)s”？", title=vote.title),
+                               consequences=consequences, confirm_label=_("确认结束表决并计票"),
+                               action=url_for(".close_vote", vote_id=vote.id),
+                               back=url_for(".detail", vote_id=vote.id), back_label=vote.title)
     lifecycle.close_vote(db.session, current_user, vote)
     db.session.commit()
     live.publish(vote_id)
@@ -243,8 +259,9 @@ def receipts(vote_id: int):
         return redirect(url_for(".detail", vote_id=vote.id))
     code = request.args.get("code", "").strip()
     found = receipt_codes.find_receipt(db.session, vote, code) if code else None
+    replaced = reconcile.replaced_receipt(db.session, vote, code) if code and found is None else None
     page = receipt_codes.receipts(db.session, vote, per_page=100, page=page_number())
-    return render_template("voting/receipts.html", vote=vote, page=page, code=code, found=found,
+    return render_template("voting/receipts.html", vote=vote, page=page, code=code, found=found, replaced=replaced,
                            found_choice=labels.describe_choice(vote, found.choice) if found else None,
                            describe=lambda c: labels.describe_choice(vote, c),
                            source_label=labels.source_label)
@@ -295,12 +312,70 @@ def paper(vote_id: int):
     elif form.is_submitted():
         status = 422
     can_moderate = vote.can_moderate(current_user)
+    conflicts = paper_forms.open_conflicts(db.session, vote) if can_moderate else []
     return render_template(
         "voting/paper.html", vote=vote, form=form, outcomes=outcomes,
-        conflicts=paper_forms.open_conflicts(db.session, vote) if can_moderate else [],
+        conflicts=reconcile.conflict_views(db.session, vote, conflicts), buildings=buildings,
         resolve_form=ResolveForm(), can_moderate=can_moderate, state=vote.state,
         describe=lambda c: labels.describe_choice(vote, c), source_label=labels.source_label,
         options=vote.options), status
+
+
+@bp.get("/votes/<int:vote_id>/paper-forms.pdf")
+@login_required
+def paper_forms_pdf(vote_id: int):
+    """Printable paper forms (A4, one page per unit): ?building=ID (every unit), &room=302 (one), or ?blank=1."""
+    vote = lifecycle.catch_up(db.session, paper_vote_or_404(vote_id, current_user))
+    wanted = request.args.get("building", "")
+    room = request.args.get("room", "").strip() or None
+    blank = request.args.get("blank") == "1"
+    if not blank and not wanted.isdigit():
+        flash(_("请选择楼栋"), "error")
+        return redirect(url_for(".paper", vote_id=vote.id))
+    try:
+        forms = paperforms.paper_forms(db.session, current_user, vote, blank=blank,
+                                       building_id=int(wanted) if wanted.isdigit() else None, room=room)
+    except (Conflict, Invalid) as error:
+        flash(error.message, "error")
+        return redirect(url_for(".paper", vote_id=vote.id))
+    link = url_for(".detail", vote_id=vote.id, _external=True)
+    qr = Markup(segno.make(link, error="m").svg_inline(  # noqa: S704 -- SVG drawn by segno from our own URL
+        scale=4, border=1, omitsize=True))
+    html = render_template("voting/paper_forms.html", vote=vote, forms=forms, qr=qr,
+                           rule_text=labels.rule_text(vote), proposal_title=paperforms.proposal_title(db.session, vote),
+                           receipts_link=url_for(".receipts", vote_id=vote.id, _external=True))
+    pdf = documents.render_pdf(html, base_url=request.url_root)
+    which = _("空白") if not forms.sheets[0].unit_label else (
+        forms.sheets[0].unit_label if len(forms.sheets) == 1 else forms.sheets[0].building)
+    return documents.download(pdf, f"{vote.title}-征询单-{which}.pdf", documents.PDF_TYPE, inline=True)
+
+
+@bp.post("/votes/<int:vote_id>/conflicts/settle")
+@login_required
+def settle(vote_id: int):
+    """Settle the conflicts ticked on the paper page at once: keep the ballots counted, or count the forms."""
+    vote = vote_or_404(vote_id, current_user, moderate=True)
+    form = SettleForm()
+    ids = [int(v) for v in request.form.getlist("conflict_ids") if v.isdigit()]
+    if not form.validate_on_submit():
+        audit.record_apart(db.session, current_user, "ballot.conflict_refused", vote, status=422,
+                           reason=_("请选择处理方式"))
+        flash(_("请选择处理方式"), "error")
+        return redirect(url_for(".paper", vote_id=vote.id) + "#conflicts")
+    try:
+        with audit.refusal_recorded(db.session, current_user, "ballot.conflict_refused", vote):
+            outcomes = reconcile.settle_conflicts(db.session, current_user, vote, ids, form.resolution.data)
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for(".paper", vote_id=vote.id) + "#conflicts")
+    db.session.commit()
+    live.publish(vote_id)
+    settled = sum(o.status == "settled" for o in outcomes)
+    flash(_("已处理 %(n)d 个冲突", n=settled))
+    for outcome in outcomes:
+        if outcome.status != "settled":
+            flash(outcome.message, "error")
+    return redirect(url_for(".paper", vote_id=vote.id) + "#conflicts")
 
 
 @bp.post("/votes/<int:vote_id>/conflicts/<int:conflict_id>")

@@ -79,8 +79,12 @@ def test_my_bookings_lists_mine_and_cancels_by_post(client, login, resident, pin
     booking = book(resident, pingpong, 2, "10:00", "11:00", title="晨练")
     login("wangayi")
     assert "晨练" in client.get("/bookings/mine").get_data(as_text=True)
-    assert client.get(f"/bookings/{booking.id}/cancel").status_code == 405  # no state change on GET
-    assert client.post(f"/bookings/{booking.id}/cancel").status_code == 302
+    confirm = client.get(f"/bookings/{booking.id}/cancel")  # no state change on GET: it asks first
+    assert confirm.status_code == 200 and "确认取消“晨练”？" in confirm.get_data(as_text=True)
+    assert client.post(f"/bookings/{booking.id}/cancel").status_code == 303  # not confirmed: back to the question
+    session.expire_all()
+    assert session.get(Booking, booking.id).status != BookingStatus.CANCELLED
+    assert client.post(f"/bookings/{booking.id}/cancel", data={"confirmed": "yes"}).status_code == 302
     session.expire_all()
     assert session.get(Booking, booking.id).status == BookingStatus.CANCELLED
 

@@ -94,7 +94,7 @@ def test_the_moderator_drafts_and_publishes_through_the_page(client, login, run,
     assert saved.status_code == 302
     page = client.get(f"/consultations/{consultation_id}/minutes?draft=1")
     assert "同意按修改稿实施。" in page.text and "公布第1版纪要" in page.text
-    published = client.post(f"/consultations/{consultation_id}/minutes/publish")
+    published = client.post(f"/consultations/{consultation_id}/minutes/publish", data={"confirmed": "yes"})
     assert published.status_code == 302 and "version=1" in published.headers["Location"]
     page = client.get(published.headers["Location"])
     assert "已公布的版本" in page.text and "更正说明" in page.text
@@ -105,7 +105,8 @@ def test_the_moderator_drafts_and_publishes_through_the_page(client, login, run,
 def test_a_correction_without_its_note_is_refused_on_the_page(client, login, published):
     login("shuji")
     client.post(f"/consultations/{published.id}/minutes/draft", data={"closing_notes": "改"})
-    response = client.post(f"/consultations/{published.id}/minutes/publish", follow_redirects=True)
+    response = client.post(f"/consultations/{published.id}/minutes/publish", data={"confirmed": "yes"},
+                           follow_redirects=True)
     assert "更正版须说明改了什么" in response.text
 
 
@@ -113,7 +114,8 @@ def test_a_resident_cannot_post_a_draft(client, login, run):
     login("wangayi")
     assert client.post(f"/consultations/{run.consultation.id}/minutes/draft",
                        data={"closing_notes": "我来"}).status_code == 403
-    assert client.post(f"/consultations/{run.consultation.id}/minutes/publish").status_code == 403
+    assert client.post(f"/consultations/{run.consultation.id}/minutes/publish",
+                       data={"confirmed": "yes"}).status_code == 403
 
 
 def test_the_consultation_partial_links_to_the_minutes(app, published, session):

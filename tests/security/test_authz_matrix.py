@@ -178,6 +178,8 @@ ACCESS: dict[str, tuple[str, dict[str, set[int]]]] = {
     "voting.hall": (MEMBER, {}),  # the hall display, shown to residents in the meeting room
     "voting.live_stream": (MEMBER, {}),
     "voting.paper": (CAPTAIN, {}),
+    "voting.paper_forms_pdf": (CAPTAIN, {}),
+    "voting.settle": (MODERATOR, {}),
     "voting.receipts": (MEMBER, {}),
     "voting.result": (MEMBER, RESULTS_AFTER_CLOSE),
     "voting.unanswered": (CAPTAIN, {}),  # who has not voted yet: for paper forms
