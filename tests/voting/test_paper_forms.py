@@ -132,16 +132,16 @@ def test_a_floor_captain_prints_their_own_building_only(client, login, session, 
     assert client.get(f"/votes/{vote.id}/paper-forms.pdf", query_string={"building": three.id}).status_code == 403
 
 
-@pytest.mark.parametrize(("new_version", "recorded", "expected"), [
-    pytest.param(False, None, 1, id="the_only_version"),
-    pytest.param(True, None, 2, id="the_current_version_when_the_vote_records_none"),
-    pytest.param(True, 1, 1, id="the_version_the_vote_recorded"),
+@pytest.mark.parametrize(("versions_before", "expected"), [
+    pytest.param(0, 1, id="the_only_version"),
+    pytest.param(1, 2, id="the_version_current_when_the_vote_was_made"),
 ])
-def test_the_form_names_the_proposals_version(session, make_vote, proposals, secretary, new_version, recorded,
-                                              expected):
-    vote = make_vote(rule_name="civil_code_ordinary")
-    if new_version:
+def test_the_form_names_the_version_the_vote_asks_about(session, make_vote, proposals, secretary, versions_before,
+                                                         expected):
+    """A vote records the version it asks about, and no new one is published while it runs: the form names it."""
+    for _n in range(versions_before):
         add_version(session, secretary, proposals[0], "方案一：原址改造（修改稿）", "内容二", "缩小范围")
         session.commit()
-    vote.proposal_version = recorded  # the version a vote records at its opening, where it records one
+    vote = make_vote(rule_name="civil_code_ordinary")
+    assert vote.proposal_version == expected
     assert paper_forms(session, secretary, vote, blank=True).version == expected
