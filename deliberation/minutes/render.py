@@ -8,6 +8,7 @@ Markdown as text, CSV and XLSX hold the results tables through deliberation.docu
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -176,16 +177,39 @@ def render_xlsx(contents: MinutesContents) -> bytes:
 # -- Markdown ----------------------------------------------------------------------------------
 
 
-UNSAFE_LINK = re.compile(r"\]\(\s*(?:javascript|vbscript|data):", re.IGNORECASE)
+# Where a Markdown link's destination starts: after "](" (inline links, images) or "]:" (a reference
+# definition, in a quote or a list too), across one line break. Broader than Markdown's own rule on purpose:
+# a destination is only rewritten when it would run something.
+LINK_DESTINATION = re.compile(r"(\]\(|\]:)(\s*)((?:[^\s()]|\([^\s()]*\))*)")
+UNSAFE_SCHEMES = ("javascript:", "vbscript:", "data:")
+MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+URL_IGNORED = re.compile(r"[\x00-\x20\x7f-\x9f]")
+
+
+def _runs_script(destination: str) -> bool:
+    """A destination as a viewer and then a browser read it: Markdown's backslash escapes and HTML entities
+    decoded (&#106; &#x6A; &colon; &Tab;, twice-encoded too), control characters and white space dropped
+    (browsers drop them inside a scheme), an angle bracket allowed before it."""
+    url = destination
+    for _round in range(5):
+        decoded = html.unescape(MARKDOWN_ESCAPE.sub(r"\1", url))
+        if decoded == url:
+            break
+        url = decoded
+    url = URL_IGNORED.sub("", url).lstrip("<").lower()
+    return url.startswith(UNSAFE_SCHEMES)
 
 
 def _inert(markdown: str) -> str:
-    """Markdown a viewer cannot turn into script: no raw HTML (every < escaped), no script links.
+    """Markdown a viewer cannot turn into script: no raw HTML (every < escaped, so no autolink either), and no
+    link, image or reference definition whose destination is javascript:, vbscript: or data: in any spelling.
 
-    The minutes quote what residents typed; a Markdown viewer that renders raw HTML or follows
-    javascript: links must find nothing to run.
+    The minutes quote what residents typed; a Markdown viewer that renders raw HTML or follows such links
+    must find nothing to run.
     """
-    return UNSAFE_LINK.sub("](#", markdown.replace("<", "&lt;"))
+    escaped = markdown.replace("<", "&lt;")
+    return LINK_DESTINATION.sub(
+        lambda m: m.group(1) + m.group(2) + ("#" if _runs_script(m.group(3)) else m.group(3)), escaped)
 
 
 def _md_escape_cell(value) -> str:
