@@ -93,11 +93,16 @@ def render_pdf(html: str, base_url: str | None = None) -> bytes:
 
 
 def download(data: bytes | str, filename: str, mimetype: str, *, inline: bool = False) -> Response:
-    """A file response; Flask writes filename*=UTF-8''… for Chinese names (RFC 6266)."""
+    """A file response; Flask writes filename*=UTF-8''… for Chinese names (RFC 6266).
+
+    The type is sent as given, its charset once: Werkzeug appends "; charset=utf-8" to any text/ type,
+    even one that names its charset already.
+    """
     if isinstance(data, str):
         data = data.encode("utf-8")
     response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=not inline,
                          download_name=safe_filename(filename), max_age=0)
+    response.headers["Content-Type"] = mimetype
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
