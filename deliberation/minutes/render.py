@@ -152,6 +152,22 @@ def result_tables(contents: MinutesContents) -> list[Table]:
                 [question.text, _("人数"), _("占比")],
                 [[row.label, row.count, row.share] for row in question.rows],
             ))
+    return tables + record_tables(contents)
+
+
+def record_tables(contents: MinutesContents) -> list[Table]:
+    """What the printed minutes carry beside the numbers, so that a table says what the PDF says: each
+    round's comments digest with the official answers, and the digest of the ballot record."""
+    concerns = [[r.number, i, c.proposal, c.body, c.supports, c.answer or _("（尚无正式答复）")]
+                for r in contents.rounds for i, c in enumerate(r.concerns, start=1)]
+    tables: list[Table] = []
+    if concerns:
+        tables.append((_("意见摘要"), [_("轮次"), _("序号"), _("方案"), _("居民意见"), _("支持人数"), _("正式答复")],
+                       concerns))
+    tables.append((_("表决记录摘要"), [_("项目"), _("内容")], [
+        [_("表决记录摘要（SHA-256）"), contents.ballot_digest or _("无")],
+        [_("生成时间"), format_datetime(contents.generated_at, "yyyy-MM-dd HH:mm:ss")],
+    ]))
     return tables
 
 

@@ -69,3 +69,22 @@ def test_the_minutes_xlsx_reads_back_cell_for_cell(session, published, secretary
     assert overview[0][2:6] == ["表决权人数", "参与人数", "线上", "纸质"]
     assert overview[1][2:6] == ["4", "3", "2", "1"]
     assert book["表决1 概况"].cell(2, 3).data_type == "n"
+
+
+def test_the_tables_carry_the_comments_digest_with_answers_and_the_ballot_digest(session, published, secretary):
+    """CSV and XLSX say what the PDF says beside the numbers: each concern with its official answer, and the
+    digest of the ballot record."""
+    from deliberation.voting.services import ballot_record_digest
+
+    digest = ballot_record_digest(session, published.consultation)
+    assert len(digest) == 64
+    text = services.export(session, secretary, published.consultation, "csv")[0].decode("utf-8-sig")
+    assert "意见摘要,1,1,方案一：原址内部改造（修改稿）,卫生间一定要能进轮椅，坡道要缓。,2,设计单位已把坡道坡度调整为1:12" in text
+    assert "意见摘要,1,2,,施工期间活动去哪里？,1,（尚无正式答复）" in text
+    assert f"表决记录摘要,表决记录摘要（SHA-256）,{digest}" in text
+    book = load_workbook(io.BytesIO(services.export(session, secretary, published.consultation, "xlsx")[0]))
+    concerns = list(book["意见摘要"].iter_rows(values_only=True))
+    assert concerns[0] == ("轮次", "序号", "方案", "居民意见", "支持人数", "正式答复")
+    assert concerns[1][:5] == (1, 1, "方案一：原址内部改造（修改稿）", "卫生间一定要能进轮椅，坡道要缓。", 2)
+    assert concerns[1][5].startswith("设计单位已把坡道坡度调整为1:12")
+    assert dict(book["表决记录摘要"].iter_rows(min_row=2, values_only=True))["表决记录摘要（SHA-256）"] == digest
