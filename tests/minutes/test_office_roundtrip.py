@@ -1,5 +1,6 @@
 """The minutes' DOCX and XLSX opened as the neighbourhood's office suites will (LibreOffice, headless):
-the Chinese title, the tables' cells and the numbers survive the round trip."""
+the Chinese title, the tables' cells and the numbers survive the round trip; and the tables carry what the
+printed minutes carry beside the numbers."""
 
 from __future__ import annotations
 
@@ -12,8 +13,6 @@ from openpyxl import load_workbook
 from deliberation.minutes import services
 from tests.minutes.conftest import TITLE
 from tests.office import docx_as_pdf_text, flat, without_page_numbers, xlsx_sheets
-
-pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
@@ -39,6 +38,7 @@ def cell_text(value) -> str:
     return str(value)
 
 
+@pytest.mark.slow
 def test_the_minutes_docx_prints_its_chinese_tables_and_numbers(session, published, secretary, tmp_path):
     data = services.export(session, secretary, published.consultation, "docx")[0]
     text, pages = without_page_numbers(docx_as_pdf_text(data, tmp_path))
@@ -56,6 +56,7 @@ def test_the_minutes_docx_prints_its_chinese_tables_and_numbers(session, publish
     assert "□" not in printed and "???" not in printed
 
 
+@pytest.mark.slow
 def test_the_minutes_xlsx_reads_back_cell_for_cell(session, published, secretary, tmp_path):
     data = services.export(session, secretary, published.consultation, "xlsx")[0]
     book = load_workbook(io.BytesIO(data))
