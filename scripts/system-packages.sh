@@ -19,7 +19,8 @@ for package in libreoffice-writer-nogui libreoffice-calc-nogui; do
 done
 [ ${#missing[@]} -eq 0 ] && [ ${#office[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-  echo "Installing Debian packages: ${missing[*]} ${office[*]}"
+  all=("${missing[@]}" "${office[@]}")
+  echo "Installing Debian packages: ${all[*]}"
   # Wait for another apt (a second run of the tests, an upgrade) instead of failing on its lock.
   apt-get -o DPkg::Lock::Timeout=600 update -qq
   if [ ${#missing[@]} -gt 0 ]; then
@@ -31,8 +32,10 @@ if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
   fi
   exit 0
 fi
-echo "Missing system packages: ${missing[*]} ${office[*]}"
-[ ${#missing[@]} -gt 0 ] && echo "Install them with: sudo apt-get install ${missing[*]}"
-[ ${#office[@]} -gt 0 ] && echo "and: sudo apt-get install --no-install-recommends ${office[*]}"
+all=("${missing[@]}" "${office[@]}")
+echo "Missing system packages: ${all[*]}"
+echo "Install them with:"
+[ ${#missing[@]} -gt 0 ] && echo "  sudo apt-get install ${missing[*]}"
+[ ${#office[@]} -gt 0 ] && echo "  sudo apt-get install --no-install-recommends ${office[*]}"
 if [ "${CI:-}" = "true" ]; then exit 1; fi
 echo "(continuing: the tests that need them are skipped)"
