@@ -25,6 +25,27 @@ HTML_TYPE = "text/html; charset=utf-8"
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
+
+
+class Percent(float):
+    """A share (0.5 is 50 %): a number in XLSX, shown as a percentage; "50%" in CSV.
+
+    As on the pages (deliberation.charts.percent): no decimals, one under 10 %.
+    """
+
+    @classmethod
+    def of(cls, part: int | float, whole: int | float) -> Percent | None:
+        """part / whole, or None (an empty cell) when there is nothing to divide."""
+        return cls(part / whole) if whole else None
+
+    @property
+    def number_format(self) -> str:
+        return "0.0%" if 0 < self < 0.1 else "0%"
+
+    def __str__(self) -> str:
+        return format(self * 100, ".1f" if 0 < self < 0.1 else ".0f") + "%"
+
+
 Cell = str | int | float | Decimal | date | datetime | None
 
 
@@ -58,7 +79,7 @@ def xlsx_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Cell
             bold.append(cell)
         sheet.append(bold)
         for row in rows:
-            sheet.append([_xlsx_value(safe_cell(value)) for value in row])
+            sheet.append([_xlsx_value(sheet, safe_cell(value)) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -72,11 +93,16 @@ def render_pdf(html: str, base_url: str | None = None) -> bytes:
 
 
 def download(data: bytes | str, filename: str, mimetype: str, *, inline: bool = False) -> Response:
-    """A file response; Flask writes filename*=UTF-8''… for Chinese names (RFC 6266)."""
+    """A file response; Flask writes filename*=UTF-8''… for Chinese names (RFC 6266).
+
+    The type is sent as given, its charset once: Werkzeug appends "; charset=utf-8" to any text/ type,
+    even one that names its charset already.
+    """
     if isinstance(data, str):
         data = data.encode("utf-8")
     response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=not inline,
                          download_name=safe_filename(filename), max_age=0)
+    response.headers["Content-Type"] = mimetype
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -91,6 +117,8 @@ def safe_filename(name: str) -> str:
 def _csv_value(value: Cell) -> str | int | float:
     if value is None:
         return ""
+    if isinstance(value, Percent):
+        return str(value)
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, Decimal):
@@ -98,7 +126,13 @@ def _csv_value(value: Cell) -> str | int | float:
     return value
 
 
-def _xlsx_value(value: Cell):
+def _xlsx_value(sheet, value: Cell):
+    if isinstance(value, Percent):
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(sheet, value=float(value))
+        cell.number_format = value.number_format
+        return cell
     if isinstance(value, datetime) and value.tzinfo is not None:
         return value.replace(tzinfo=None)
     return value

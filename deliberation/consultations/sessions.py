@@ -255,8 +255,14 @@ def move_phase(
             ),
             fields={"phase": _("不能回到之前的阶段")},
         )
+    now = utcnow()
+    # A comment round still running ends with the commenting phase: its record says when it really closed.
+    cut_short = [r for r in consultation.rounds if r.opens_at <= now < r.closes_at] \
+        if current == Phase.COMMENTING else []
+    for round_ in cut_short:
+        round_.closes_at = now
     consultation.phase = target
-    consultation.updated_at = utcnow()
+    consultation.updated_at = now
     session.flush()
     audit.record(
         session,
@@ -266,6 +272,7 @@ def move_phase(
         community_id=consultation.community_id,
         before=current.value,
         after=target.value,
+        rounds_closed=[r.number for r in cut_short],
     )
     logger.info("consultation %s moved %s -> %s by user %s", consultation.id, current, target, actor.id)
     commenters = (

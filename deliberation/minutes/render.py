@@ -8,6 +8,7 @@ Markdown as text, CSV and XLSX hold the results tables through deliberation.docu
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -158,6 +159,22 @@ def result_tables(contents: MinutesContents) -> list[Table]:
                 [question.text, _("人数"), _("占比")],
                 [[row.label, row.count, row.share] for row in question.rows],
             ))
+    return tables + record_tables(contents)
+
+
+def record_tables(contents: MinutesContents) -> list[Table]:
+    """What the printed minutes carry beside the numbers, so that a table says what the PDF says: each
+    round's comments digest with the official answers, and the digest of the ballot record."""
+    concerns = [[r.number, i, c.proposal, c.body, c.supports, c.answer or _("（尚无正式答复）")]
+                for r in contents.rounds for i, c in enumerate(r.concerns, start=1)]
+    tables: list[Table] = []
+    if concerns:
+        tables.append((_("意见摘要"), [_("轮次"), _("序号"), _("方案"), _("居民意见"), _("支持人数"), _("正式答复")],
+                       concerns))
+    tables.append((_("表决记录摘要"), [_("项目"), _("内容")], [
+        [_("表决记录摘要（SHA-256）"), contents.ballot_digest or _("无")],
+        [_("生成时间"), format_datetime(contents.generated_at, "yyyy-MM-dd HH:mm:ss")],
+    ]))
     return tables
 
 
@@ -183,16 +200,39 @@ def render_xlsx(contents: MinutesContents) -> bytes:
 # -- Markdown ----------------------------------------------------------------------------------
 
 
-UNSAFE_LINK = re.compile(r"\]\(\s*(?:javascript|vbscript|data):", re.IGNORECASE)
+# Where a Markdown link's destination starts: after "](" (inline links, images) or "]:" (a reference
+# definition, in a quote or a list too), across one line break. Broader than Markdown's own rule on purpose:
+# a destination is only rewritten when it would run something.
+LINK_DESTINATION = re.compile(r"(\]\(|\]:)(\s*)((?:[^\s()]|\([^\s()]*\))*)")
+UNSAFE_SCHEMES = ("javascript:", "vbscript:", "data:")
+MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+URL_IGNORED = re.compile(r"[\x00-\x20\x7f-\x9f]")
+
+
+def _runs_script(destination: str) -> bool:
+    """A destination as a viewer and then a browser read it: Markdown's backslash escapes and HTML entities
+    decoded (&#106; &#x6A; &colon; &Tab;, twice-encoded too), control characters and white space dropped
+    (browsers drop them inside a scheme), an angle bracket allowed before it."""
+    url = destination
+    for _round in range(5):
+        decoded = html.unescape(MARKDOWN_ESCAPE.sub(r"\1", url))
+        if decoded == url:
+            break
+        url = decoded
+    url = URL_IGNORED.sub("", url).lstrip("<").lower()
+    return url.startswith(UNSAFE_SCHEMES)
 
 
 def _inert(markdown: str) -> str:
-    """Markdown a viewer cannot turn into script: no raw HTML (every < escaped), no script links.
+    """Markdown a viewer cannot turn into script: no raw HTML (every < escaped, so no autolink either), and no
+    link, image or reference definition whose destination is javascript:, vbscript: or data: in any spelling.
 
-    The minutes quote what residents typed; a Markdown viewer that renders raw HTML or follows
-    javascript: links must find nothing to run.
+    The minutes quote what residents typed; a Markdown viewer that renders raw HTML or follows such links
+    must find nothing to run.
     """
-    return UNSAFE_LINK.sub("](#", markdown.replace("<", "&lt;"))
+    escaped = markdown.replace("<", "&lt;")
+    return LINK_DESTINATION.sub(
+        lambda m: m.group(1) + m.group(2) + ("#" if _runs_script(m.group(3)) else m.group(3)), escaped)
 
 
 def _md_escape_cell(value) -> str:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
 
 from deliberation.accounts.demographics import age_band_label, tenure_label
-from deliberation.accounts.models import Building, Person, Unit, User
+from deliberation.accounts.models import Building, Household, Ownership, Person, Unit, User
+from deliberation.documents import Percent
 from deliberation.errors import require
 from deliberation.surveys.labels import source_label
 from deliberation.surveys.models import (
@@ -37,6 +38,14 @@ def _answer_cell(question: Question, parts: list[Answer]) -> str:
     return "；".join(labels)
 
 
+def _number(text: str) -> float | None:
+    """An average as the summary prints it ("3.67", "—" when there is none) as a number a spreadsheet sums."""
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
 def _local(moment):
     return moment.astimezone(SHANGHAI).replace(tzinfo=None) if moment else None
 
@@ -61,11 +70,24 @@ def _anonymous_rows(survey: Survey, responses, answers: dict) -> tuple[list[str]
     return header, [[number, *row] for number, row in enumerate(body, start=1)]
 
 
+def _room():
+    """The response's room: a paper form's, as entered; an online answer's, the signed respondent's home in
+    the building the response recorded (where they live, else the first room they own there)."""
+    home, owned = aliased(Unit), aliased(Unit)
+    lives = (select(home.room).join(Household, Household.unit_id == home.id)
+             .where(Household.id == Person.household_id, home.building_id == Response.building_id)
+             .correlate(Person, Response).scalar_subquery())
+    owns = (select(func.min(owned.room)).join(Ownership, Ownership.unit_id == owned.id)
+            .where(Ownership.person_id == Person.id, owned.building_id == Response.building_id)
+            .correlate(Person, Response).scalar_subquery())
+    return func.coalesce(Unit.room, lives, owns)
+
+
 def export_tables(session: Session, actor: User, survey: Survey) -> tuple[list[str], list[list], list[str], list[list]]:
     """The responses (one row each, one column per question) and the per-question counts, for CSV/XLSX."""
     require(survey.can_moderate(actor), _("只有本居民区的主持人可以进行此操作"))
     responses = session.execute(
-        select(Response, Building.name, Unit.room, Person.name, User.display_name)
+        select(Response, Building.name, _room(), Person.name, User.display_name)
         .outerjoin(Building, Building.id == Response.building_id)
         .outerjoin(Unit, Unit.id == Response.unit_id)
         .outerjoin(Person, Person.id == Response.person_id)
@@ -103,11 +125,13 @@ def export_tables(session: Session, actor: User, survey: Survey) -> tuple[list[s
     count_rows: list[list] = []
     for q in summary.questions:
         for option in q.rows:
-            count_rows.append([q.position, q.label, option.label, option.count, option.percent, option.average_rank])
+            count_rows.append([q.position, q.label, option.label, option.count, Percent.of(option.count, q.answered),
+                               _number(option.average_rank)])
         if q.average:
-            count_rows.append([q.position, q.label, _("平均分"), q.average, "", ""])
+            count_rows.append([q.position, q.label, _("平均分"), _number(q.average), None, None])
         if q.kind in (QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT):
-            count_rows.append([q.position, q.label, _("文字回答"), q.text_count, "", ""])
-    count_rows.append(["", _("回收份数"), "", summary.response_count, summary.response_rate, ""])
-    count_rows.append(["", _("应答人数"), "", summary.eligible_count, "", ""])
+            count_rows.append([q.position, q.label, _("文字回答"), q.text_count, None, None])
+    count_rows.append([None, _("回收份数"), None, summary.response_count,
+                       Percent.of(summary.response_count, summary.eligible_count), None])
+    count_rows.append([None, _("应答人数"), None, summary.eligible_count, None, None])
     return header, rows, count_header, count_rows
