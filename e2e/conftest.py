@@ -42,7 +42,7 @@ def live_server(demo_database, tmp_path):
     path = tmp_path / "live.db"
     shutil.copy(demo_database, path)
     app = create_app(base_config("sqlite:///" + str(path), WTF_CSRF_ENABLED=True, SERVER_NAME=None,
-                                 TESTING=False))
+                                 TESTING=False, AUDIT_ANCHOR_FILE=str(tmp_path / "audit-anchor.json")))
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
