@@ -12,8 +12,10 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -83,6 +85,8 @@ def base_config(uri: str, **extra) -> dict:
         "RATELIMIT_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": "localhost",
+        # An app of its own never reads another's anchor of the audit chain (nor the project's instance folder).
+        "AUDIT_ANCHOR_FILE": str(Path(tempfile.gettempdir()) / f"deliberation-anchor-{uuid.uuid4().hex}.json"),
         **extra,
     }
 
