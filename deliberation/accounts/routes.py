@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import segno
@@ -229,6 +230,10 @@ def community(community_id: int):
                            can_moderate=found.can_moderate(current_user))
 
 
+# An address typed into the roster search: a building (号楼, 幢, 栋, 座) and perhaps a room.
+ADDRESS = re.compile(r"(.+?(?:号楼|幢|栋|座))\s*(?:([0-9A-Za-z-]+)\s*室?)?")
+
+
 @bp.get("/communities/<int:community_id>/roster")
 @login_required
 def roster(community_id: int):
@@ -241,9 +246,14 @@ def roster(community_id: int):
             .outerjoin(User, User.person_id == Person.id)
             .where(Person.community_id == found.id)
             .order_by(Building.sort_key, *room_order(Unit.room), Person.id))
-    if q:
+    if address := ADDRESS.fullmatch(q):  # "1号楼", "1号楼101", "1号楼 101室": that building, never 11号楼
+        building, room = address.groups()
+        stmt = stmt.where(Building.name == building)
+        if room:
+            stmt = stmt.where(Unit.room == room)
+    elif q:
         like = f"%{q}%"
-        stmt = stmt.where(or_(Person.name.like(like), Person.phone.like(like), Building.name.like(like)))
+        stmt = stmt.where(or_(Person.name.like(like), Person.phone.like(like), Unit.room == q))
     page = paginate(db.session, stmt, per_page=50)
     holdings = services.units_held(db.session, [row[0].id for row in page.items])
     return render_template("accounts/roster.html", community=found, page=page, q=q, invite_form=EmptyForm(),
