@@ -7,6 +7,8 @@ import fcntl
 import logging
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -67,6 +69,20 @@ BUSY_TIMEOUT_S = 15  # how long a SQLite writer waits for the write lock before 
 # clear it so SQLite readers do not queue behind the single write lock; everything else
 # (forms, API calls, commands) starts its transaction with BEGIN IMMEDIATE.
 write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent", default=True)
+
+
+@contextmanager
+def written_apart(session: Session) -> Iterator[None]:
+    """A short write transaction of its own, even inside a read-only request: the request's unfinished
+    work is rolled back first, what the block writes is committed at its end (a sign-out, a token's
+    last use)."""
+    intent = write_intent.set(True)
+    try:
+        session.rollback()
+        yield
+        session.commit()
+    finally:
+        write_intent.reset(intent)
 
 
 def configure_sqlite(engine: Engine) -> None:

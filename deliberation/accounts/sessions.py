@@ -18,7 +18,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from deliberation.accounts.models import SignIn, User
-from deliberation.db import utcnow, write_intent
+from deliberation.db import utcnow, written_apart
 from deliberation.extensions import db
 
 # Display choices a browser keeps across signing in and out (language, 关怀版).
@@ -54,14 +54,9 @@ def end(keep: tuple[str, ...] = DISPLAY_CHOICES) -> None:
     logout_user()  # after clear(): it marks the remember cookie for deletion in the session
     session.update(kept)
     if key:
-        intent = write_intent.set(True)
-        try:
-            db.session.rollback()
+        with written_apart(db.session):
             db.session.execute(update(SignIn).where(SignIn.key_hash == _digest(key), SignIn.ended_at.is_(None))
                                .values(ended_at=utcnow()))
-            db.session.commit()
-        finally:
-            write_intent.reset(intent)
 
 
 def end_all(dbsession: Session, user: User, now: datetime | None = None) -> None:

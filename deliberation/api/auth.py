@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from werkzeug.exceptions import Unauthorized
 
 from deliberation.accounts import services
-from deliberation.db import write_intent
+from deliberation.db import write_intent, written_apart
 from deliberation.extensions import db
 
 # The OpenAPI security requirement of every endpoint behind `token_required`.
@@ -36,13 +36,8 @@ def _record_use(token_id: int) -> None:
     if write_intent.get():
         services.record_api_token_use(db.session, token_id)
         return
-    intent = write_intent.set(True)
-    try:
-        db.session.rollback()
+    with written_apart(db.session):
         services.record_api_token_use(db.session, token_id)
-        db.session.commit()
-    finally:
-        write_intent.reset(intent)
 
 
 def token_required(view):
