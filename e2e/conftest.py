@@ -104,3 +104,37 @@ def sign_in(page, base_url: str, username: str, password: str) -> None:
     page.fill("#password", password)
     with page.expect_navigation():
         page.click("button[type=submit].primary")
+
+
+def first_proposal(server) -> tuple[int, int]:
+    """The demo's first session and its first proposal: (consultation id, proposal id)."""
+    from sqlalchemy import select
+
+    from deliberation.consultations.models import Consultation, Proposal
+
+    with server.app.app_context():
+        consultation = db.session.execute(select(Consultation).order_by(Consultation.id)).scalars().first()
+        proposal = db.session.execute(select(Proposal).where(Proposal.consultation_id == consultation.id)
+                                      .order_by(Proposal.id)).scalars().first()
+        found = consultation.id, proposal.id
+        db.session.remove()
+    return found
+
+
+def open_vote(page, base_url: str, consultation_id: int, proposal_id: int, title: str, rule: str, *,
+              secret: bool = False) -> tuple[str, int]:
+    """The moderator creates a vote on the proposal by the form and opens it: (its page's URL, its id)."""
+    import re
+
+    page.goto(f"{base_url}/consultations/{consultation_id}/votes/new")
+    page.fill("#title", title)
+    page.select_option("#proposal_id", str(proposal_id))
+    page.check(f"#rule-{rule}")
+    if secret:
+        page.check("#secret")
+    with page.expect_navigation():
+        page.click("button[type=submit].primary")
+    vote_url = page.url
+    with page.expect_navigation():
+        page.click("#open-vote")
+    return vote_url, int(re.search(r"/votes/(\d+)", vote_url).group(1))

@@ -17,7 +17,7 @@ from deliberation.consultations.proposals import create_proposal
 from deliberation.consultations.sessions import ConsultationInput, create_consultation, move_phase
 from deliberation.demo import DEMO_PASSWORD
 from deliberation.extensions import db
-from e2e.conftest import assert_accessible, sign_in
+from e2e.conftest import assert_accessible, open_vote, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -67,17 +67,8 @@ def lift(live_server):
 def test_a_lift_vote_for_one_building_from_paper_forms_to_the_result(live_server, desktop, lift, tmp_path):
     url = live_server.url
     sign_in(desktop, url, "shuji", DEMO_PASSWORD)
-    desktop.goto(f"{url}/consultations/{lift['consultation']}/votes/new")
-    desktop.fill("#title", f"{lift['building_name']}加装电梯（业主表决）")
-    desktop.select_option("#proposal_id", str(lift["proposal"]))
-    desktop.check("#rule-civil_code_ordinary")
-    desktop.check("#secret")
-    with desktop.expect_navigation():
-        desktop.click("button[type=submit].primary")
-    vote_url = desktop.url
-    vote_id = int(re.search(r"/votes/(\d+)", vote_url).group(1))
-    with desktop.expect_navigation():
-        desktop.click("#open-vote")
+    vote_url, vote_id = open_vote(desktop, url, lift["consultation"], lift["proposal"],
+                                  f"{lift['building_name']}加装电梯（业主表决）", "civil_code_ordinary", secret=True)
 
     # How the electorate was counted: the couple's flat once, the two flats of one owner as one voter.
     main = desktop.inner_text("main")

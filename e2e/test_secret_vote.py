@@ -7,37 +7,19 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import select
 
-from deliberation.consultations.models import Consultation, Proposal
 from deliberation.demo import DEMO_PASSWORD
-from deliberation.extensions import db
-from e2e.conftest import assert_accessible, sign_in
+from e2e.conftest import assert_accessible, first_proposal, open_vote, sign_in
 
 pytestmark = pytest.mark.e2e
 
 
 def test_a_secret_votes_tally_is_shown_to_nobody_until_the_close(live_server, desktop, phone):
     url = live_server.url
-    with live_server.app.app_context():
-        consultation = db.session.execute(select(Consultation).order_by(Consultation.id)).scalars().first()
-        proposal = db.session.execute(select(Proposal).where(Proposal.consultation_id == consultation.id)
-                                      .order_by(Proposal.id)).scalars().first()
-        consultation_id, proposal_id = consultation.id, proposal.id
-        db.session.remove()
-
+    consultation_id, proposal_id = first_proposal(live_server)
     sign_in(desktop, url, "shuji", DEMO_PASSWORD)
-    desktop.goto(f"{url}/consultations/{consultation_id}/votes/new")
-    desktop.fill("#title", "是否同意方案一（无记名）")
-    desktop.select_option("#proposal_id", str(proposal_id))
-    desktop.check("#rule-simple_majority")
-    desktop.check("#secret")
-    with desktop.expect_navigation():
-        desktop.click("button[type=submit].primary")
-    vote_url = desktop.url
-    vote_id = int(re.search(r"/votes/(\d+)", vote_url).group(1))
-    with desktop.expect_navigation():
-        desktop.click("#open-vote")
+    vote_url, vote_id = open_vote(desktop, url, consultation_id, proposal_id, "是否同意方案一（无记名）",
+                                  "simple_majority", secret=True)
 
     hall = desktop.context.new_page()
     hall.goto(f"{url}/votes/{vote_id}/hall")

@@ -7,12 +7,9 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import select
 
-from deliberation.consultations.models import Consultation, Proposal
 from deliberation.demo import DEMO_PASSWORD
-from deliberation.extensions import db
-from e2e.conftest import assert_accessible, sign_in
+from e2e.conftest import assert_accessible, first_proposal, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -34,12 +31,7 @@ def _care(page, on: bool) -> None:
 
 def test_civil_code_vote_from_opening_to_result(live_server, browser, desktop, phone):
     url = live_server.url
-    with live_server.app.app_context():
-        consultation = db.session.execute(select(Consultation).order_by(Consultation.id)).scalars().first()
-        proposal = db.session.execute(select(Proposal).where(Proposal.consultation_id == consultation.id)
-                                      .order_by(Proposal.id)).scalars().first()
-        consultation_id, proposal_id = consultation.id, proposal.id
-        db.session.remove()
+    consultation_id, proposal_id = first_proposal(live_server)
 
     # The secretary creates the owners' vote under the Civil Code, with the residents' advice beside it.
     sign_in(desktop, url, "shuji", DEMO_PASSWORD)
