@@ -40,8 +40,18 @@ class VoteState(enum.StrEnum):
 
 
 class BallotSource(enum.StrEnum):
+    """The channel a ballot came by; the result and the minutes count them side by side."""
+
     ONLINE = "online"
     PAPER = "paper"
+    PROXY = "proxy"  # cast by a person the owner authorised in writing (委托), as the owner instructed
+
+
+class ObjectionStage(enum.StrEnum):
+    """When an objection is lodged: while the roll is posted, or while the preliminary result is."""
+
+    ROLL = "roll"  # 表决权人名册公示：身份、户数、面积（上海市住宅物业管理规定 第十六条）
+    RESULT = "result"  # 初步结果公示（询异）
 
 
 YES_NO = ("agree", "disagree", "abstain")
@@ -76,12 +86,21 @@ class Vote(db.Model):
     electorate_counted: Mapped[dict | None] = mapped_column(JSON)
     # Written once at the close: {"decision", "choice_result", "tally_rows", "breakdown", ...}.
     decision: Mapped[dict | None] = mapped_column(JSON)
+    # The roll posted before an owners' vote opens (表决权人名册公示): when, and until when objections run.
+    roll_posted_at: Mapped[timestamp_null]
+    roll_until: Mapped[timestamp_null]
+    # The result posted at the close is preliminary until announced; objections run for objection_days
+    # (0: announced at once, for advisory votes), until objections_until, written at the close.
+    objection_days: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    objections_until: Mapped[timestamp_null]
+    announced_at: Mapped[timestamp_null]
+    announced_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[timestamp]
 
     consultation: Mapped[Consultation] = relationship()
     proposal: Mapped[Proposal | None] = relationship()
-    created_by: Mapped[User | None] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     options: Mapped[list[VoteOption]] = relationship(
         back_populates="vote", order_by="VoteOption.position", cascade="all, delete-orphan"
     )
@@ -253,6 +272,8 @@ class Ballot(db.Model):
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     receipt_hash: Mapped[str] = mapped_column(String(64), unique=True)
     proposal_version: Mapped[int | None]
+    # A ballot cast by proxy (source PROXY): the written authorisation it was cast under.
+    proxy_id: Mapped[int | None] = mapped_column(ForeignKey("vote_proxies.id", ondelete="SET NULL"))
     changes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     cast_at: Mapped[timestamp]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -286,3 +307,59 @@ class PaperConflict(db.Model):
     resolved_at: Mapped[timestamp_null]
 
     entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])
+
+
+class VoteObjection(db.Model):
+    """An objection to the posted roll (a unit's owner or area) or to the preliminary result, and its answer.
+
+    ``kind`` names what is objected to (voting.labels words it); ``accepted`` is None until answered.
+    ``correction`` records what an accepted objection changed: the roster's old and new values, a recount.
+    """
+
+    __tablename__ = "vote_objections"
+    __table_args__ = (Index("ix_vote_objections_vote_stage", "vote_id", "stage", "answered_at"),)
+    id: Mapped[intpk]
+    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"))
+    stage: Mapped[ObjectionStage] = enum_column(ObjectionStage)
+    lodged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id", ondelete="SET NULL"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(1000), default="")
+    created_at: Mapped[timestamp]
+    answered_at: Mapped[timestamp_null]
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    accepted: Mapped[bool | None] = mapped_column(Boolean)
+    answer: Mapped[str] = mapped_column(String(1000), default="")
+    correction: Mapped[dict | None] = mapped_column(JSON)
+
+    vote: Mapped[Vote] = relationship()
+    lodged_by: Mapped[User | None] = relationship(foreign_keys=[lodged_by_id])
+    answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])
+
+
+class VoteProxy(db.Model):
+    """A written authorisation (委托书) for one vote: the owner, the person authorised, the owner's instruction.
+
+    ``instruction`` is the choice to cast, written like a ballot's ("agree", an option key…), or None where
+    the owner leaves it to the proxy (由受托人决定). ``source`` is "online" (the owner authorised here) or
+    "paper" (a signed form the moderator recorded; ``document`` names its photo, served to moderators only).
+    A revoked authorisation keeps its row; a ballot cast under it points here (Ballot.proxy_id).
+    """
+
+    __tablename__ = "vote_proxies"
+    __table_args__ = (Index("ix_vote_proxies_vote_owner", "vote_id", "owner_person_id"),
+                      Index("ix_vote_proxies_vote_proxy", "vote_id", "proxy_person_id"))
+    id: Mapped[intpk]
+    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"))
+    owner_person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
+    proxy_person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
+    instruction: Mapped[str | None] = mapped_column(String(1000))
+    source: Mapped[str] = mapped_column(String(20), default="paper")
+    document: Mapped[str | None] = mapped_column(String(200))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[timestamp]
+    revoked_at: Mapped[timestamp_null]
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    vote: Mapped[Vote] = relationship()
