@@ -43,7 +43,9 @@ def basis_label(basis: VoteBasis) -> str:
 
 
 def source_label(source: BallotSource | str) -> str:
-    """Where a ballot came from: online or a paper form."""
+    """Where a ballot came from: online, a paper form, or a proxy the owner authorised in writing."""
+    if source == BallotSource.PROXY:
+        return _("书面委托")
     return _("纸质征询单") if source == BallotSource.PAPER else _("网上")
 
 
