@@ -394,3 +394,64 @@ def document_path(actor: User, vote: Vote, proxy: VoteProxy):
     if not path.is_file():
         raise NotFound(_("这份委托没有照片"))
     return path
+
+
+# -- the printable authorisation form (委托书) ----------------------------------------------------
+
+
+@dataclass
+class AuthorisationSheet:
+    """What a printed 委托书 names beforehand: the owner(s) and their unit(s); blank lines where unknown."""
+
+    owners: str = ""
+    units: str = ""
+
+
+def authorisation_sheet(session: Session, actor: User, vote: Vote, *, building_id: int | None = None,
+                        room: str | None = None) -> AuthorisationSheet:
+    """The 委托书 to print: for a unit's owner (moderators and that building's floor captains, ?building&room),
+    for the actor's own unit when they are an owner of the vote, or blank."""
+    if vote.basis != VoteBasis.OWNER:
+        raise Conflict(_("只有按业主计票的表决可以书面委托"))
+    if vote.state == VoteState.CLOSED:
+        raise Conflict(_("表决已结束，不能再委托"))
+    person_ids: list[int] = []
+    if building_id is not None and room:
+        building = session.get(Building, building_id)
+        if building is None or building.community_id != vote.community_id:
+            raise NotFound(_("找不到该楼栋"))
+        room = room.strip().removesuffix("室")
+        owners = list(session.execute(
+            select(Ownership.person_id).join(Unit, Unit.id == Ownership.unit_id)
+            .where(Unit.building_id == building.id, Unit.room == room).order_by(Ownership.person_id)).scalars())
+        require(vote.can_enter_paper(actor, building) or actor.person_id in owners,
+                _("只有主持人或本楼楼组长可以打印本楼的委托书"))
+        if not owners:
+            raise NotFound(_("%(unit)s没有登记的业主", unit=f"{building.name}{room}室"))
+        voter = owner_voter(session, vote, owners[0])
+        if voter is None:
+            raise NotFound(_("%(unit)s的业主不在本次表决的业主名册中", unit=f"{building.name}{room}室"))
+        person_ids = list(voter.person_ids)
+    elif actor.person_id is not None:
+        voter = owner_voter(session, vote, actor.person_id)
+        person_ids = list(voter.person_ids) if voter is not None else []
+    if not person_ids:
+        return AuthorisationSheet()
+    names = dict(session.execute(select(Person.id, Person.name).where(Person.id.in_(person_ids))).all())
+    units = session.execute(
+        select(Building.name, Unit.room).join(Unit, Unit.building_id == Building.id)
+        .join(Ownership, Ownership.unit_id == Unit.id)
+        .where(Ownership.person_id.in_(person_ids), Building.community_id == vote.community_id)
+        .distinct().order_by(Building.name, Unit.room)
+    ).all()
+    return AuthorisationSheet("、".join(names[p] for p in person_ids if p in names),
+                              "、".join(f"{b}{r}室" for b, r in units))
+
+
+def detail_context(session: Session, user: User, vote: Vote, ballot: Ballot | None) -> dict:
+    """What the vote page shows of proxies: the owner's own (given), those the user holds, the owner's receipt."""
+    if vote.basis != VoteBasis.OWNER:
+        return {"proxies_given": [], "proxies_held": [], "proxy_receipt": None, "proxies_on": False}
+    given, held = my_proxies(session, user, vote)
+    return {"proxies_given": given, "proxies_held": held, "proxy_receipt": owner_receipt(vote, ballot),
+            "proxies_on": True}

@@ -279,3 +279,118 @@ def test_a_closed_vote_takes_no_proxy(session, secretary, owner_vote, residents)
     session.rollback()
     with pytest.raises(Conflict, match="已结束"):
         proxies.record_proxy(session, secretary, owner_vote, residents["li"].person_id, tenant.person_id, "agree")
+
+
+# -- the pages ---------------------------------------------------------------------------------------
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (60, 40), "white").save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_the_owner_authorises_on_the_page_and_the_proxy_casts_on_theirs(client, login, session, owner_vote,
+                                                                         residents):
+    tenant = residents["tenant"]
+    building_id = tenant.person.household.unit.building_id
+    login("wangayi")
+    page = client.get(f"/votes/{owner_vote.id}").get_data(as_text=True)
+    assert 'id="authorise-link"' in page
+    # A wrong name is a field error, shown in plain Chinese, with what was typed kept; nothing written.
+    wrong = client.post(f"/votes/{owner_vote.id}/authorise", data={
+        "proxy_building_id": building_id, "proxy_room": "303", "proxy_name": "租户甲", "instruction": "agree"})
+    assert wrong.status_code == 422
+    text = wrong.get_data(as_text=True)
+    assert "名册上找不到这个人" in text and 'value="租户甲"' in text
+    assert proxy_count(session) == 0 and audit_count(session, "proxy.refused") == 1
+    done = client.post(f"/votes/{owner_vote.id}/authorise", data={
+        "proxy_building_id": building_id, "proxy_room": "303", "proxy_name": "zuhu", "instruction": "agree"})
+    assert done.status_code == 302
+    page = client.get(f"/votes/{owner_vote.id}").get_data(as_text=True)
+    assert "您已委托zuhu代为投票，委托意见：同意" in page and 'id="revoke-proxy"' in page
+    client.get("/logout")
+
+    login("zuhu")
+    assert 'id="proxy-ballot-link"' in client.get(f"/votes/{owner_vote.id}").get_data(as_text=True)
+    ballot_page = client.get(f"/votes/{owner_vote.id}/proxy-ballot").get_data(as_text=True)
+    assert "委托人：wangayi" in ballot_page and "3号楼302室" in ballot_page and "按委托投票：同意" in ballot_page
+    proxy_id = session.execute(select(VoteProxy.id)).scalar()
+    against = client.post(f"/votes/{owner_vote.id}/proxy-ballot", data={"proxy_id": proxy_id, "choice": "disagree"})
+    assert against.status_code == 303 and audit_count(session, "ballot.proxy_refused") == 1
+    assert session.execute(select(func.count()).select_from(Ballot)).scalar() == 0
+    cast = client.post(f"/votes/{owner_vote.id}/proxy-ballot", data={"proxy_id": proxy_id, "choice": "agree"})
+    assert cast.status_code == 302
+    assert "已按委托投票" in client.get(f"/votes/{owner_vote.id}/proxy-ballot").get_data(as_text=True)
+    client.get("/logout")
+
+    login("wangayi")
+    page = client.get(f"/votes/{owner_vote.id}").get_data(as_text=True)
+    assert 'id="proxy-voted"' in page and 'id="proxy-receipt"' in page
+
+
+def test_a_moderator_records_a_paper_form_with_its_photo_and_revokes_on_the_list(client, login, session,
+                                                                                   owner_vote, residents):
+    li, zhao = residents["li"], residents["zhao"]
+    building_id = li.person.household.unit.building_id
+    login("shuji")
+    assert 'id="proxy-list-link"' in client.get(f"/votes/{owner_vote.id}").get_data(as_text=True)
+    recorded = client.post(f"/votes/{owner_vote.id}/proxies", data={
+        "owner_building_id": building_id, "owner_room": "101", "owner_name": "lishushu",
+        "proxy_building_id": building_id, "proxy_room": "102室", "proxy_name": "zhaoxiansheng",
+        "instruction": "free", "document": (io.BytesIO(_png()), "委托书.png")}, content_type="multipart/form-data")
+    assert recorded.status_code == 302, recorded.get_data(as_text=True)[:2000]
+    proxy = session.execute(select(VoteProxy)).scalar_one()
+    assert (proxy.source, proxy.instruction, proxy.owner_person_id, proxy.proxy_person_id) == (
+        "paper", None, li.person_id, zhao.person_id)
+    listing = client.get(f"/votes/{owner_vote.id}/proxies").get_data(as_text=True)
+    assert "由受托人决定" in listing and "纸质委托书" in listing
+    photo = client.get(f"/votes/{owner_vote.id}/proxies/document?proxy={proxy.id}")
+    assert photo.status_code == 200 and photo.mimetype == "image/png"
+    # Over the picture limit or not a picture: the field says why, nothing written.
+    bad = client.post(f"/votes/{owner_vote.id}/proxies", data={
+        "owner_building_id": building_id, "owner_room": "101", "owner_name": "lishushu",
+        "proxy_building_id": building_id, "proxy_room": "102", "proxy_name": "zhaoxiansheng",
+        "instruction": "agree", "document": (io.BytesIO(b"not a picture"), "x.png")},
+        content_type="multipart/form-data")
+    assert bad.status_code == 422 and "不是 JPEG、PNG 或 WebP 图片" in bad.get_data(as_text=True)
+    assert proxy_count(session) == 1
+    revoked = client.post(f"/votes/{owner_vote.id}/proxies/revoke", data={"proxy_id": proxy.id, "back": "list"})
+    assert revoked.status_code == 302 and revoked.headers["Location"].endswith(f"/votes/{owner_vote.id}/proxies")
+    session.expire_all()
+    assert session.get(VoteProxy, proxy.id).revoked_by_id is not None
+    client.get("/logout")
+    login("lishushu")  # the owner sees nothing of the photo
+    assert client.get(f"/votes/{owner_vote.id}/proxies/document?proxy={proxy.id}").status_code == 403
+
+
+def test_the_authorisation_form_prints_the_question_and_the_owners_unit(client, login, owner_vote, tmp_path):
+    from tests.voting.test_paper_forms import pages, pdf_text
+    login("wangayi")
+    response = client.get(f"/votes/{owner_vote.id}/proxy-form.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text, info = pdf_text(tmp_path, response.data)
+    assert "授权委托书" in text and owner_vote.title in text and "3号楼302室" in text and "wangayi" in text
+    assert "由受托人决定" in text and pages(info) == 1 and "595.276 x 841.89" in info  # A4
+
+
+def test_the_result_page_and_the_minutes_count_the_channels_side_by_side(client, login, session, secretary,
+                                                                         owner_vote, residents):
+    from deliberation.minutes.contents import assemble
+    from deliberation.minutes.render import render_csv
+    from deliberation.minutes.wording import vote_facts
+    wang, tenant = residents["wang"], residents["tenant"]
+    proxy = proxies.record_proxy(session, wang, owner_vote, wang.person_id, tenant.person_id, "agree")
+    proxies.cast_by_proxy(session, tenant, owner_vote, proxy.id, "agree")
+    casting.cast_ballot(session, residents["li"], owner_vote, "agree")
+    close_vote(session, secretary, owner_vote)
+    session.commit()
+    login("wangayi")
+    page = client.get(f"/votes/{owner_vote.id}/result").get_data(as_text=True)
+    assert "网上 1，纸质 0，书面委托 1" in page
+    contents = assemble(session, secretary, owner_vote.consultation)
+    section = next(v for v in contents.votes if v.title == owner_vote.title)
+    assert section.proxy == 1
+    assert dict(vote_facts(section))["参与情况"].endswith("（线上 1，纸质 0，书面委托 1）")
+    csv = render_csv(contents).decode("utf-8-sig")
+    assert "委托" in csv
