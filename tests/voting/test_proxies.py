@@ -388,9 +388,28 @@ def test_the_result_page_and_the_minutes_count_the_channels_side_by_side(client,
     login("wangayi")
     page = client.get(f"/votes/{owner_vote.id}/result").get_data(as_text=True)
     assert "网上 1，纸质 0，书面委托 1" in page
+    assert 'data-field="proxy">1<' in client.get(f"/votes/{owner_vote.id}/hall").get_data(as_text=True)
     contents = assemble(session, secretary, owner_vote.consultation)
     section = next(v for v in contents.votes if v.title == owner_vote.title)
     assert section.proxy == 1
     assert dict(vote_facts(section))["参与情况"].endswith("（线上 1，纸质 0，书面委托 1）")
     csv = render_csv(contents).decode("utf-8-sig")
     assert "委托" in csv
+
+
+def test_a_paper_form_against_a_proxy_ballot_says_so_and_settled_for_the_form_unlinks_the_proxy(
+        session, secretary, owner_vote, residents):
+    from deliberation.accounts.models import Building
+    from deliberation.voting.paper import PaperEntry, enter_paper_ballots, open_conflicts
+    from deliberation.voting.reconcile import settle_conflicts
+    wang, tenant = residents["wang"], residents["tenant"]
+    proxy = proxies.record_proxy(session, wang, owner_vote, wang.person_id, tenant.person_id, "agree")
+    proxies.cast_by_proxy(session, tenant, owner_vote, proxy.id, "agree")
+    building = session.execute(select(Building).where(Building.name == "3号楼")).scalar_one()
+    outcome, = enter_paper_ballots(session, secretary, owner_vote, building, [PaperEntry("302", "2", line=1)])
+    assert outcome.status == "conflict" and "受托人按书面委托投票（同意）" in outcome.message
+    settle_conflicts(session, secretary, owner_vote, [c.id for c in open_conflicts(session, owner_vote)], "paper")
+    session.commit()
+    ballot = session.execute(select(Ballot).where(Ballot.vote_id == owner_vote.id)).scalar_one()
+    assert (ballot.source, ballot.choice, ballot.proxy_id) == (BallotSource.PAPER, "disagree", None)
+    assert proxies.my_view(session, owner_vote, proxy.id).state == "standing"
