@@ -171,6 +171,7 @@ def anchor(session: Session, reason: str) -> Head | None:
         return None
     session.add(AuditAnchor(event_id=current.event_id, hash=current.hash, reason=reason,
                             mac=mac(current.event_id, current.hash)))
+    _anchor_file().parent.mkdir(parents=True, exist_ok=True)
     _anchor_file().write_text(json.dumps({"event_id": current.event_id, "hash": current.hash,
                                           "mac": mac(current.event_id, current.hash)}))
     return current
