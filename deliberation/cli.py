@@ -138,6 +138,24 @@ def audit_anchor() -> None:
     click.echo(f"链头已锚定：{head.printed}" if head else "审计日志为空，无需锚定。")
 
 
+@audit_group.command("restrict-role")
+@click.argument("role")
+def audit_restrict_role(role: str) -> None:
+    """PostgreSQL: leave ROLE (the app's, not the owner's) only SELECT and INSERT on the audit tables, and
+    what it needs on the others. Run as the tables' owner after each `db upgrade`."""
+    from deliberation import audit
+    from deliberation.errors import DomainError
+
+    try:
+        statements = audit.restrict_role(db.session, role)
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    for statement in statements:
+        click.echo(statement + ";")
+    click.echo(f"角色 {role} 对审计表只能读取和追加，不能修改、删除或清空。")
+
+
 @click.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def backup(path: Path) -> None:
