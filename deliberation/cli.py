@@ -90,8 +90,8 @@ def roster_import(file: Path, community_name: str, dry_run: bool, only_valid: bo
         raise click.ClickException(str(error)) from error
     click.echo(f"共 {report.total_lines} 行，有效 {len(report.rows)} 行，重复 {report.duplicates} 行，"
                f"问题 {len(report.problems)} 处。")
-    for problem in report.problems:
-        click.echo("  " + problem.message)
+    for line in [d.message for d in report.duplicate_rows] + [p.message for p in report.problems]:
+        click.echo("  " + line)
     if dry_run:
         sys.exit(0 if report.valid else 1)
     # The command line acts as the system administrator.
