@@ -210,3 +210,18 @@ def test_a_team_member_books_a_team_room_for_the_team_on_the_form(client, login,
     data = {**form_for(monday + timedelta(days=1), title="星光排练"), "team_id": str(team.id)}
     assert client.post(f"/rooms/{room.id}/book", data=data).status_code == 302
     assert session.execute(select(Booking.team_id).where(Booking.title == "星光排练")).scalar() == team.id
+
+
+def test_feeds_give_local_times_and_mark_a_pending_request(app, client, resident, make_room, book, monday):
+    """The calendar feed says 10:00 Asia/Shanghai (with its VTIMEZONE), and a request awaiting approval is
+    TENTATIVE and titled 待审批."""
+    from icalendar import Calendar
+
+    hall = make_room("多功能会议室", needs_approval=True)
+    book(resident, hall, 2, "10:00", "11:00", title="书法班")
+    data = client.get(f"/bookings/feed/{feeds.feed_token(resident)}.ics").data
+    assert b"DTSTART;TZID=Asia/Shanghai:" in data and b"BEGIN:VTIMEZONE" in data
+    (event,) = Calendar.from_ical(data).walk("VEVENT")
+    start = event.decoded("dtstart")
+    assert (start.hour, start.utcoffset().total_seconds()) == (10, 8 * 3600)
+    assert str(event["status"]) == "TENTATIVE" and str(event["summary"]) == "书法班（待审批）"
