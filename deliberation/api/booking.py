@@ -23,10 +23,14 @@ from deliberation.booking.access import booking_or_404, room_or_404, series_or_4
 from deliberation.booking.blueprint import STATUS
 from deliberation.booking.models import to_local
 from deliberation.db import commit_as_written
+from deliberation.errors import Invalid
 from deliberation.extensions import db
 from deliberation.limits import booking_limit
 
 bp = Blueprint("api_booking", __name__, description="场地预约：场地、空闲时段、预约、每周系列与审批")
+
+# The booking form's field names, as the services name them, and the body's fields they come from.
+BODY_FIELDS = {"date": "starts_at", "start": "starts_at", "end": "ends_at"}
 
 CONFLICT_DOC = {"description": "与现有预约冲突；error.conflict 为冲突的预约（系列为 error.conflicts）"}
 
@@ -113,7 +117,7 @@ class SeriesIn(Schema):
                              metadata={"description": "0 = Monday"})
     start_time = fields.Time(required=True, metadata={"description": "local time"})
     end_time = fields.Time(required=True,
-                           metadata={"description": "local time; at or before start: next day"})
+                           metadata={"description": "local time; before start: next day"})
     first_day = fields.Date(required=True)
     until = fields.Date(required=True)
     exceptions = fields.List(fields.Date(), load_default=list)
@@ -166,9 +170,13 @@ def room_availability(args, room_id: int):
 def create_booking(data, room_id: int):
     """Book a slot; pending when the room needs approval. 409 names the booking in the way."""
     room = room_or_404(room_id, g.api_user)
-    booking = single_bookings.create_booking(db.session, g.api_user, room, title=data["title"],
-                                             attendance=data["attendance"], starts_at=data["starts_at"],
-                                             ends_at=data["ends_at"], team=team_or_404(data["team_id"], room))
+    try:
+        booking = single_bookings.create_booking(db.session, g.api_user, room, title=data["title"],
+                                                 attendance=data["attendance"], starts_at=data["starts_at"],
+                                                 ends_at=data["ends_at"], team=team_or_404(data["team_id"], room))
+    except Invalid as error:  # the service names the form's fields (date, start, end); this body's are others
+        error.fields = {BODY_FIELDS.get(name, name): message for name, message in error.fields.items()}
+        raise
     commit_as_written(db.session)
     return booking
 

@@ -223,3 +223,14 @@ def test_a_pending_request_shows_as_awaiting_approval_not_as_taken(client, api_t
     assert clash.status_code == 409
     message = clash.get_json()["error"]["message"]
     assert "待审批" in message and "占用" not in message
+
+
+@pytest.mark.parametrize("end", ["10:00", "09:30"], ids=["ending_when_it_starts", "ending_before_it_starts"])
+def test_a_booking_whose_end_is_not_after_its_start_says_so_naming_ends_at(client, api_token, resident,
+                                                                          pingpong, slot, end):
+    start = body(slot, 1, "10:00", "11:00")
+    ends_at = slot(1, end, "11:00")[0].isoformat()  # the same day: not after the start
+    response = client.post(f"/api/v1/rooms/{pingpong.id}/bookings", headers=api_token("wangayi"),
+                           json={**start, "ends_at": ends_at})
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"] == {"ends_at": "结束时间须晚于开始时间"}

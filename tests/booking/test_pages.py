@@ -225,3 +225,14 @@ def test_feeds_give_local_times_and_mark_a_pending_request(app, client, resident
     start = event.decoded("dtstart")
     assert (start.hour, start.utcoffset().total_seconds()) == (10, 8 * 3600)
     assert str(event["status"]) == "TENTATIVE" and str(event["summary"]) == "书法班（待审批）"
+
+
+def test_the_form_says_so_when_the_end_is_the_start(client, login, resident, pingpong, monday):
+    """An end before the start is the next day (22:00–01:00); an end equal to it is an empty slot, said as such
+    rather than as a day-long booking outside the opening hours."""
+    login("wangayi")
+    response = client.post(f"/rooms/{pingpong.id}/book", data={
+        "title": "练球", "attendance": "3", "date": (monday + timedelta(days=1)).isoformat(),
+        "start": "10:00", "end": "10:00"})
+    assert response.status_code == 422
+    assert "结束时间须晚于开始时间" in response.get_data(as_text=True)
