@@ -236,3 +236,16 @@ def test_the_form_says_so_when_the_end_is_the_start(client, login, resident, pin
         "start": "10:00", "end": "10:00"})
     assert response.status_code == 422
     assert "结束时间须晚于开始时间" in response.get_data(as_text=True)
+
+
+def test_the_calendars_show_a_pending_request_as_awaiting_approval(client, login, resident, neighbour, community,
+                                                                  make_room, book, monday):
+    hall = make_room("多功能会议室", needs_approval=True)
+    book(resident, hall, 1, "14:00", "16:00", title="书法班申请")
+    login("lishushu")
+    day = (monday + timedelta(days=1)).isoformat()
+    for url in (f"/rooms/{hall.id}?week={day}", f"/communities/{community.id}/rooms/week?week={day}"):
+        response = client.get(url)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200, (url, response.status_code, page[page.find("<main"):][:800])
+        assert "书法班申请" in page and "待审批" in page and "占用" not in page, url
