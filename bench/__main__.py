@@ -392,6 +392,9 @@ def main(argv: list[str] | None = None) -> int:
 
     rows: list[Row] = []
     workdir = Path(tempfile.mkdtemp(prefix="deliberation-bench-"))
+    # Keys, counters and anchors of every app the benchmark starts (here, its servers, its children) live in
+    # the work folder, never in the source tree's instance/.
+    os.environ["INSTANCE_PATH"] = str(workdir / "instance")
     try:
         for database in databases:
             folder = workdir / database

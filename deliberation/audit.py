@@ -7,7 +7,8 @@ not read the key cannot recompute a chain that verifies. The head of the chain i
 every published minutes (printed in it), by `flask audit anchor` — in `audit_anchors` (MACed too) and in a file
 outside the database (AUDIT_ANCHOR_FILE, default `instance/audit-anchor.json`); `verify` checks that
 every anchored event is still there with its hash, so a truncated tail or an emptied log is reported. On PostgreSQL triggers
-refuse UPDATE, DELETE and TRUNCATE on the table.
+refuse UPDATE, DELETE and TRUNCATE on the table, and `restrict_role` leaves the app's role (when it is not the
+tables' owner) only SELECT and INSERT on them.
 """
 
 from __future__ import annotations
@@ -171,6 +172,7 @@ def anchor(session: Session, reason: str) -> Head | None:
         return None
     session.add(AuditAnchor(event_id=current.event_id, hash=current.hash, reason=reason,
                             mac=mac(current.event_id, current.hash)))
+    _anchor_file().parent.mkdir(parents=True, exist_ok=True)
     _anchor_file().write_text(json.dumps({"event_id": current.event_id, "hash": current.hash,
                                           "mac": mac(current.event_id, current.hash)}))
     return current
@@ -258,3 +260,37 @@ def _missing(session: Session, name: str, event_id: int, anchored_hash: str, cou
     if found is None or not found.startswith(anchored_hash):
         return [f"{name}：事件 {event_id} 与锚定时不同（被删除或改写）"]
     return []
+
+
+AUDIT_TABLES = ("audit_events", "audit_anchors")
+
+
+def restrict_role(session: Session, role: str) -> list[str]:
+    """On PostgreSQL, leave the app's own role (not the tables' owner) only SELECT and INSERT on the audit
+    tables, and what it needs everywhere else: run by the owner after each `db upgrade` (`flask audit
+    restrict-role ROLE`). The triggers refuse UPDATE, DELETE and TRUNCATE whoever asks; without the privilege
+    the app's role is refused before any trigger, and cannot drop or disable them (only an owner can).
+    Returns the statements run; raises DomainError where it cannot hold (SQLite, the role owns the tables)."""
+    if session.get_bind().dialect.name != "postgresql":
+        raise DomainError("只有 PostgreSQL 有数据库角色；SQLite 的审计日志由触发器和 audit verify 保护")
+    if session.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :role"), {"role": role}).first() is None:
+        raise DomainError(f"数据库中没有角色 {role}")
+    owners = set(session.execute(
+        text("SELECT tableowner FROM pg_tables WHERE schemaname = current_schema() AND tablename = ANY(:tables)"),
+        {"tables": list(AUDIT_TABLES)}).scalars())
+    if role in owners:
+        raise DomainError(f"角色 {role} 是审计表的所有者，无法收回它的权限：请用另一个角色执行迁移并拥有这些表，"
+                          f"网站用 {role} 连接")
+    quoted = session.get_bind().dialect.identifier_preparer.quote(role)
+    audit_tables = ", ".join(AUDIT_TABLES)
+    statements = [
+        f"GRANT USAGE ON SCHEMA public TO {quoted}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}",
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}",
+        f"REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {audit_tables} FROM PUBLIC, {quoted}",
+        f"GRANT SELECT, INSERT ON {audit_tables} TO {quoted}",
+    ]
+    for statement in statements:
+        session.execute(text(statement))
+    logger.info("audit tables restricted for role %s", role)
+    return statements

@@ -90,8 +90,8 @@ def roster_import(file: Path, community_name: str, dry_run: bool, only_valid: bo
         raise click.ClickException(str(error)) from error
     click.echo(f"共 {report.total_lines} 行，有效 {len(report.rows)} 行，重复 {report.duplicates} 行，"
                f"问题 {len(report.problems)} 处。")
-    for problem in report.problems:
-        click.echo("  " + problem.message)
+    for line in [d.message for d in report.duplicate_rows] + [p.message for p in report.problems]:
+        click.echo("  " + line)
     if dry_run:
         sys.exit(0 if report.valid else 1)
     # The command line acts as the system administrator.
@@ -136,6 +136,24 @@ def audit_anchor() -> None:
     head = audit.anchor(db.session, "command")
     db.session.commit()
     click.echo(f"链头已锚定：{head.printed}" if head else "审计日志为空，无需锚定。")
+
+
+@audit_group.command("restrict-role")
+@click.argument("role")
+def audit_restrict_role(role: str) -> None:
+    """PostgreSQL: leave ROLE (the app's, not the owner's) only SELECT and INSERT on the audit tables, and
+    what it needs on the others. Run as the tables' owner after each `db upgrade`."""
+    from deliberation import audit
+    from deliberation.errors import DomainError
+
+    try:
+        statements = audit.restrict_role(db.session, role)
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    for statement in statements:
+        click.echo(statement + ";")
+    click.echo(f"角色 {role} 对审计表只能读取和追加，不能修改、删除或清空。")
 
 
 @click.command("backup")

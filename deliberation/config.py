@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from datetime import timedelta
@@ -18,6 +19,12 @@ def database_url(url: str | None, instance_path: str) -> str:
     return url
 
 
+def prepare_database_folder(url: str) -> None:
+    """Create the folder of a SQLite database file (the default one lives in the instance folder)."""
+    if url.startswith("sqlite:///") and (path := url.removeprefix("sqlite:///").split("?")[0]) not in ("", ":memory:"):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
 def secret_key(instance_path: str, name: str = "SECRET_KEY") -> str:
     """A key from the environment (SECRET_KEY, AUDIT_KEY), else one generated once into the instance
     folder (`secret_key`, `audit_key`). Several hosts share one through the environment."""
@@ -26,9 +33,15 @@ def secret_key(instance_path: str, name: str = "SECRET_KEY") -> str:
     path = Path(instance_path) / name.lower()
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # Written whole under another name, then linked: a process starting at the same moment reads the
+        # key once it is complete, and only the first of them makes it.
+        draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_urlsafe(48))
+        with contextlib.suppress(FileExistsError):
+            os.link(draft, path)
+        draft.unlink()
     return path.read_text().strip()
 
 

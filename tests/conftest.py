@@ -31,6 +31,9 @@ from deliberation.extensions import db
 from deliberation.web import migrations
 
 IN_CI = os.environ.get("CI") == "true"
+# Keys, counters and anchors of every app the tests start (here and in the servers they spawn) go to a folder
+# of the run, never into the source tree's instance/ (a developer's `make run` keeps its own there).
+os.environ.setdefault("INSTANCE_PATH", tempfile.mkdtemp(prefix="deliberation-test-instance-"))
 
 # Timing varies on a shared two-core machine: no per-example deadline. In CI the examples are
 # derived from the tests alone, and no example database carries one run's failures into the next.

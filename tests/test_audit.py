@@ -228,3 +228,62 @@ def test_postgres_refuses_truncate_of_the_log_and_its_anchors(session, events, i
         with pytest.raises(DBAPIError, match="append-only"):
             session.execute(text(f"TRUNCATE {table}"))
         session.rollback()
+
+
+def test_the_apps_role_cannot_truncate_update_or_delete_the_log_after_restrict_role(app, session, events,
+                                                                                     is_postgres):
+    """`flask audit restrict-role ROLE` (run by the tables' owner): the app's role still reads and appends,
+    and is refused TRUNCATE, UPDATE and DELETE by the database's privileges, before any trigger."""
+    if not is_postgres:
+        pytest.skip("roles exist on PostgreSQL")
+    import uuid
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import ProgrammingError
+
+    role = f"deliberation_app_{uuid.uuid4().hex[:8]}"
+    recorded = session.execute(text("SELECT count(*) FROM audit_events")).scalar()
+    session.execute(text(f'CREATE ROLE "{role}" LOGIN'))
+    session.commit()
+    engine = create_engine(db_url := session.get_bind().url.set(username=role, password=None))
+    try:
+        result = app.test_cli_runner().invoke(args=["audit", "restrict-role", role])
+        assert result.exit_code == 0, result.output
+        assert "REVOKE UPDATE, DELETE, TRUNCATE" in result.output
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM audit_events")).scalar() == recorded
+            conn.execute(text("SELECT count(*) FROM communities"))
+            for statement in ("TRUNCATE audit_events", "TRUNCATE audit_anchors", "DELETE FROM audit_events",
+                              "UPDATE audit_events SET action = 'x'", "ALTER TABLE audit_events DISABLE TRIGGER ALL",
+                              "DROP TRIGGER audit_events_no_truncate ON audit_events"):
+                with pytest.raises(ProgrammingError, match="permission denied|must be owner"):
+                    conn.execute(text(statement))
+                conn.rollback()
+        # The app itself, connected as that role, goes on recording events.
+        from deliberation import create_app
+        from tests.conftest import base_config
+
+        other = create_app(base_config(db_url.render_as_string(hide_password=False),
+                                       AUDIT_KEY=app.config["AUDIT_KEY"]))
+        with other.app_context():
+            from deliberation.extensions import db as other_db
+
+            community = other_db.session.execute(select(Community)).scalars().first()
+            audit.record(other_db.session, None, "test.after_restrict", community)
+            other_db.session.commit()
+            assert audit.verify(other_db.session).ok
+            other_db.session.remove()
+            other_db.engine.dispose()
+    finally:
+        engine.dispose()
+        session.rollback()
+        session.execute(text(f'DROP OWNED BY "{role}"'))
+        session.execute(text(f'DROP ROLE "{role}"'))
+        session.commit()
+
+
+def test_restrict_role_refuses_the_tables_owner_and_sqlite(app, session, is_postgres):
+    owner = session.execute(text("SELECT current_user")).scalar() if is_postgres else "anyone"
+    result = app.test_cli_runner().invoke(args=["audit", "restrict-role", owner])
+    assert result.exit_code != 0
+    assert ("所有者" if is_postgres else "SQLite") in result.output

@@ -79,6 +79,18 @@ class RosterProblem:
 
 
 @dataclass(frozen=True)
+class RosterDuplicate:
+    """A row repeating an earlier one exactly: imported once, from the earlier row."""
+
+    line: int
+    same_as: int  # the earlier row's number
+
+    @property
+    def message(self) -> str:
+        return f"第{self.line}行与第{self.same_as}行完全相同，只导入一次"
+
+
+@dataclass(frozen=True)
 class RosterReport:
     """The outcome of reading a roster: the good rows and what is wrong with the others."""
 
@@ -86,6 +98,7 @@ class RosterReport:
     problems: tuple[RosterProblem, ...]  # in row order
     total_lines: int  # data rows read, blank lines excluded
     duplicates: int  # exact repeated rows dropped
+    duplicate_rows: tuple[RosterDuplicate, ...] = ()  # which rows they are, and the row each repeats
 
     @property
     def valid(self) -> bool:
@@ -374,9 +387,12 @@ def _build_report(data_rows: _Table, header: _Header) -> RosterReport:
             parsed.append(row)
 
     unique: dict[RosterRow, RosterRow] = {}
+    repeated: list[RosterDuplicate] = []
     for row in parsed:
-        unique.setdefault(replace(row, line=0), row)
-    duplicates = len(parsed) - len(unique)
+        first = unique.setdefault(replace(row, line=0), row)
+        if first is not row:
+            repeated.append(RosterDuplicate(row.line, first.line))
+    duplicates = len(repeated)
 
     # The same person (name and phone) twice in one unit, with different details, is a conflict the
     # moderator has to settle: neither row is imported. The same person in several units is fine.
@@ -392,7 +408,7 @@ def _build_report(data_rows: _Table, header: _Header) -> RosterReport:
             problems.append(RosterProblem(row.line, None, _conflict_message(row, entries)))
 
     problems.sort(key=lambda problem: problem.line)  # stable: a row's problems keep their column order
-    return RosterReport(tuple(rows), tuple(problems), total, duplicates)
+    return RosterReport(tuple(rows), tuple(problems), total, duplicates, tuple(repeated))
 
 
 def _parse_row(

@@ -78,12 +78,19 @@ class RosterProblemOut(Schema):
     message = fields.String()
 
 
+class RosterDuplicateOut(Schema):
+    line = fields.Integer()
+    same_as = fields.Integer()
+
+
 class RosterReportOut(Schema):
     dry_run = fields.Boolean()
     valid = fields.Boolean()
     total_lines = fields.Integer()
     valid_rows = fields.Integer()
     duplicates = fields.Integer()
+    duplicate_rows = fields.List(fields.Nested(RosterDuplicateOut), metadata={
+        "description": "each row repeating an earlier one exactly (imported once), with the row it repeats"})
     problems = fields.List(fields.Nested(RosterProblemOut))
     imported = fields.Dict(keys=fields.String(), values=fields.Integer(), allow_none=True)
 
@@ -160,6 +167,7 @@ def import_roster(options, files, community_id: int):
         raise Invalid(str(error), fields={"file": str(error)}) from error
     out = {"dry_run": options["dry_run"], "valid": report.valid, "total_lines": report.total_lines,
            "valid_rows": len(report.rows), "duplicates": report.duplicates,
+           "duplicate_rows": [{"line": d.line, "same_as": d.same_as} for d in report.duplicate_rows],
            "problems": [asdict(p) for p in report.problems], "imported": None}
     if not options["dry_run"]:
         result = services.import_roster(db.session, g.api_user, found, report, only_valid=options["only_valid"])

@@ -1,5 +1,8 @@
 """API of the booking capability: rooms, availability, bookings, weekly series, approval.
 
+Every time a booking answer carries is written with the community's offset (+08:00, Asia/Shanghai), whatever
+offset the request used; a booking awaiting approval says so (status "pending", status_text 待审批).
+
 A refused booking answers 409 with the booking in the way:
 {"error": {"code": "conflict", "message": ..., "fields": {...}, "conflict": {booking}}}; a refused
 series lists every date that cannot be booked under "conflicts".
@@ -17,11 +20,17 @@ from deliberation.booking import bookings as single_bookings
 from deliberation.booking import rooms, schedule
 from deliberation.booking import series as weekly_series
 from deliberation.booking.access import booking_or_404, room_or_404, series_or_404, team_or_404
+from deliberation.booking.blueprint import STATUS
+from deliberation.booking.models import to_local
 from deliberation.db import commit_as_written
+from deliberation.errors import Invalid
 from deliberation.extensions import db
 from deliberation.limits import booking_limit
 
 bp = Blueprint("api_booking", __name__, description="场地预约：场地、空闲时段、预约、每周系列与审批")
+
+# The booking form's field names, as the services name them, and the body's fields they come from.
+BODY_FIELDS = {"date": "starts_at", "start": "starts_at", "end": "ends_at"}
 
 CONFLICT_DOC = {"description": "与现有预约冲突；error.conflict 为冲突的预约（系列为 error.conflicts）"}
 
@@ -44,23 +53,33 @@ class RoomOut(Schema):
     hours = fields.List(fields.Nested(HoursOut), metadata={"description": "local time, Asia/Shanghai"})
 
 
+class LocalDateTime(fields.AwareDateTime):
+    """A stored UTC time written in Asia/Shanghai, with its offset: 2030-01-07T10:00:00+08:00."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return super()._serialize(to_local(value) if value is not None else None, attr, obj, **kwargs)
+
+
 class BookingOut(Schema):
     id = fields.Integer()
     room_id = fields.Integer()
     room = fields.String(attribute="room.name")
     title = fields.String()
     attendance = fields.Integer()
-    starts_at = fields.AwareDateTime()
-    ends_at = fields.AwareDateTime()
-    status = fields.String(metadata={"enum": ["pending", "approved", "declined", "cancelled"]})
+    starts_at = LocalDateTime(metadata={"description": "local time with its offset, +08:00"})
+    ends_at = LocalDateTime()
+    status = fields.String(metadata={"enum": ["pending", "approved", "declined", "cancelled"],
+                                     "description": "pending: a request awaiting approval, not yet the room's"})
+    status_text = fields.Function(lambda booking: str(STATUS[booking.status.value]),
+                                  metadata={"description": "the status in words (待审批 / 已确认 / …)"})
     series_id = fields.Integer(allow_none=True)
     team = fields.String(attribute="team.name", allow_none=True)
     booked_by_id = fields.Integer()
 
 
 class WindowOut(Schema):
-    starts_at = fields.AwareDateTime()
-    ends_at = fields.AwareDateTime()
+    starts_at = LocalDateTime()
+    ends_at = LocalDateTime()
 
 
 class DayOut(Schema):
@@ -98,7 +117,7 @@ class SeriesIn(Schema):
                              metadata={"description": "0 = Monday"})
     start_time = fields.Time(required=True, metadata={"description": "local time"})
     end_time = fields.Time(required=True,
-                           metadata={"description": "local time; at or before start: next day"})
+                           metadata={"description": "local time; before start: next day"})
     first_day = fields.Date(required=True)
     until = fields.Date(required=True)
     exceptions = fields.List(fields.Date(), load_default=list)
@@ -151,9 +170,13 @@ def room_availability(args, room_id: int):
 def create_booking(data, room_id: int):
     """Book a slot; pending when the room needs approval. 409 names the booking in the way."""
     room = room_or_404(room_id, g.api_user)
-    booking = single_bookings.create_booking(db.session, g.api_user, room, title=data["title"],
-                                             attendance=data["attendance"], starts_at=data["starts_at"],
-                                             ends_at=data["ends_at"], team=team_or_404(data["team_id"], room))
+    try:
+        booking = single_bookings.create_booking(db.session, g.api_user, room, title=data["title"],
+                                                 attendance=data["attendance"], starts_at=data["starts_at"],
+                                                 ends_at=data["ends_at"], team=team_or_404(data["team_id"], room))
+    except Invalid as error:  # the service names the form's fields (date, start, end); this body's are others
+        error.fields = {BODY_FIELDS.get(name, name): message for name, message in error.fields.items()}
+        raise
     commit_as_written(db.session)
     return booking
 

@@ -174,6 +174,9 @@ def find_conflict(room: Room, starts_at: datetime, ends_at: datetime, busy: list
     """The first live booking in the way of this slot with the reason, or None. Same room first."""
     overlapping = [b for b in busy if b.starts_at < ends_at and b.ends_at > starts_at]
     for booking in overlapping:
+        if booking.room_id == room.id and booking.status == BookingStatus.PENDING:
+            return Clash(_("该时段已有待审批的申请“%(title)s”（%(when)s），请换一个时间",
+                           title=booking.title, when=booking.when), booking)
         if booking.room_id == room.id:
             return Clash(_("该时段已被“%(title)s”（%(when)s）占用", title=booking.title, when=booking.when), booking)
     for booking in overlapping:

@@ -10,6 +10,7 @@ import hashlib
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -55,7 +56,8 @@ def feed_window():
 
 
 def calendar(name: str, bookings: list[Booking], host: str) -> bytes:
-    """An iCalendar document of live bookings; pending ones are TENTATIVE."""
+    """An iCalendar document of live bookings, times in Asia/Shanghai (TZID, with its VTIMEZONE); pending ones
+    are TENTATIVE and say 待审批 in their title."""
     from icalendar import Calendar, Event  # imported when a feed is asked for, not by every worker
 
     cal = Calendar()
@@ -68,12 +70,14 @@ def calendar(name: str, bookings: list[Booking], host: str) -> bytes:
         event = Event()
         event.add("uid", f"booking-{booking.id}@{host}")
         event.add("dtstamp", stamp)
-        event.add("dtstart", booking.starts_at)
-        event.add("dtend", booking.ends_at)
-        event.add("summary", booking.title)
+        event.add("dtstart", booking.local_start)
+        event.add("dtend", booking.local_end)
+        pending = booking.status == BookingStatus.PENDING
+        event.add("summary", booking.title + (_("（待审批）") if pending else ""))
         event.add("location", booking.room.name)
         event.add("status", "CONFIRMED" if booking.status == BookingStatus.APPROVED else "TENTATIVE")
         cal.add_component(event)
+    cal.add_missing_timezones()
     return cal.to_ical()
 
 

@@ -273,6 +273,6 @@ class Booking(db.Model):
     def summary(self) -> dict:
         """The booking as the API and conflict reports show it."""
         return {"id": self.id, "room_id": self.room_id, "room": self.room.name, "title": self.title,
-                "attendance": self.attendance, "starts_at": self.starts_at.isoformat(),
-                "ends_at": self.ends_at.isoformat(), "status": self.status.value, "series_id": self.series_id,
+                "attendance": self.attendance, "starts_at": self.local_start.isoformat(),
+                "ends_at": self.local_end.isoformat(), "status": self.status.value, "series_id": self.series_id,
                 "team": self.team.name if self.team else None, "when": self.when}

@@ -99,8 +99,9 @@ def describe_hours(room: Room, starts_at: datetime) -> str:
 
 
 def local_slot(day: date, start: time, end: time) -> tuple[datetime, datetime]:
-    """A local date and wall-clock times as a UTC slot; an end at or before the start is the next day."""
-    end_day = day + timedelta(days=1) if end <= start else day
+    """A local date and wall-clock times as a UTC slot; an end before the start is the next day (22:00–01:00).
+    An end equal to the start is an empty slot, which check_times refuses as ending when it starts."""
+    end_day = day + timedelta(days=1) if end < start else day
     return local_to_utc(day, start), local_to_utc(end_day, end)
 
 

@@ -29,7 +29,7 @@ from deliberation.consultations.notifications import announce_reply
 from deliberation.db import utcnow
 from deliberation.errors import Conflict, Forbidden, Invalid, NotFound, require
 from deliberation.pagination import Page, paginate
-from deliberation.validation import clean_text
+from deliberation.validation import check_planned, clean_text
 
 
 def open_round(
@@ -49,6 +49,7 @@ def open_round(
         raise Invalid(_("请填写截止时间"), fields={"closes_at": _("必填")})
     if closes_at <= opens_at or closes_at <= now:
         raise Invalid(_("截止时间须晚于开始时间和现在"), fields={"closes_at": _("截止时间太早")})
+    check_planned(closes_at, "closes_at", _("截止时间"), now=now)
     last = session.execute(
         select(CommentRound)
         .where(CommentRound.consultation_id == consultation.id)

@@ -35,7 +35,13 @@ def to_utc(value: datetime | None) -> datetime | None:
 
 
 def to_local(value: datetime | None) -> datetime | None:
-    return value.astimezone(SHANGHAI).replace(tzinfo=None) if value is not None else None
+    """A stored UTC time as typed in Shanghai, for a form's field."""
+    if value is None:
+        return None
+    try:
+        return value.astimezone(SHANGHAI).replace(tzinfo=None)
+    except OverflowError:  # a time stored before inputs were bounded (9999-12-31): shown as is, so it can be fixed
+        return value.replace(tzinfo=None)
 
 
 class MultiCheckboxField(SelectMultipleField):

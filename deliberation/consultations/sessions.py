@@ -30,7 +30,7 @@ from deliberation.consultations.notifications import consultation_link, notify
 from deliberation.db import utcnow
 from deliberation.errors import Conflict, Invalid, require
 from deliberation.pagination import Page, paginate
-from deliberation.validation import clean_text
+from deliberation.validation import check_planned, clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -168,6 +168,9 @@ def _apply(
             raise Invalid(
                 _("请选择本居民区名册中的人员"), fields={"person_ids": _("请选择本居民区名册中的人员")}
             )
+    check_planned(data.commenting_at, "commenting_at", _("征求意见开始时间"))
+    check_planned(data.voting_at, "voting_at", _("表决开始时间"))
+    check_planned(data.closes_at, "closes_at", _("计划结束时间"))
     times = [t for t in (data.commenting_at, data.voting_at, data.closes_at) if t is not None]
     if times != sorted(times) or len(set(times)) != len(times):
         raise Invalid(

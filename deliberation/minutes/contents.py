@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from deliberation.accounts import demographics
 from deliberation.accounts.models import User
+from deliberation.conclusion import Outcome, conclude
 from deliberation.consultations.eligibility import eligible_person_ids
 from deliberation.consultations.models import (
     Comment,
@@ -161,13 +162,8 @@ def _assemble(session, viewer, consultation, *, closing_notes, host, recorder, v
     eligible = session.execute(
         select(func.count()).select_from(eligible_person_ids(consultation).subquery())
     ).scalar_one()
-    decided = [v for v in votes if v.agreed is not None and v.final and not v.advisory]
-    if not decided:
-        outcome = ""
-    elif all(v.agreed for v in decided):
-        outcome = AGREED
-    else:
-        outcome = NOT_AGREED
+    outcome = conclude([Outcome(v.subject or v.title, v.agreed, tuple(v.winners), ranked=v.ranked, final=v.final,
+                                advisory=v.advisory) for v in votes], words=_).text
     community = consultation.community
     convener = consultation.created_by.display_name if consultation.created_by else ""
     return MinutesContents(
@@ -454,6 +450,7 @@ def _vote_section(report, basis_label, *, advisory: bool = False) -> VoteSection
         participant_area=_text(areas.get("participants", "")),
         ranked=(report.choice_result or {}).get("method") == "schulze",
         pairwise=_pairwise(report.choice_result),
+        winners=[_text(w) for w in (report.choice_result or {}).get("winners") or []],
     )
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-AGREED = "达成共识"
-NOT_AGREED = "未达成共识"
+from deliberation.conclusion import AGREED, NOT_AGREED  # noqa: F401 — the words of the conclusion, decided there
 
 
 @dataclass
@@ -162,6 +161,7 @@ class VoteSection:
     ranked: bool = False  # the tally counts first choices (并列第一 apart), so it adds up to the ballots
     pairwise: Pairwise | None = None
     proxy: int = 0  # ballots cast by proxy (书面委托), beside online and paper
+    winners: list[str] = field(default_factory=list)  # a choice between variants: the chosen one (several: a tie)
 
 
 @dataclass
@@ -183,7 +183,7 @@ class MinutesContents:
     total_commenters: int
     surveys: list[SurveySection]
     votes: list[VoteSection]
-    outcome: str  # overall: 达成共识 / 未达成共识 / "" when nothing was put to a vote
+    outcome: str  # overall, as deliberation.conclusion.conclude says it ("" when nothing was put to a vote)
     closing_notes: str
     host: str
     recorder: str

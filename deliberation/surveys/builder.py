@@ -23,7 +23,7 @@ from deliberation.surveys.models import (
     Survey,
     SurveyState,
 )
-from deliberation.validation import clean_text
+from deliberation.validation import check_planned, clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +70,7 @@ def _apply(session: Session, survey: Survey, community: Community, data: SurveyI
             raise Invalid(_("请选择本居民区的议事"), fields={"consultation_id": _("请选择本居民区的议事")})
     if data.opens_at and data.closes_at and data.closes_at <= data.opens_at:
         raise Invalid(_("截止时间须晚于开始时间"), fields={"closes_at": _("截止时间须晚于开始时间")})
+    check_planned(data.closes_at, "closes_at", _("截止时间"))
     try:
         anonymity = Anonymity(data.anonymity or (Anonymity.ANONYMOUS if data.anonymous else Anonymity.NAMED))
     except ValueError as error:

@@ -24,6 +24,7 @@ from deliberation.consultations.models import Consultation, Phase, Proposal, Pro
 from deliberation.consultations.proposals import version_checks
 from deliberation.db import utcnow, write_intent
 from deliberation.errors import Conflict, Invalid, require
+from deliberation.validation import check_planned
 from deliberation.voting.electorate import count_electorate, freeze_electorate
 from deliberation.voting.models import (
     VARIANT_RULES,
@@ -132,6 +133,7 @@ def create_vote(session: Session, actor: User, consultation: Consultation, data:
         raise Invalid(_("结束时间须晚于开始时间"), fields={"closes_at": _("须晚于开始时间")})
     if data.closes_at and data.closes_at <= now:
         raise Invalid(_("结束时间须在将来"), fields={"closes_at": _("须在将来")})
+    check_planned(data.closes_at, "closes_at", _("结束时间"), now=now)
     for option in options:
         if option.proposal_id is not None:
             option.proposal_version = proposals[option.proposal_id].current_version.number

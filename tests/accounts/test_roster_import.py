@@ -63,6 +63,7 @@ def test_the_import_page_reports_every_bad_row_before_writing(client, login, ses
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "第8行" in html and "房东" in html
+    assert "第7行与第2行完全相同" in html  # the roster report names the rows of a duplicate
     assert count(session, Person) == 0
     upload_id = int(html.split("/roster/import/")[1].split('"')[0])
     confirm = client.post(f"/communities/{community.id}/roster/import/{upload_id}", data={"only_valid": "y"})
@@ -106,7 +107,7 @@ def test_cli_dry_run_reports_rows_and_writes_nothing(app, session, community, se
     runner = app.test_cli_runner()
     result = runner.invoke(args=["roster", "import", str(path), "--community", community.name, "--dry-run"])
     assert result.exit_code == 1
-    assert "第8行" in result.output
+    assert "第8行" in result.output and "第7行与第2行完全相同" in result.output
     assert count(session, Person) == 0
 
 
@@ -128,6 +129,7 @@ def test_api_dry_run_returns_the_report_only(client, api_token, session, communi
     assert response.status_code == 200
     assert body["valid"] is False and body["imported"] is None
     assert body["problems"][0]["line"] == 8
+    assert body["duplicates"] == 1 and body["duplicate_rows"] == [{"line": 7, "same_as": 2}]
     assert count(session, Person) == 0
     response = client.post(f"/api/v1/communities/{community.id}/roster", headers=headers,
                            data={"file": (io.BytesIO(GOOD.encode()), "roster.csv")},

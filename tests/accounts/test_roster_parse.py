@@ -413,6 +413,8 @@ def test_repeated_identical_rows_are_dropped_and_counted():
     assert report.valid
     assert [row.line for row in report.rows] == [2, 3]
     assert (report.total_lines, report.duplicates) == (4, 2)
+    assert [(d.line, d.same_as) for d in report.duplicate_rows] == [(4, 2), (5, 2)]
+    assert report.duplicate_rows[0].message == "第4行与第2行完全相同，只导入一次"
 
 
 def test_the_same_person_owning_several_units_is_valid():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -159,3 +160,77 @@ def test_the_openapi_document_describes_the_booking_endpoints(client):
                  "/api/v1/rooms/{room_id}/series"):
         assert path in paths, path
     assert "409" in paths["/api/v1/rooms/{room_id}/bookings"]["post"]["responses"]
+
+
+def _times(value, path=""):
+    """Every (path, text) in an answer that looks like a date-time."""
+    if isinstance(value, dict):
+        return [t for key, v in value.items() for t in _times(v, f"{path}.{key}")]
+    if isinstance(value, list):
+        return [t for i, v in enumerate(value) for t in _times(v, f"{path}.{i}")]
+    if isinstance(value, str) and len(value) >= 19 and value[10:11] == "T" and value[:4].isdigit():
+        return [(path, value)]
+    return []
+
+
+def test_every_booking_answer_writes_its_times_at_plus_08_00(client, api_token, resident, neighbour, moderator,
+                                                              make_room, pingpong, book, slot, monday):
+    """Whatever offset a request used (here UTC and +09:00), the answers say +08:00: one booking, its
+    refusal, availability, a series and its refusal, approval, cancellation."""
+    headers = api_token("wangayi")
+    starts_at, ends_at = slot(1, "19:00", "21:00")
+    tokyo = {"title": "东京时间", "attendance": 4,
+             "starts_at": starts_at.astimezone(ZoneInfo("Asia/Tokyo")).isoformat(),
+             "ends_at": ends_at.isoformat()}
+    created = client.post(f"/api/v1/rooms/{pingpong.id}/bookings", headers=headers, json=tokyo)
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["starts_at"].endswith("T19:00:00+08:00")
+    answers = [created.get_json()]
+    answers.append(client.post(f"/api/v1/rooms/{pingpong.id}/bookings", headers=api_token("lishushu"),
+                               json=body(slot, 1, "20:00", "22:00")).get_json())
+    answers.append(client.get(f"/api/v1/bookings/{created.get_json()['id']}", headers=headers).get_json())
+    answers.append(client.get(f"/api/v1/rooms/{pingpong.id}/availability", headers=headers, query_string={
+        "from": monday.isoformat(), "to": (monday + timedelta(days=6)).isoformat()}).get_json())
+    series = {"title": "周二练球", "attendance": 4, "weekday": 0, "start_time": "19:00", "end_time": "21:00",
+              "first_day": monday.isoformat(), "until": (monday + timedelta(weeks=2)).isoformat()}
+    answers.append(client.post(f"/api/v1/rooms/{pingpong.id}/series", headers=headers, json={
+        **series, "weekday": 1}).get_json())  # the conflict: 409 listing it
+    answers.append(client.post(f"/api/v1/rooms/{pingpong.id}/series", headers=headers, json={
+        **series, "weekday": 1, "book_free_dates": True}).get_json())
+    hall = make_room("多功能会议室", needs_approval=True)
+    pending = book(resident, hall, 3, "14:00", "16:00")
+    answers.append(client.post(f"/api/v1/bookings/{pending.id}/approve", headers=api_token("shuji"),
+                               json={}).get_json())
+    answers.append(client.post(f"/api/v1/bookings/{pending.id}/cancel", headers=headers, json={}).get_json())
+    found = [t for answer in answers for t in _times(answer)]
+    assert len(found) > 20
+    assert all(text.endswith("+08:00") for _path, text in found), [t for t in found if not t[1].endswith("+08:00")]
+
+
+def test_a_pending_request_shows_as_awaiting_approval_not_as_taken(client, api_token, resident, neighbour,
+                                                                   make_room, book, monday):
+    hall = make_room("多功能会议室", needs_approval=True)
+    request = book(resident, hall, 1, "14:00", "16:00", title="书法班申请")
+    assert request.status.value == "pending"
+    headers = api_token("lishushu")
+    days = client.get(f"/api/v1/rooms/{hall.id}/availability", headers=headers, query_string={
+        "from": monday.isoformat(), "to": (monday + timedelta(days=1)).isoformat()}).get_json()["days"]
+    (shown,) = days[1]["bookings"]
+    assert (shown["status"], shown["status_text"]) == ("pending", "待审批")
+    clash = client.post(f"/api/v1/rooms/{hall.id}/bookings", headers=headers, json={
+        "title": "合唱", "attendance": 5, "starts_at": request.starts_at.isoformat(),
+        "ends_at": request.ends_at.isoformat()})
+    assert clash.status_code == 409
+    message = clash.get_json()["error"]["message"]
+    assert "待审批" in message and "占用" not in message
+
+
+@pytest.mark.parametrize("end", ["10:00", "09:30"], ids=["ending_when_it_starts", "ending_before_it_starts"])
+def test_a_booking_whose_end_is_not_after_its_start_says_so_naming_ends_at(client, api_token, resident,
+                                                                          pingpong, slot, end):
+    start = body(slot, 1, "10:00", "11:00")
+    ends_at = slot(1, end, "11:00")[0].isoformat()  # the same day: not after the start
+    response = client.post(f"/api/v1/rooms/{pingpong.id}/bookings", headers=api_token("wangayi"),
+                           json={**start, "ends_at": ends_at})
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"] == {"ends_at": "结束时间须晚于开始时间"}

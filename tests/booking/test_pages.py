@@ -210,3 +210,42 @@ def test_a_team_member_books_a_team_room_for_the_team_on_the_form(client, login,
     data = {**form_for(monday + timedelta(days=1), title="星光排练"), "team_id": str(team.id)}
     assert client.post(f"/rooms/{room.id}/book", data=data).status_code == 302
     assert session.execute(select(Booking.team_id).where(Booking.title == "星光排练")).scalar() == team.id
+
+
+def test_feeds_give_local_times_and_mark_a_pending_request(app, client, resident, make_room, book, monday):
+    """The calendar feed says 10:00 Asia/Shanghai (with its VTIMEZONE), and a request awaiting approval is
+    TENTATIVE and titled 待审批."""
+    from icalendar import Calendar
+
+    hall = make_room("多功能会议室", needs_approval=True)
+    book(resident, hall, 2, "10:00", "11:00", title="书法班")
+    data = client.get(f"/bookings/feed/{feeds.feed_token(resident)}.ics").data
+    assert b"DTSTART;TZID=Asia/Shanghai:" in data and b"BEGIN:VTIMEZONE" in data
+    (event,) = Calendar.from_ical(data).walk("VEVENT")
+    start = event.decoded("dtstart")
+    assert (start.hour, start.utcoffset().total_seconds()) == (10, 8 * 3600)
+    assert str(event["status"]) == "TENTATIVE" and str(event["summary"]) == "书法班（待审批）"
+
+
+def test_the_form_says_so_when_the_end_is_the_start(client, login, resident, pingpong, monday):
+    """An end before the start is the next day (22:00–01:00); an end equal to it is an empty slot, said as such
+    rather than as a day-long booking outside the opening hours."""
+    login("wangayi")
+    response = client.post(f"/rooms/{pingpong.id}/book", data={
+        "title": "练球", "attendance": "3", "date": (monday + timedelta(days=1)).isoformat(),
+        "start": "10:00", "end": "10:00"})
+    assert response.status_code == 422
+    assert "结束时间须晚于开始时间" in response.get_data(as_text=True)
+
+
+def test_the_calendars_show_a_pending_request_as_awaiting_approval(client, login, resident, neighbour, community,
+                                                                  make_room, book, monday):
+    hall = make_room("多功能会议室", needs_approval=True)
+    book(resident, hall, 1, "14:00", "16:00", title="书法班申请")
+    login("lishushu")
+    day = (monday + timedelta(days=1)).isoformat()
+    for url in (f"/rooms/{hall.id}?week={day}", f"/communities/{community.id}/rooms/week?week={day}"):
+        response = client.get(url)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200, (url, response.status_code, page[page.find("<main"):][:800])
+        assert "书法班申请" in page and "待审批" in page and "占用" not in page, url

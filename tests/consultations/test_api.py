@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from deliberation.consultations import comments
@@ -56,7 +58,7 @@ def test_a_secretary_runs_a_session_through_the_api(client, headers, secretary, 
     )
     assert version.status_code == 201 and version.get_json()["current_version"] == 2
     rounds = client.post(
-        f"/api/v1/consultations/{cid}/rounds", headers=auth, json={"closes_at": "2099-01-01T00:00:00+08:00"}
+        f"/api/v1/consultations/{cid}/rounds", headers=auth, json={"closes_at": f"{date.today().year + 2}-01-01T00:00:00+08:00"}
     )
     assert rounds.status_code == 201 and rounds.get_json()["state"] == "open"
     listing = client.get(f"/api/v1/communities/{community.id}/consultations", headers=headers("wangayi"))

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from sqlalchemy import select
 
 from deliberation.consultations import comments, ideas, proposals
 from deliberation.consultations.models import BlockedWord, Consultation, JointMeeting, Notification, Phase
+
+NEXT_YEAR = date.today().year + 1
 
 
 def _no_inline_code(html: str) -> None:
@@ -47,14 +50,14 @@ def test_a_secretary_sets_up_a_session_with_the_forms(client, login, session, se
             "background": "服务站面积小，设施旧",
             "eligibility": "community",
             "pre_moderation": "y",
-            "closes_at": "2099-12-31T18:00",
+            "closes_at": f"{NEXT_YEAR}-12-31T18:00",  # a close more than five years ahead is refused
         },
     )
     assert edit.status_code == 302
     session.refresh(consultation)
     assert consultation.pre_moderation and consultation.closes_at.hour == 10  # 18:00 in Shanghai is 10:00 UTC
     client.post(f"/consultations/{consultation.id}/phase", data={"phase": "commenting"})
-    client.post(f"/consultations/{consultation.id}/rounds", data={"closes_at": "2099-01-31T20:00"})
+    client.post(f"/consultations/{consultation.id}/rounds", data={"closes_at": f"{NEXT_YEAR}-01-31T20:00"})
     client.post(
         f"/consultations/{consultation.id}/meetings",
         data={

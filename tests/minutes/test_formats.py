@@ -172,7 +172,7 @@ def test_a_choice_between_variants_names_the_winner(session, secretary, resident
     (section,) = m.votes
     assert section.agreed is None and section.outcome == "选定：方案二：并入车棚"
     assert [(r.label, r.count) for r in section.tally] == [("方案一：原址内部改造（修改稿）", 1), ("方案二：并入车棚", 2)]
-    assert m.outcome == ""  # a choice is not a consensus test
+    assert m.outcome == "表决选定方案二：并入车棚" and not m.outcome_agreed  # a choice, said as one: no consensus
     text = docx_text(services.export(session, secretary, consultation, "docx")[0])
     assert "表决结果：选定：方案二：并入车棚" in text
 

@@ -117,3 +117,39 @@ def test_the_minutes_api_carries_the_pairwise_table(client, session, secretary, 
     assert vote["pairwise"] == {"options": [PLAN_ONE, PLAN_TWO, PLAN_THREE],
                                 "rows": [[None, 0, 2], [2, None, 2], [1, 0, None]]}
     assert sum(row["count"] for row in vote["tally"]) == vote["participants"] == 3
+
+
+def test_an_agreed_proposal_beside_a_ranked_choice_is_not_called_a_consensus(
+        session, secretary, residents, community):
+    """"方案一获同意，排序表决选择方案二" is not "达成共识": each is said, in every text the minutes print."""
+    from deliberation.consultations import services as consultations
+    from deliberation.consultations.models import Phase
+    from deliberation.voting import services as voting
+    from tests.minutes.conftest import run_consultation
+
+    consultation = run_consultation(session, secretary, residents, community, close=False).consultation
+    first = consultation.proposals[0]
+    second = consultations.create_proposal(session, secretary, consultation, PLAN_TWO, "内容", is_variant=True)
+    approval = voting.create_vote(session, secretary, consultation, voting.VoteInput(
+        title="表决：方案一", proposal_id=first.id, rule_name="simple_majority"))
+    ranked = voting.create_vote(session, secretary, consultation, voting.VoteInput(
+        title="两个方案排序", kind="ranked", option_proposal_ids=[first.id, second.id]))
+    for vote in (approval, ranked):
+        voting.open_vote(session, secretary, vote)
+    one, two = (o.key for o in ranked.options)
+    for resident in residents:
+        voting.cast_ballot(session, resident, approval, "agree")
+        voting.cast_ballot(session, resident, ranked, [two, one])
+    for vote in (approval, ranked):
+        voting.close_vote(session, secretary, vote)
+    consultations.move_phase(session, secretary, consultation, Phase.CLOSED)
+    session.commit()
+
+    m = minutes_contents.assemble(session, secretary, consultation)
+    assert m.outcome == f"{first.title}获同意；排序表决选定{PLAN_TWO}"
+    assert not m.outcome_agreed
+    for fmt in ("md", "html", "docx"):
+        data, _name, _type = services.export(session, secretary, consultation, fmt)
+        text = docx_text(data) if fmt == "docx" else data.decode()
+        assert f"排序表决选定{PLAN_TWO}" in text, fmt
+        assert "结论：达成共识" not in re.sub(r"<[^>]+>|\*\*", "", text), fmt

@@ -5,7 +5,7 @@ JSON nested too deep. Rows stored before the bounds still show (ASVS 5.0: 1.2.4,
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -142,3 +142,145 @@ def test_a_time_stored_before_the_bounds_still_shows(world, clients, session):
     assert "9999-12-31" in response.get_data(as_text=True)
     api = client.get("/api/v1/consultations/{}".format(world.obj("A", "consultation")), headers=clients["mod_a"][1])
     assert api.status_code == 200 and api.get_json()["closes_at"].startswith("9999-12-31")
+
+
+# -- a close more than a few years ahead (deliberation.validation.check_planned) ----------------
+
+def _ahead(years: float) -> datetime:
+    from deliberation.db import utcnow
+
+    return (utcnow() + timedelta(days=round(365.25 * years))).replace(second=0, microsecond=0)
+
+
+@pytest.mark.parametrize(("years", "refused"), [
+    pytest.param(1, False, id="next_year"),
+    pytest.param(4.9, False, id="within_five_years"),
+    pytest.param(5.1, True, id="past_five_years"),
+    pytest.param(70, True, id="a_year_typed_wrong"),
+    pytest.param(7000, True, id="9999_and_beyond"),
+])
+def test_a_planned_time_more_than_five_years_ahead_is_refused_naming_the_field(app, years, refused):
+    from deliberation.errors import Invalid
+    from deliberation.validation import MAX_YEARS_AHEAD, check_planned
+
+    assert MAX_YEARS_AHEAD == 5
+    with app.test_request_context():
+        if refused:
+            with pytest.raises(Invalid) as error:
+                check_planned(_ahead(min(years, 7000)), "closes_at", "结束时间")
+            assert "5 年" in error.value.fields["closes_at"]
+        else:
+            check_planned(_ahead(years), "closes_at", "结束时间")
+
+
+CLOSES = [  # (what, API path, body besides the time, the time's field)
+    ("vote", "/api/v1/consultations/{consultation}/votes", {"title": "远期表决"}, "closes_at"),
+    ("survey", "/api/v1/communities/{community}/surveys", {"title": "远期问卷"}, "closes_at"),
+    ("consultation", "/api/v1/communities/{community}/consultations", {"title": "远期议事"}, "closes_at"),
+    ("phase", "/api/v1/communities/{community}/consultations", {"title": "远期表决阶段"}, "voting_at"),
+    ("round", "/api/v1/consultations/{consultation}/rounds", {}, "closes_at"),
+]
+
+
+@pytest.mark.parametrize(("what", "path", "body", "name"), CLOSES, ids=[c[0] for c in CLOSES])
+def test_the_api_refuses_a_close_six_years_ahead_with_a_422_naming_the_field(world, clients, what, path, body, name):
+    if what == "vote":
+        body = {**body, "proposal_id": world.obj("A", "proposal")}
+    response = _api(world, clients, "mod_a", "POST", path, {**body, name: _ahead(6).isoformat()})
+    assert response.status_code == 422, response.get_json()
+    error = response.get_json()["error"]
+    assert "5 年" in error["fields"][name] and "5 年" in error["message"], error
+
+
+@pytest.mark.parametrize(("what", "path", "body", "name"), CLOSES[:4], ids=[c[0] for c in CLOSES[:4]])
+def test_the_api_takes_a_close_four_years_ahead(world, clients, what, path, body, name):
+    if what == "vote":
+        body = {**body, "proposal_id": world.obj("A", "proposal")}
+    response = _api(world, clients, "mod_a", "POST", path, {**body, name: _ahead(4).isoformat()})
+    assert response.status_code == 201, response.get_json()
+
+
+PAGE_CLOSES = [  # (what, page, form besides the time, the time's field)
+    ("vote", "/consultations/{consultation}/votes/new",
+     {"title": "远期表决", "kind": "proposal", "rule_name": "simple_majority", "basis": "person"}, "closes_at"),
+    ("survey", "/communities/{community}/surveys/new", {"title": "远期问卷", "anonymity": "named"}, "closes_at"),
+    ("consultation", "/communities/{community}/consultations/new",
+     {"title": "远期议事", "eligibility": "community"}, "closes_at"),
+    ("phase", "/communities/{community}/consultations/new",
+     {"title": "远期表决阶段", "eligibility": "community"}, "voting_at"),
+]
+
+
+@pytest.mark.parametrize(("what", "path", "form", "name"), PAGE_CLOSES, ids=[c[0] for c in PAGE_CLOSES])
+def test_pages_refuse_a_close_six_years_ahead_next_to_the_field_keeping_what_was_typed(
+        world, clients, what, path, form, name):
+    from deliberation.consultations.forms import to_local
+
+    client, url = _page(world, clients, "mod_a", path)
+    if what == "vote":
+        form = {**form, "proposal_id": str(world.obj("A", "proposal"))}
+    typed = to_local(_ahead(6)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(url, data={**form, name: typed})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "不能晚于 5 年以后" in text and form["title"] in text and typed in text
+
+
+def test_the_round_form_says_why_a_close_six_years_ahead_is_refused(world, clients, session):
+    from deliberation.consultations.forms import to_local
+    from deliberation.consultations.models import CommentRound
+
+    client, url = _page(world, clients, "mod_a", "/consultations/{consultation}/rounds")
+    rounds = session.query(CommentRound).count()
+    response = client.post(url, data={"closes_at": to_local(_ahead(6)).strftime("%Y-%m-%dT%H:%M")},
+                           follow_redirects=True)
+    assert response.status_code == 200
+    assert "截止时间不能晚于 5 年以后" in response.get_data(as_text=True)
+    assert session.query(CommentRound).count() == rounds
+
+
+FAR = datetime(9999, 12, 31, 20, 0, tzinfo=UTC)  # 10000-01-01 04:00 in Shanghai: past what Python can hold
+
+
+def test_rows_written_with_9999_12_31_by_sql_still_show_and_can_be_fixed(world, clients, session):
+    """Rows stored before the bounds (or by hand): the pages and the API answer 200 and show the date; the
+    edit forms open and save a sane time over it."""
+    from sqlalchemy import update
+
+    from deliberation.consultations.models import CommentRound, Consultation
+    from deliberation.surveys.models import Survey
+    from deliberation.voting.models import Vote
+
+    ids = {name: world.obj("A", name) for name in ("community", "consultation", "round", "vote", "survey")}
+    session.execute(update(Consultation).where(Consultation.id == ids["consultation"]).values(
+        commenting_at=FAR, voting_at=FAR, closes_at=FAR))
+    session.execute(update(CommentRound).where(CommentRound.id == ids["round"]).values(closes_at=FAR))
+    session.execute(update(Vote).where(Vote.id == ids["vote"]).values(closes_at=FAR))
+    session.execute(update(Survey).where(Survey.id == ids["survey"]).values(closes_at=FAR))
+    session.commit()
+
+    client, headers = clients["mod_a"]
+    pages = ["/consultations/{consultation}", "/consultations/{consultation}/edit", "/votes/{vote}",
+             "/surveys/{survey}", "/surveys/{survey}/edit", "/communities/{community}/surveys",
+             "/communities/{community}/consultations", "/"]
+    for page in pages:
+        url = page.format(**ids)
+        response = client.get(url, follow_redirects=True)
+        assert response.status_code == 200, url
+        if "{community}" not in page and page != "/":
+            assert "9999-12-31" in response.get_data(as_text=True) or "10000" in response.get_data(as_text=True), url
+    for path in ("/api/v1/consultations/{consultation}", "/api/v1/votes/{vote}", "/api/v1/surveys/{survey}",
+                 "/api/v1/communities/{community}/consultations", "/api/v1/consultations/{consultation}/votes"):
+        response = client.get(path.format(**ids), headers=headers)
+        assert response.status_code == 200, path
+
+    # Fixed through the ordinary forms.
+    response = client.post(f"/consultations/{ids['consultation']}/edit", data={
+        "title": "改好的议事", "eligibility": "community", "closes_at": "2030-01-31T18:00"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    response = client.post(f"/surveys/{ids['survey']}/edit", data={
+        "title": "改好的问卷", "anonymity": "named", "closes_at": "2030-01-31T18:00"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Consultation, ids["consultation"]).closes_at.year == 2030
+    assert session.get(Survey, ids["survey"]).closes_at.year == 2030

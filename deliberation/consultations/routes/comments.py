@@ -6,6 +6,7 @@ from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from deliberation import inputs
 from deliberation.accounts.forms import EmptyForm
 from deliberation.consultations import comments
 from deliberation.consultations import moderation as moderation_ops
@@ -80,7 +81,7 @@ def post_comment(consultation_id: int):
     form.proposal_id.choices = []
     if not form.validate_on_submit():
         return render_detail(consultation, 422, comment_form=form)
-    proposal_id = int(form.proposal_id.data) if (form.proposal_id.data or "").isdigit() else None
+    proposal_id = int(form.proposal_id.data) if inputs.is_id(form.proposal_id.data or "") else None
     try:
         comment = comments.post_comment(
             db.session, current_user, consultation, form.body.data, proposal_id=proposal_id
