@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import func, or_, select
 
-from deliberation.accounts import services, sessions
+from deliberation.accounts import roles, services, sessions
 from deliberation.accounts.access import community_or_404
 from deliberation.accounts.demographics import room_order
 from deliberation.accounts.forms import (
@@ -23,6 +23,7 @@ from deliberation.accounts.forms import (
     ModeratorForm,
     PasswordForm,
     RegisterForm,
+    RoleForm,
     RosterConfirmForm,
     RosterUploadForm,
 )
@@ -38,9 +39,9 @@ from deliberation.accounts.models import (
     User,
 )
 from deliberation.accounts.roster import MAX_ROSTER_BYTES, RosterError, parse_roster
-from deliberation.errors import DomainError, NotFound
+from deliberation.errors import DomainError, Forbidden, NotFound
 from deliberation.extensions import db, limiter
-from deliberation.forms import show_errors
+from deliberation.forms import error_summary, show_errors
 from deliberation.limits import configured, invite_code_key, login_account_limit
 from deliberation.pagination import paginate
 
@@ -343,7 +344,7 @@ def members(community_id: int):
     """Users of the community and their roles; administrators add moderators."""
     found = community_or_404(community_id, current_user, moderate=True)
     form = ModeratorForm()
-    can_add = current_user.is_admin or current_user.role_in(found.id) == Role.ADMIN
+    can_add = found.can_manage_roles(current_user)
     if can_add and form.validate_on_submit():
         try:
             user = services.create_user(db.session, current_user, form.username.data, form.password.data,
@@ -356,9 +357,40 @@ def members(community_id: int):
             db.session.commit()
             flash(_("已添加 %(name)s", name=user.display_name))
             return redirect(url_for("accounts.members", community_id=found.id))
-    stmt = (select(Membership, User).join(User).where(Membership.community_id == found.id)
+    return _members_page(found, form, can_add), 422 if form.is_submitted() and form.errors else 200
+
+
+def _members_page(community: Community, form, can_add: bool):
+    stmt = (select(Membership, User).join(User).where(Membership.community_id == community.id)
             .order_by(Membership.role, User.username))
     page = paginate(db.session, stmt, per_page=50)
-    total = db.session.execute(select(func.count(Membership.id)).where(Membership.community_id == found.id)).scalar()
-    return render_template("accounts/members.html", community=found, page=page, form=form, can_add=can_add,
-                           total=total), 422 if form.is_submitted() and form.errors else 200
+    total = db.session.execute(
+        select(func.count(Membership.id)).where(Membership.community_id == community.id)).scalar()
+    return render_template("accounts/members.html", community=community, page=page, form=form, can_add=can_add,
+                           total=total, Role=Role)
+
+
+@bp.post("/communities/<int:community_id>/members/<int:user_id>/role")
+@login_required
+def change_role(community_id: int, user_id: int):
+    """Make a resident a moderator, or remove a moderator (administrators of the site or community)."""
+    found = community_or_404(community_id, current_user, moderate=True)
+    if not found.can_manage_roles(current_user):
+        raise Forbidden(_("只有管理员可以任命或撤销主持人"))
+    membership = roles.membership_of(db.session, found, user_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        flash(error_summary(form) or _("请求有误，请重试"), "error")
+        return _members_page(found, ModeratorForm(formdata=None), True), 422
+    try:
+        roles.change_role(db.session, current_user, found, membership, Role(form.role.data))
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _members_page(found, ModeratorForm(formdata=None), True), error.status
+    db.session.commit()
+    if membership.role == Role.MODERATOR:
+        flash(_("已任命 %(name)s 为主持人", name=membership.user.display_name))
+    else:
+        flash(_("已撤销 %(name)s 的主持人角色", name=membership.user.display_name))
+    return redirect(url_for("accounts.members", community_id=found.id))
