@@ -39,7 +39,7 @@ from deliberation.accounts.models import (
     User,
 )
 from deliberation.accounts.roster import MAX_ROSTER_BYTES, RosterError, parse_roster
-from deliberation.errors import DomainError, Forbidden, NotFound
+from deliberation.errors import DomainError, Forbidden, Invalid, NotFound
 from deliberation.extensions import db, limiter
 from deliberation.forms import error_summary, show_errors
 from deliberation.limits import configured, invite_code_key, login_account_limit
@@ -301,7 +301,14 @@ def roster_import_confirm(community_id: int, upload_id: int):
     except RosterError as error:
         flash(str(error), "error")
         return redirect(url_for("accounts.roster_import", community_id=found.id))
-    result = services.import_roster(db.session, current_user, found, report, only_valid=form.only_valid.data)
+    try:
+        result = services.import_roster(db.session, current_user, found, report, only_valid=form.only_valid.data)
+    except Invalid as error:  # problems and no tick: the same report again, saying what to do
+        db.session.rollback()
+        form.only_valid.errors = [_("勾选这一项只导入没有问题的行；或改好文件后重新上传")]
+        flash(error.message, "error")
+        return render_template("accounts/roster_report.html", community=found, report=report, upload=upload,
+                               form=form), error.status
     db.session.delete(upload)
     db.session.commit()
     if result.changed:
