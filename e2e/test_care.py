@@ -176,3 +176,39 @@ def test_the_speak_button_reads_aloud_in_chinese_where_the_browser_can_and_is_hi
     assert said.startswith(page.inner_text("h1")) and len(said) > len(page.inner_text("h1")) + 20
     assert_accessible(page, "care-proposal-speak-phone")
     context.close()
+
+
+def test_invite_slips_print_four_to_an_a4_sheet_with_the_flat(live_server, desktop, tmp_path):
+    import re
+    import subprocess
+
+    from deliberation.accounts.models import Community
+    from deliberation.extensions import db
+
+    url = live_server.url
+    with live_server.app.app_context():
+        community_id = db.session.execute(select(Community.id).where(Community.name == "银杏居民区")).scalar()
+        db.session.remove()
+    sign_in(desktop, url, "shuji", DEMO_PASSWORD)
+    desktop.goto(f"{url}/communities/{community_id}/roster")
+    boxes = desktop.locator("input[name=person_id]")
+    for i in range(5):
+        boxes.nth(i).check()
+    with desktop.expect_navigation():
+        desktop.click("text=为勾选的居民发放邀请码")
+    assert desktop.locator(".slip").count() == 5
+    assert all(re.search(r"号楼.+室 · ", text) for text in desktop.locator(".slip-unit").all_inner_texts())
+    pdf = tmp_path / "slips.pdf"
+    desktop.pdf(path=str(pdf), format="A4", print_background=True)
+
+    def poppler(*args: str) -> str:
+        return subprocess.run(args, capture_output=True, text=True, check=True).stdout  # noqa: S603
+
+    assert int(re.search(r"Pages:\s+(\d+)", poppler("pdfinfo", str(pdf))).group(1)) == 2
+    codes = []
+    for number in ("1", "2"):
+        text = poppler("pdftotext", "-f", number, "-l", number, str(pdf), "-")
+        codes.append(len(re.findall(r"[A-Z2-9]{4}-[A-Z2-9]{4}", text)))
+        assert "号楼" in text and "议事平台" in text and "退出" not in text  # no header on paper
+    assert codes == [4, 1]
+    poppler("pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", str(pdf), str(SCREENSHOTS / "care-slips"))

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from deliberation.accounts import roles, services, sessions
 from deliberation.accounts.access import community_or_404
@@ -32,6 +33,7 @@ from deliberation.accounts.models import (
     Community,
     Household,
     Membership,
+    Ownership,
     Person,
     Role,
     RosterUpload,
@@ -44,6 +46,7 @@ from deliberation.extensions import db, limiter
 from deliberation.forms import error_summary, show_errors
 from deliberation.limits import configured, invite_code_key, login_account_limit
 from deliberation.pagination import paginate
+from deliberation.rules import natural_key
 
 bp = Blueprint("accounts", __name__)
 
@@ -330,7 +333,10 @@ def issue_invites(community_id: int):
         return redirect(url_for("accounts.roster", community_id=found.id))
     ids = [int(i) for i in request.form.getlist("person_id") if i.isdigit()][:200]
     persons = db.session.execute(
-        select(Person).where(Person.id.in_(ids), Person.community_id == found.id)).scalars().all()
+        select(Person).where(Person.id.in_(ids), Person.community_id == found.id)
+        .options(selectinload(Person.household).selectinload(Household.unit).selectinload(Unit.building),
+                 selectinload(Person.ownerships).selectinload(Ownership.unit).selectinload(Unit.building))
+    ).scalars().all()
     if not persons:
         flash(_("请先勾选要发放邀请码的居民"), "error")
         return redirect(url_for("accounts.roster", community_id=found.id))
@@ -341,8 +347,23 @@ def issue_invites(community_id: int):
         link = url_for("accounts.register", code=services.format_invite_code(code), _external=True)
         qr = segno.make(link, error="m").svg_inline(scale=3, border=2, omitsize=False, title=_("扫码注册"))
         slips.append({"invite": invite, "code": services.format_invite_code(code), "link": link,
+                      "unit": services.home_unit(invite.person),
                       "qr": Markup(qr)})  # noqa: S704 -- SVG drawn by segno from our own URL
-    return render_template("accounts/invite_slips.html", community=found, slips=slips)
+    # In the order a floor captain walks: building by building, room by room.
+    slips.sort(key=lambda slip: slip_order(slip["unit"]))
+    return render_template("accounts/invite_slips.html", community=found, slips=slips,
+                           pages=[slips[i:i + SLIPS_PER_PAGE] for i in range(0, len(slips), SLIPS_PER_PAGE)])
+
+
+# Invite slips printed on one A4 sheet, cut into four for the floor captain who hands them out.
+SLIPS_PER_PAGE = 4
+
+
+def slip_order(unit: Unit | None) -> tuple:
+    """Slips sorted as the floor captain walks: 2号楼 before 10号楼, 301 before 1201; no flat last."""
+    if unit is None:
+        return (1,)
+    return (0, natural_key(unit.building.sort_key or unit.building.name), natural_key(unit.room))
 
 
 @bp.route("/communities/<int:community_id>/members", methods=["GET", "POST"])
