@@ -48,3 +48,19 @@ def test_a_number_where_a_number_belongs(client, login, community, secretary):
     assert response.status_code == 422
     assert "请填写整数，例如 12" in page and 'value="十二"' in page
     assert not [word for word in JARGON if word in page]
+
+
+@pytest.mark.parametrize(("referrer", "linked"), [
+    pytest.param("http://localhost/communities", True, id="from_our_own_page"),
+    pytest.param("https://evil.example/", False, id="never_to_another_site"),
+    pytest.param(None, False, id="without_a_referrer"),
+])
+def test_an_error_page_offers_the_way_back_to_the_page_it_came_from(client, login, secretary, referrer, linked):
+    login("shuji")
+    headers = {"Referer": referrer} if referrer else {}
+    response = client.get("/communities/987654", headers=headers)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert ("返回上一页" in page) is linked
+    assert (f'href="{referrer}"' in page) is linked
+    assert "返回首页" in page
