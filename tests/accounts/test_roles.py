@@ -118,3 +118,23 @@ def test_who_may_change_which_role(session, make_user, community, other_communit
         assert membership.role == expected
         assert session.execute(select(Notification.user_id).where(Notification.kind == "role")).scalars().all() == [
             person.id]
+
+
+def test_the_api_makes_and_removes_a_moderator_as_the_page_does(client, api_token, session, make_user, community,
+                                                                secretary):
+    make_user("guanli", community, role="admin")
+    resident = make_user("wangayi", community)
+    url = f"/api/v1/communities/{community.id}/members/{resident.id}/role"
+    response = client.put(url, json={"role": "moderator"}, headers=api_token("guanli"))
+    assert response.status_code == 200
+    assert response.get_json() == {"community_id": community.id, "user_id": resident.id, "display_name": "wangayi",
+                                   "role": "moderator"}
+    assert client.put(url, json={"role": "resident"}, headers=api_token("guanli")).get_json()["role"] == "resident"
+    refused = client.put(f"/api/v1/communities/{community.id}/members/{secretary.id}/role", json={"role": "resident"},
+                         headers=api_token("shuji"))
+    assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "forbidden"
+    bad = client.put(url, json={"role": "admin"}, headers=api_token("guanli"))
+    assert bad.status_code == 422 and "role" in bad.get_json()["error"]["fields"]
+    notes = session.execute(select(Notification.id).where(Notification.user_id == resident.id,
+                                                          Notification.kind == "role")).all()
+    assert len(notes) == 2

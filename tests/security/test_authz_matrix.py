@@ -66,6 +66,7 @@ ACCESS: dict[str, tuple[str, dict[str, set[int]]]] = {
     "api_accounts.revoke_token": (SIGNED_IN, {"*": {404}}),
     "api_accounts.community": (MEMBER, {}),
     "api_accounts.import_roster": (MODERATOR, {}),
+    "api_accounts.change_role": (ADMIN, {}),  # the example body asks to make a resident a resident: 409
     # consultations
     "consultations.index": (MEMBER, {}),
     "consultations.create": (MODERATOR, {}),
