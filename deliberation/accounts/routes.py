@@ -41,7 +41,7 @@ from deliberation.accounts.models import (
     User,
 )
 from deliberation.accounts.roster import MAX_ROSTER_BYTES, RosterError, parse_roster
-from deliberation.errors import DomainError, Forbidden, Invalid, NotFound
+from deliberation.errors import DomainError, Invalid, NotFound, require
 from deliberation.extensions import db, limiter
 from deliberation.forms import error_summary, show_errors
 from deliberation.limits import configured, invite_code_key, login_account_limit
@@ -403,8 +403,7 @@ def _members_page(community: Community, form, can_add: bool):
 def change_role(community_id: int, user_id: int):
     """Make a resident a moderator, or remove a moderator (administrators of the site or community)."""
     found = community_or_404(community_id, current_user, moderate=True)
-    if not found.can_manage_roles(current_user):
-        raise Forbidden(_("只有管理员可以任命或撤销主持人"))
+    require(found.can_manage_roles(current_user), _("只有管理员可以任命或撤销主持人"))
     membership = roles.membership_of(db.session, found, user_id)
     form = RoleForm()
     if not form.validate_on_submit():
