@@ -2,18 +2,82 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import flash
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from wtforms import HiddenField
+from flask_wtf.i18n import translations as wtf_translations
+from wtforms import Form, HiddenField
 from wtforms.validators import AnyOf
 
 from deliberation import inputs
 from deliberation.errors import DomainError
 
+# WTForms' own messages (its English source texts, as its validators and fields pass them to gettext)
+# → plain words a person understands, from our catalogue: "请填写 2 到 50 个字", not "字段长度必须介于 2 到 50
+# 个字符之间". Each still carries WTForms' placeholders, which it fills in after translating.
+_PLAIN: dict[str, Callable[[], str]] = {
+    "This field is required.": lambda: _("请填写这一项"),
+    "Invalid input.": lambda: _("填写的内容不对，请检查后重新填写"),
+    "Field must be at least %(min)d character long.": lambda: _("请至少填写 %(min)d 个字"),
+    "Field cannot be longer than %(max)d character.": lambda: _("最多 %(max)d 个字，请删减一些"),
+    "Field must be exactly %(max)d character long.": lambda: _("请填写 %(max)d 个字"),
+    "Field must be between %(min)d and %(max)d characters long.": lambda: _("请填写 %(min)d 到 %(max)d 个字"),
+    "Number must be at least %(min)s.": lambda: _("请填写不小于 %(min)s 的数"),
+    "Number must be at most %(max)s.": lambda: _("请填写不大于 %(max)s 的数"),
+    "Number must be between %(min)s and %(max)s.": lambda: _("请填写 %(min)s 到 %(max)s 之间的数"),
+    "Field must be equal to %(other_name)s.": lambda: _("与“%(other_name)s”不一致，请重新输入"),
+    "Not a valid choice.": lambda: _("请从列表中选择一项"),
+    "Invalid Choice: could not coerce.": lambda: _("请从列表中选择一项"),
+    "Choices cannot be None.": lambda: _("请从列表中选择一项"),
+    "Invalid choice(s): one or more data inputs could not be coerced.": lambda: _("请从列表中选择"),
+    "'%(value)s' is not a valid choice for this field.": lambda: _("“%(value)s”不在可选的范围内，请重新选择"),
+    "Invalid value, must be one of: %(values)s.": lambda: _("请从这些里选择：%(values)s"),
+    "Invalid value, can't be any of: %(values)s.": lambda: _("不能填写这些：%(values)s"),
+    "Not a valid integer value.": lambda: _("请填写整数，例如 12"),
+    "Not a valid decimal value.": lambda: _("请填写数字，例如 88.5"),
+    "Not a valid float value.": lambda: _("请填写数字，例如 88.5"),
+    "Not a valid datetime value.": lambda: _("请填写日期和时间，例如 2026-12-02 09:30"),
+    "Not a valid date value.": lambda: _("请填写日期，例如 2026-12-02"),
+    "Not a valid time value.": lambda: _("请填写时间，例如 09:30"),
+    "Not a valid week value.": lambda: _("请填写日期，例如 2026-12-02"),
+    "Invalid email address.": lambda: _("电子邮箱地址不对，请检查，例如 name@example.com"),
+}
+
+
+class PlainMessages:
+    """The translations every page's form uses: WTForms' default messages in plain words from our
+    catalogue (in the reader's language); anything else through Flask-WTF's translations."""
+
+    def gettext(self, string: str) -> str:
+        words = _PLAIN.get(string)
+        return words() if words else wtf_translations.gettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        words = _PLAIN.get(singular)
+        return words() if words else wtf_translations.ngettext(singular, plural, n)
+
+
+PLAIN_MESSAGES = PlainMessages()
+
+
+class PlainForm(Form):
+    """A form nested inside a page's form (FormField): WTForms' messages as plainly as SafeForm's."""
+
+    class Meta:
+        def get_translations(self, form):
+            return PLAIN_MESSAGES
+
 
 class SafeForm(FlaskForm):
     """Every page's form: a number too large for the database or a date outside 1900–2100 is a
-    message next to its field (deliberation.inputs), never a value handed to a service."""
+    message next to its field (deliberation.inputs), never a value handed to a service; WTForms'
+    default messages read plainly (PlainMessages)."""
+
+    class Meta:
+        def get_translations(self, form):
+            return PLAIN_MESSAGES
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

@@ -63,3 +63,10 @@ class ModeratorForm(SafeForm):
     password = PasswordField(_l("初始密码"), validators=[DataRequired(_l("请设置初始密码")), Length(min=8, max=200)])
     role = SelectField(_l("角色"), choices=[SelectChoice("moderator", _l("主持人（书记、居委会工作人员）")),
                                            SelectChoice("admin", _l("居民区管理员"))])
+
+
+class RoleForm(SafeForm):
+    """Make a member a moderator, or a moderator a resident again (accounts.roles)."""
+
+    role = SelectField(_l("角色"), choices=[SelectChoice("moderator", _l("主持人")), SelectChoice("resident", _l("居民"))],
+                       validators=[DataRequired(_l("请选择角色"))])

@@ -63,6 +63,10 @@ class Community(db.Model):
             user.is_admin or user.role_in(self.id) in (Role.MODERATOR, Role.ADMIN)
         )
 
+    def can_manage_roles(self, user: User) -> bool:
+        """Who makes and removes the community's moderators: administrators of the site or of the community."""
+        return user.is_authenticated and (user.is_admin or user.role_in(self.id) == Role.ADMIN)
+
 
 class Building(db.Model):
     """A building (楼) such as 12号楼."""

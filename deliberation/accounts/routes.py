@@ -11,8 +11,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
-from deliberation.accounts import services, sessions
+from deliberation.accounts import roles, services, sessions
 from deliberation.accounts.access import community_or_404
 from deliberation.accounts.demographics import room_order
 from deliberation.accounts.forms import (
@@ -23,6 +24,7 @@ from deliberation.accounts.forms import (
     ModeratorForm,
     PasswordForm,
     RegisterForm,
+    RoleForm,
     RosterConfirmForm,
     RosterUploadForm,
 )
@@ -31,6 +33,7 @@ from deliberation.accounts.models import (
     Community,
     Household,
     Membership,
+    Ownership,
     Person,
     Role,
     RosterUpload,
@@ -38,11 +41,12 @@ from deliberation.accounts.models import (
     User,
 )
 from deliberation.accounts.roster import MAX_ROSTER_BYTES, RosterError, parse_roster
-from deliberation.errors import DomainError, NotFound
+from deliberation.errors import DomainError, Invalid, NotFound, require
 from deliberation.extensions import db, limiter
-from deliberation.forms import show_errors
+from deliberation.forms import error_summary, show_errors
 from deliberation.limits import configured, invite_code_key, login_account_limit
 from deliberation.pagination import paginate
+from deliberation.rules import natural_key
 
 bp = Blueprint("accounts", __name__)
 
@@ -300,7 +304,14 @@ def roster_import_confirm(community_id: int, upload_id: int):
     except RosterError as error:
         flash(str(error), "error")
         return redirect(url_for("accounts.roster_import", community_id=found.id))
-    result = services.import_roster(db.session, current_user, found, report, only_valid=form.only_valid.data)
+    try:
+        result = services.import_roster(db.session, current_user, found, report, only_valid=form.only_valid.data)
+    except Invalid as error:  # problems and no tick: the same report again, saying what to do
+        db.session.rollback()
+        form.only_valid.errors = [_("勾选这一项只导入没有问题的行；或改好文件后重新上传")]
+        flash(error.message, "error")
+        return render_template("accounts/roster_report.html", community=found, report=report, upload=upload,
+                               form=form), error.status
     db.session.delete(upload)
     db.session.commit()
     if result.changed:
@@ -322,7 +333,10 @@ def issue_invites(community_id: int):
         return redirect(url_for("accounts.roster", community_id=found.id))
     ids = [int(i) for i in request.form.getlist("person_id") if i.isdigit()][:200]
     persons = db.session.execute(
-        select(Person).where(Person.id.in_(ids), Person.community_id == found.id)).scalars().all()
+        select(Person).where(Person.id.in_(ids), Person.community_id == found.id)
+        .options(selectinload(Person.household).selectinload(Household.unit).selectinload(Unit.building),
+                 selectinload(Person.ownerships).selectinload(Ownership.unit).selectinload(Unit.building))
+    ).scalars().all()
     if not persons:
         flash(_("请先勾选要发放邀请码的居民"), "error")
         return redirect(url_for("accounts.roster", community_id=found.id))
@@ -333,8 +347,23 @@ def issue_invites(community_id: int):
         link = url_for("accounts.register", code=services.format_invite_code(code), _external=True)
         qr = segno.make(link, error="m").svg_inline(scale=3, border=2, omitsize=False, title=_("扫码注册"))
         slips.append({"invite": invite, "code": services.format_invite_code(code), "link": link,
+                      "unit": services.home_unit(invite.person),
                       "qr": Markup(qr)})  # noqa: S704 -- SVG drawn by segno from our own URL
-    return render_template("accounts/invite_slips.html", community=found, slips=slips)
+    # In the order a floor captain walks: building by building, room by room.
+    slips.sort(key=lambda slip: slip_order(slip["unit"]))
+    return render_template("accounts/invite_slips.html", community=found, slips=slips,
+                           pages=[slips[i:i + SLIPS_PER_PAGE] for i in range(0, len(slips), SLIPS_PER_PAGE)])
+
+
+# Invite slips printed on one A4 sheet, cut into four for the floor captain who hands them out.
+SLIPS_PER_PAGE = 4
+
+
+def slip_order(unit: Unit | None) -> tuple:
+    """Slips sorted as the floor captain walks: 2号楼 before 10号楼, 301 before 1201; no flat last."""
+    if unit is None:
+        return (1,)
+    return (0, natural_key(unit.building.sort_key or unit.building.name), natural_key(unit.room))
 
 
 @bp.route("/communities/<int:community_id>/members", methods=["GET", "POST"])
@@ -343,7 +372,7 @@ def members(community_id: int):
     """Users of the community and their roles; administrators add moderators."""
     found = community_or_404(community_id, current_user, moderate=True)
     form = ModeratorForm()
-    can_add = current_user.is_admin or current_user.role_in(found.id) == Role.ADMIN
+    can_add = found.can_manage_roles(current_user)
     if can_add and form.validate_on_submit():
         try:
             user = services.create_user(db.session, current_user, form.username.data, form.password.data,
@@ -356,9 +385,39 @@ def members(community_id: int):
             db.session.commit()
             flash(_("已添加 %(name)s", name=user.display_name))
             return redirect(url_for("accounts.members", community_id=found.id))
-    stmt = (select(Membership, User).join(User).where(Membership.community_id == found.id)
+    return _members_page(found, form, can_add), 422 if form.is_submitted() and form.errors else 200
+
+
+def _members_page(community: Community, form, can_add: bool):
+    stmt = (select(Membership, User).join(User).where(Membership.community_id == community.id)
             .order_by(Membership.role, User.username))
     page = paginate(db.session, stmt, per_page=50)
-    total = db.session.execute(select(func.count(Membership.id)).where(Membership.community_id == found.id)).scalar()
-    return render_template("accounts/members.html", community=found, page=page, form=form, can_add=can_add,
-                           total=total), 422 if form.is_submitted() and form.errors else 200
+    total = db.session.execute(
+        select(func.count(Membership.id)).where(Membership.community_id == community.id)).scalar()
+    return render_template("accounts/members.html", community=community, page=page, form=form, can_add=can_add,
+                           total=total, Role=Role)
+
+
+@bp.post("/communities/<int:community_id>/members/<int:user_id>/role")
+@login_required
+def change_role(community_id: int, user_id: int):
+    """Make a resident a moderator, or remove a moderator (administrators of the site or community)."""
+    found = community_or_404(community_id, current_user, moderate=True)
+    require(found.can_manage_roles(current_user), _("只有管理员可以任命或撤销主持人"))
+    membership = roles.membership_of(db.session, found, user_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        flash(error_summary(form) or _("请求有误，请重试"), "error")
+        return _members_page(found, ModeratorForm(formdata=None), True), 422
+    try:
+        roles.change_role(db.session, current_user, found, membership, Role(form.role.data))
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _members_page(found, ModeratorForm(formdata=None), True), error.status
+    db.session.commit()
+    if membership.role == Role.MODERATOR:
+        flash(_("已任命 %(name)s 为主持人", name=membership.user.display_name))
+    else:
+        flash(_("已撤销 %(name)s 的主持人角色", name=membership.user.display_name))
+    return redirect(url_for("accounts.members", community_id=found.id))

@@ -230,6 +230,14 @@ def issue_invites(session: Session, actor: User, community: Community, persons: 
     return issued
 
 
+def home_unit(person: Person) -> Unit | None:
+    """The flat an invite slip is taken to (楼号室号): where the person lives, else the first they own."""
+    if person.household is not None:
+        return person.household.unit
+    owned = sorted((o.unit for o in person.ownerships), key=lambda unit: unit.id)
+    return owned[0] if owned else None
+
+
 def format_invite_code(code: str) -> str:
     return f"{code[:4]}-{code[4:]}"
 

@@ -1,4 +1,4 @@
-"""API: tokens, the current user, communities and the roster import."""
+"""API: tokens, the current user, communities, moderators and the roster import."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
 from werkzeug.exceptions import Unauthorized
 
-from deliberation.accounts import services
+from deliberation.accounts import roles, services
+from deliberation.accounts.models import Role
 from deliberation.accounts.roster import MAX_ROSTER_BYTES, RosterError, parse_roster
 from deliberation.api.arguments import Blueprint
 from deliberation.api.auth import token_required
-from deliberation.errors import Invalid
+from deliberation.errors import Invalid, require
 from deliberation.extensions import db, limiter
 from deliberation.limits import login_account_limit
 
@@ -61,6 +62,18 @@ class CommunityOut(Schema):
     district = fields.String()
     address = fields.String()
     counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class RoleIn(Schema):
+    role = fields.String(required=True, validate=validate.OneOf([Role.RESIDENT.value, Role.MODERATOR.value]),
+                         metadata={"description": "moderator: make a resident a moderator; resident: remove one"})
+
+
+class MemberRoleOut(Schema):
+    community_id = fields.Integer()
+    user_id = fields.Integer()
+    display_name = fields.String(attribute="user.display_name")
+    role = fields.String()
 
 
 class RosterUploadIn(Schema):
@@ -147,6 +160,23 @@ def community(community_id: int):
     found = community_or_404(community_id, g.api_user)
     return {"id": found.id, "name": found.name, "district": found.district, "address": found.address,
             "counts": services.community_counts(db.session, found)}
+
+
+@bp.route("/communities/<int:community_id>/members/<int:user_id>/role", methods=["PUT"])
+@token_required
+@bp.arguments(RoleIn)
+@bp.response(200, MemberRoleOut)
+def change_role(change, community_id: int, user_id: int):
+    """Make a resident of the community a moderator, or a moderator a resident again (administrators);
+    audited, the person notified. Never one's own role, never the last moderator (409)."""
+    from deliberation.accounts.access import community_or_404
+
+    found = community_or_404(community_id, g.api_user)
+    require(found.can_manage_roles(g.api_user), _("只有管理员可以任命或撤销主持人"))
+    membership = roles.membership_of(db.session, found, user_id)
+    roles.change_role(db.session, g.api_user, found, membership, Role(change["role"]))
+    db.session.commit()
+    return membership
 
 
 @bp.route("/communities/<int:community_id>/roster", methods=["POST"])

@@ -9,7 +9,6 @@ from wtforms import (
     BooleanField,
     DateField,
     FieldList,
-    Form,
     FormField,
     IntegerField,
     SelectField,
@@ -21,7 +20,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from deliberation.forms import SafeForm
+from deliberation.forms import PlainForm, SafeForm
 
 
 class BookingForm(SafeForm):
@@ -78,7 +77,7 @@ class RoomForm(SafeForm):
     needs_approval = BooleanField(_l("预约需居委会审批"))
 
 
-class DayHoursForm(Form):
+class DayHoursForm(PlainForm):
     """One weekday's opening hours: a window and an optional second one; empty means closed."""
 
     opens1 = TimeField(_l("开门"), validators=[Optional()])

@@ -10,7 +10,8 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from deliberation import audit
-from deliberation.accounts.models import User
+from deliberation.accounts.models import Membership, Role, User
+from deliberation.accounts.roles import role_listeners
 from deliberation.consultations import outbox
 from deliberation.consultations.models import Comment, Notification
 from deliberation.db import utcnow
@@ -66,6 +67,21 @@ def announce_reply(session: Session, comment: Comment) -> None:
         consultation_link(comment.consultation_id, f"comment-{comment.id}"),
     )
 
+
+
+def announce_role_change(session: Session, actor: User, membership: Membership, previous: Role) -> None:
+    """Tell a member that an administrator made them a moderator, or no longer one (accounts.roles)."""
+    community = membership.community
+    if membership.role == Role.MODERATOR:
+        text = _("%(actor)s 已任命您为“%(community)s”的主持人", actor=actor.display_name, community=community.name)
+    else:
+        text = _("%(actor)s 已撤销您在“%(community)s”的主持人角色", actor=actor.display_name,
+                 community=community.name)
+    notify(session, [membership.user_id], "role", text, f"/communities/{community.id}")
+
+
+if announce_role_change not in role_listeners:
+    role_listeners.append(announce_role_change)
 
 
 def unread_count(session: Session, user: User) -> int:

@@ -15,7 +15,7 @@ from deliberation.accounts.models import Community
 from deliberation.consultations.forms import to_local, to_utc
 from deliberation.consultations.models import Consultation
 from deliberation.db import utcnow
-from deliberation.errors import DomainError
+from deliberation.errors import Conflict, DomainError, Invalid
 from deliberation.extensions import db
 from deliberation.forms import ConfirmForm, show_errors
 from deliberation.limits import survey_save_limit
@@ -149,6 +149,14 @@ def _render_builder(survey: Survey, form: QuestionForm | None = None, status: in
     ), status
 
 
+def _builder_refusal(survey: Survey, error: Invalid | Conflict):
+    """A refused action of the builder's buttons: the builder again with the reason and what to do, never
+    a bare error page."""
+    db.session.rollback()
+    flash(error.message, "error")
+    return _render_builder(survey, status=error.status)
+
+
 @bp.get("/surveys/<int:survey_id>/builder")
 @login_required
 def builder(survey_id: int):
@@ -213,7 +221,10 @@ def delete_question(question_id: int):
     survey_id = question.survey_id
     if not EmptyForm().validate_on_submit():
         return redirect(url_for(".builder", survey_id=survey_id))
-    survey_builder.delete_question(db.session, current_user, question)
+    try:
+        survey_builder.delete_question(db.session, current_user, question)
+    except (Invalid, Conflict) as error:
+        return _builder_refusal(question.survey, error)
     db.session.commit()
     flash(_("问题已删除"))
     return redirect(url_for(".builder", survey_id=survey_id, _anchor="questions"))
@@ -225,7 +236,10 @@ def move_question(question_id: int):
     """Move a question up or down by one place: plain buttons, no script needed."""
     question = question_or_404(question_id, current_user)
     if EmptyForm().validate_on_submit():
-        survey_builder.move_question(db.session, current_user, question, request.form.get("direction", ""))
+        try:
+            survey_builder.move_question(db.session, current_user, question, request.form.get("direction", ""))
+        except (Invalid, Conflict) as error:
+            return _builder_refusal(question.survey, error)
         db.session.commit()
     return redirect(url_for(".builder", survey_id=question.survey_id, _anchor=f"question-{question.id}"))
 
@@ -245,7 +259,10 @@ def publish(survey_id: int):
     """Publish a draft: the eligible residents can answer from its opening time."""
     survey = survey_or_404(survey_id, current_user, moderate=True)
     if EmptyForm().validate_on_submit():
-        survey_builder.publish_survey(db.session, current_user, survey)
+        try:
+            survey_builder.publish_survey(db.session, current_user, survey)
+        except (Invalid, Conflict) as error:  # no question yet, a closing time past: the builder, saying what to do
+            return _builder_refusal(survey, error)
         db.session.commit()
         flash(_("问卷已发布"))
     return redirect(url_for(".detail", survey_id=survey.id))
@@ -287,7 +304,10 @@ def new_version(survey_id: int):
     survey = survey_or_404(survey_id, current_user, moderate=True)
     if not EmptyForm().validate_on_submit():
         return redirect(url_for(".builder", survey_id=survey.id))
-    copy = survey_builder.new_version(db.session, current_user, survey)
+    try:
+        copy = survey_builder.new_version(db.session, current_user, survey)
+    except (Invalid, Conflict) as error:
+        return _builder_refusal(survey, error)
     db.session.commit()
     flash(_("已创建第 %(n)d 版（草稿）；发布后旧版本将截止", n=copy.version))
     return redirect(url_for(".builder", survey_id=copy.id))

@@ -173,3 +173,23 @@ def test_the_developer_is_marked_on_the_roster_and_lives_nowhere(session, commun
     assert all(p.is_developer is developer and p.tenure == "owner" for p in owners)
     assert sorted(o.unit.room for p in owners for o in p.ownerships) == ["101", "102"]
     assert all((p.household_id is None) is developer for p in owners)
+
+
+def test_confirming_a_roster_with_problems_without_the_tick_re_shows_the_report_saying_what_to_do(
+        client, login, session, community, secretary):
+    login("shuji")
+    response = client.post(f"/communities/{community.id}/roster/import",
+                           data={"file": (io.BytesIO(BAD.encode()), "名册.csv")}, content_type="multipart/form-data")
+    upload_id = int(response.get_data(as_text=True).split("/roster/import/")[1].split('"')[0])
+    refused = client.post(f"/communities/{community.id}/roster/import/{upload_id}", data={})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422  # the report again, never a bare error page
+    assert "错误代码" not in html
+    assert "名册有 1 处问题，未导入任何内容" in html and "第8行" in html and "房东" in html
+    assert "勾选这一项只导入没有问题的行；或改好文件后重新上传" in html
+    assert 'id="only_valid" name="only_valid" type="checkbox"' in html and 'aria-invalid="true"' in html
+    assert f"/roster/import/{upload_id}" in html and count(session, Person) == 0
+    # The same upload is still there: ticking the box now imports its valid rows.
+    confirm = client.post(f"/communities/{community.id}/roster/import/{upload_id}", data={"only_valid": "y"})
+    assert confirm.status_code == 302
+    assert count(session, Person) == 3

@@ -65,7 +65,7 @@ def test_the_moderator_adds_a_room_and_lands_on_its_setup_page(client, login, se
 @pytest.mark.parametrize(("changes", "field_message"), [
     ({"name": ""}, "请填写场地名称"),
     ({"capacity": "0"}, "请填写 1 到 10000 之间的人数"),
-    ({"capacity": "十二"}, "不是有效的整数"),
+    ({"capacity": "十二"}, "请填写整数，例如 12"),
     ({"name": "很" * 51}, "最多 50 个字"),
 ])
 def test_a_bad_room_form_shows_the_message_by_the_field_and_keeps_what_was_typed(

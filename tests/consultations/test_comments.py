@@ -236,3 +236,13 @@ def test_replying_on_the_page(client, login, session, consultation, round_, resi
     assert "请填写回复内容" in empty.text
     reply = session.execute(select(Comment).where(Comment.parent_id == question.id)).scalar_one()
     assert reply.body == "八点" and not reply.is_official_answer
+
+
+def test_closing_a_round_twice_goes_back_to_the_session_saying_so(client, login, session, consultation, round_,
+                                                                 secretary):
+    login("shuji")
+    assert client.post(f"/rounds/{round_.id}/close").status_code == 302
+    again = client.post(f"/rounds/{round_.id}/close")
+    assert again.status_code == 302  # a second tap: no bare error page
+    page = client.get(again.headers["Location"]).text
+    assert "这一轮已经结束" in page and "错误代码" not in page

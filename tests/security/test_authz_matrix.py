@@ -58,6 +58,7 @@ ACCESS: dict[str, tuple[str, dict[str, set[int]]]] = {
     "accounts.roster_import_confirm": (MODERATOR, {"admin": {404}, "mod_b": {404}}),
     "accounts.issue_invites": (MODERATOR, {}),
     "accounts.members": (MODERATOR, {}),
+    "accounts.change_role": (ADMIN, {}),  # administrators of the site or of the community
     "api_accounts.create_token": (PUBLIC, {}),
     "api_accounts.me": (SIGNED_IN, {}),
     # One's own tokens: another user's token answers 404 (tests/security/test_sign_outs.py shows whose).
@@ -65,6 +66,7 @@ ACCESS: dict[str, tuple[str, dict[str, set[int]]]] = {
     "api_accounts.revoke_token": (SIGNED_IN, {"*": {404}}),
     "api_accounts.community": (MEMBER, {}),
     "api_accounts.import_roster": (MODERATOR, {}),
+    "api_accounts.change_role": (ADMIN, {}),  # the example body asks to make a resident a resident: 409
     # consultations
     "consultations.index": (MEMBER, {}),
     "consultations.create": (MODERATOR, {}),

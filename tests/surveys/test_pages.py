@@ -281,3 +281,45 @@ def test_a_bad_settings_form_keeps_what_was_typed(client, login, secretary, comm
     assert response.status_code == 422
     page = html(response)
     assert "截止时间须晚于开始时间" in page and 'value="时间填反了"' in page
+
+
+@pytest.mark.parametrize(("questions", "closes_in_past", "message"), [
+    pytest.param([], False, "请先添加至少一个问题", id="no_question"),
+    pytest.param(None, True, "截止时间已过，请先修改截止时间", id="closing_time_past"),
+])
+def test_publishing_what_cannot_be_published_re_shows_the_builder_with_what_to_do(
+        session, client, login, secretary, make_survey, questions, closes_in_past, message):
+    from datetime import timedelta
+
+    from deliberation.db import utcnow
+
+    survey = make_survey("夜间照明", **({"questions": questions} if questions is not None else {}), publish=False)
+    if closes_in_past:
+        survey.closes_at = utcnow() - timedelta(hours=1)
+        session.commit()
+    login("shuji")
+    response = client.post(f"/surveys/{survey.id}/publish")
+    page = html(response)
+    assert response.status_code == 422
+    assert "错误代码" not in page
+    assert message in page and "夜间照明" in page and "发布问卷" in page
+    session.expire_all()
+    assert survey.state == "draft"
+
+
+def test_deleting_a_question_someone_answered_re_shows_the_builder(session, client, login, secretary, resident,
+                                                                  make_survey):
+    from deliberation.surveys import answering
+    from tests.surveys.conftest import full_answers
+
+    survey = make_survey("夜间照明")
+    answering.save_response(session, resident, survey, full_answers(survey), submit=True)
+    session.commit()
+    login("shuji")
+    response = client.post(f"/surveys/questions/{survey.questions[0].id}/delete")
+    page = html(response)
+    assert response.status_code == 409
+    assert "错误代码" not in page
+    assert "已经有人填写了这份问卷，问题不能再修改；如需修改，请创建新版本" in page and "创建新版本" in page
+    session.expire_all()
+    assert len(survey.questions) == 5

@@ -24,7 +24,7 @@ from deliberation.consultations.forms import (
 )
 from deliberation.consultations.routes.blueprint import bp
 from deliberation.consultations.routes.sessions import render_detail
-from deliberation.errors import DomainError
+from deliberation.errors import Conflict, DomainError
 from deliberation.extensions import db
 from deliberation.forms import error_summary, show_errors
 from deliberation.limits import comment_limit
@@ -62,9 +62,14 @@ def close_round(round_id: int):
     """End a round now (moderators)."""
     round_ = round_or_404(round_id, current_user, moderate=True)
     if EmptyForm().validate_on_submit():
-        comments.close_round(db.session, current_user, round_)
-        db.session.commit()
-        flash(_("第 %(n)d 轮意见征集已结束", n=round_.number))
+        try:
+            comments.close_round(db.session, current_user, round_)
+        except Conflict as error:  # closed already (a second tap): the session page says so
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("第 %(n)d 轮意见征集已结束", n=round_.number))
     return redirect(url_for(".detail", consultation_id=round_.consultation_id) + "#rounds")
 
 
