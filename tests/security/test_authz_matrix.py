@@ -41,7 +41,7 @@ ACCESS: dict[str, tuple[str, dict[str, set[int]]]] = {
     "static": (PUBLIC, {}),
     "api-docs.openapi_json": (PUBLIC, {}),
     # accounts
-    "accounts.index": (PUBLIC, {}),
+    "home.index": (PUBLIC, {}),
     "accounts.login": (PUBLIC, {}),
     "accounts.register": (PUBLIC, {}),
     "accounts.logout": (PUBLIC, {}),
