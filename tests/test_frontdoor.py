@@ -317,6 +317,25 @@ def test_a_signed_out_visitor_gets_the_welcome(client):
     assert 'href="/login' in response.get_data(as_text=True)
 
 
+def test_the_front_door_speaks_english_from_the_catalogue(session, people, make_vote, client, login):
+    make_vote("是否同意方案一", days=2)
+    login("wangayi")
+    client.post("/preferences/language", data={"lang": "en"})
+    page = client.get("/").get_data(as_text=True)
+    assert "Votes waiting for your ballot" in page and "2 days left" in page
+
+
+def test_a_communitys_surveys_are_linked_from_the_community_and_the_session_list(session, people, secretary,
+                                                                                 community, client, login):
+    survey = _survey(session, secretary, community, title="不属于议事的问卷")
+    login("zuhu")
+    surveys_page = f'href="/communities/{community.id}/surveys"'
+    assert surveys_page in client.get(f"/communities/{community.id}").get_data(as_text=True)
+    assert surveys_page in client.get(f"/communities/{community.id}/consultations").get_data(as_text=True)
+    listed = client.get(f"/communities/{community.id}/surveys").get_data(as_text=True)
+    assert f'href="/surveys/{survey.id}"' in listed
+
+
 # -- the statements a page costs ------------------------------------------------------------------------
 
 
