@@ -336,6 +336,25 @@ def test_a_communitys_surveys_are_linked_from_the_community_and_the_session_list
     assert f'href="/surveys/{survey.id}"' in listed
 
 
+def test_the_api_gives_the_same_lists(session, people, secretary, community, make_vote, client, api_token):
+    vote = make_vote("是否同意方案一", days=2)
+    _survey(session, secretary, community, title="明天截止的问卷", closes_at=utcnow() + timedelta(days=1))
+    assert client.get("/api/v1/me/waiting").status_code == 401
+
+    mine = client.get("/api/v1/me/waiting", headers=api_token("wangayi")).get_json()
+    assert [(v["id"], v["days_left"]) for v in mine["resident"]["votes"]] == [(vote.id, 2)]
+    assert [(s["title"], s["days_left"]) for s in mine["resident"]["surveys"]] == [("明天截止的问卷", 1)]
+    assert mine["moderator"] is None
+
+    desk = client.get("/api/v1/me/waiting", headers=api_token(secretary.username)).get_json()
+    assert desk["resident"]["votes"] == [] and desk["resident"]["community_id"] is None
+    assert [v["title"] for v in desk["moderator"]["votes_closing"]] == ["是否同意方案一"]
+    assert [d["community_id"] for d in desk["moderator"]["communities"]] == [community.id]
+
+    stranger = client.get("/api/v1/me/waiting", headers=api_token("waiguoren")).get_json()
+    assert stranger["resident"]["votes"] == [] and stranger["resident"]["surveys"] == []
+
+
 # -- the statements a page costs ------------------------------------------------------------------------
 
 

@@ -60,6 +60,7 @@ ACCESS: dict[str, tuple[str, dict[str, set[int]]]] = {
     "accounts.members": (MODERATOR, {}),
     "api_accounts.create_token": (PUBLIC, {}),
     "api_accounts.me": (SIGNED_IN, {}),
+    "api_home.waiting": (SIGNED_IN, {}),
     # One's own tokens: another user's token answers 404 (tests/security/test_sign_outs.py shows whose).
     "api_accounts.tokens": (SIGNED_IN, {}),
     "api_accounts.revoke_token": (SIGNED_IN, {"*": {404}}),
