@@ -280,6 +280,15 @@ def test_the_moderators_counts_and_lists(session, people, secretary, community, 
     assert not desk_of(session, people["owner"]).moderates
 
 
+def test_an_administrator_sees_every_communitys_duties(session, people, make_user, community, other_community):
+    admin = make_user("guanliyuan", is_admin=True)
+    ideas.post_idea(session, people["stranger"], other_community, "别的小区的心愿", "内容")
+    session.commit()
+    desk = desk_of(session, admin)
+    assert sorted((d.community.name, d.ideas) for d in desk.communities) == [("梧桐居民区", 1), ("银杏居民区", 0)]
+    assert door_of(session, admin).community is None
+
+
 def test_the_moderators_home_page_shows_a_new_report(session, people, secretary, community, client, login):
     consultation = _session(session, secretary, community, title="意见征集", phase=Phase.COMMENTING)
     comments.open_round(session, secretary, consultation, utcnow() + timedelta(days=4))
