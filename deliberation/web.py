@@ -107,12 +107,13 @@ def init_app(app: Flask) -> None:
     from deliberation.api import init_api
     from deliberation.booking.routes import bp as booking_bp
     from deliberation.consultations.routes import bp as consultations_bp
+    from deliberation.home.routes import bp as home_bp
     from deliberation.minutes.routes import bp as minutes_bp
     from deliberation.surveys.routes import bp as surveys_bp
     from deliberation.voting import proxy_pages  # noqa: F401  (importing it adds its pages to voting_bp)
     from deliberation.voting.routes import bp as voting_bp
 
-    for blueprint in (accounts_bp, consultations_bp, voting_bp, surveys_bp, minutes_bp, booking_bp):
+    for blueprint in (home_bp, accounts_bp, consultations_bp, voting_bp, surveys_bp, minutes_bp, booking_bp):
         app.register_blueprint(blueprint)
     init_api(app)
     cli.init_app(app)

@@ -122,8 +122,9 @@ def first_proposal(server) -> tuple[int, int]:
 
 
 def open_vote(page, base_url: str, consultation_id: int, proposal_id: int, title: str, rule: str, *,
-              secret: bool = False) -> tuple[str, int]:
-    """The moderator creates a vote on the proposal by the form and opens it: (its page's URL, its id)."""
+              secret: bool = False, closes: str | None = None) -> tuple[str, int]:
+    """The moderator creates a vote on the proposal by the form and opens it: (its page's URL, its id).
+    ``closes``: its planned end as the form's field takes it (local "YYYY-MM-DDTHH:MM"); none by default."""
     import re
 
     page.goto(f"{base_url}/consultations/{consultation_id}/votes/new")
@@ -132,6 +133,8 @@ def open_vote(page, base_url: str, consultation_id: int, proposal_id: int, title
     page.check(f"#rule-{rule}")
     if secret:
         page.check("#secret")
+    if closes:
+        page.fill("#closes_at", closes)
     with page.expect_navigation():
         page.click("button[type=submit].primary")
     vote_url = page.url

@@ -61,22 +61,6 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
-@bp.get("/")
-def index():
-    """Home: the communities of the signed-in user, or the invitation to sign in."""
-    if not current_user.is_authenticated:
-        return render_template("accounts/welcome.html")
-    if current_user.is_admin:
-        communities = db.session.execute(select(Community).order_by(Community.name)).scalars().all()
-    else:
-        communities = db.session.execute(
-            select(Community).where(Community.id.in_(current_user.community_ids)).order_by(Community.name)
-        ).scalars().all()
-    if len(communities) == 1 and not current_user.is_admin:
-        return redirect(url_for("accounts.community", community_id=communities[0].id))
-    return render_template("accounts/home.html", communities=communities)
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(configured("LOGIN_RATE_LIMIT"), methods=["POST"])
 @login_account_limit
@@ -91,7 +75,7 @@ def login():
             return render_template("accounts/login.html", form=form), 401
         sessions.start(user, remember=form.remember.data)
         db.session.commit()
-        return redirect(_safe_next(form.next.data) or url_for("accounts.index"))
+        return redirect(_safe_next(form.next.data) or url_for("home.index"))
     status = 422 if form.is_submitted() else 200
     return render_template("accounts/login.html", form=form), status
 
@@ -103,7 +87,7 @@ def logout():
     if form.validate_on_submit():
         sessions.end(keep=("lang",))
         flash(_("您已退出登录"))
-    return redirect(url_for("accounts.index"))
+    return redirect(url_for("home.index"))
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -123,7 +107,7 @@ def register():
         sessions.start(user)
         db.session.commit()
         flash(_("欢迎，%(name)s！您已注册成功。", name=user.display_name))
-        return redirect(url_for("accounts.index"))
+        return redirect(url_for("home.index"))
     status = 422 if form.is_submitted() else 200
     return render_template("accounts/register.html", form=form), status
 
@@ -184,7 +168,7 @@ def toggle_care():
             db.session.commit()
         else:
             session["care"] = not session.get("care", False)
-    return redirect(_safe_next(request.form.get("next")) or url_for("accounts.index"))
+    return redirect(_safe_next(request.form.get("next")) or url_for("home.index"))
 
 
 @bp.post("/preferences/language")
@@ -196,7 +180,7 @@ def set_language():
         if current_user.is_authenticated:
             services.set_preferences(db.session, current_user, locale=form.lang.data)
             db.session.commit()
-    return redirect(_safe_next(request.form.get("next")) or url_for("accounts.index"))
+    return redirect(_safe_next(request.form.get("next")) or url_for("home.index"))
 
 
 # -- communities -------------------------------------------------------------------------------

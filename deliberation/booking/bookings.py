@@ -53,6 +53,16 @@ def pending_count(session: Session, community: Community) -> int:
         Room.community_id == community.id, Booking.status == BookingStatus.PENDING)).scalar()
 
 
+def pending_counts(session: Session, community_ids: list[int]) -> dict[int, int]:
+    """How many bookings wait for approval in each of these communities (one query)."""
+    if not community_ids:
+        return {}
+    return dict(session.execute(
+        select(Room.community_id, func.count(Booking.id)).join(Room)
+        .where(Room.community_id.in_(community_ids), Booking.status == BookingStatus.PENDING)
+        .group_by(Room.community_id)).all())
+
+
 def create_booking(session: Session, actor: User, room: Room, *, title: str, attendance: int,
                    starts_at: datetime, ends_at: datetime, team: Team | None = None) -> Booking:
     """Book a slot of a room, or refuse with the rule and the booking in the way."""

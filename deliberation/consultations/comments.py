@@ -1,16 +1,18 @@
-"""Comment rounds and comments: open and close rounds, post, support and report comments, list a round."""
+"""Comment rounds and comments: open and close rounds, post, support and report comments, list a round; the
+comments still waiting for an official answer."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, delete, or_, select, update
-from sqlalchemy.orm import Session, joinedload, lazyload
+from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, or_, select, update
+from sqlalchemy.orm import Session, aliased, joinedload, lazyload
 
 from deliberation import audit
-from deliberation.accounts.models import User
+from deliberation.accounts.models import Membership, Role, User
 from deliberation.consultations.models import (
     MAX_TEXT,
     SORTS,
@@ -341,3 +343,54 @@ def list_comments(
     )
     return CommentListing(found, replies, supported, round_, sort)
 
+
+
+@dataclass(frozen=True)
+class WaitingQuestion:
+    """A resident's comment still without an official answer, and since when it waits."""
+
+    id: int
+    community_id: int
+    consultation_id: int
+    consultation_title: str
+    body: str
+    created_at: datetime
+
+
+def _without_official_answer() -> ColumnElement[bool]:
+    """Published top-level comments of residents (not of the community's moderators) whose thread holds no
+    published official answer."""
+    answer = aliased(Comment)
+    answered = exists().where(answer.thread_id == Comment.id, answer.is_official_answer.is_(True),
+                              answer.status == CommentStatus.PUBLISHED)
+    by_moderator = exists().where(Membership.user_id == Comment.author_id,
+                                  Membership.community_id == Consultation.community_id,
+                                  Membership.role.in_([Role.MODERATOR, Role.ADMIN]))
+    return and_(Comment.parent_id.is_(None), Comment.status == CommentStatus.PUBLISHED, ~answered, ~by_moderator)
+
+
+def unanswered_counts(session: Session, community_ids: Sequence[int]) -> dict[int, tuple[int, datetime]]:
+    """Per community: how many comments wait for an official answer, and since when the oldest waits (one query)."""
+    if not community_ids:
+        return {}
+    rows = session.execute(
+        select(Consultation.community_id, func.count(Comment.id), func.min(Comment.created_at))
+        .join(Consultation, Consultation.id == Comment.consultation_id)
+        .where(Consultation.community_id.in_(community_ids), _without_official_answer())
+        .group_by(Consultation.community_id)
+    ).all()
+    return {community_id: (count, oldest) for community_id, count, oldest in rows}
+
+
+def oldest_unanswered(session: Session, community_ids: Sequence[int], limit: int = 5) -> list[WaitingQuestion]:
+    """The comments waiting longest for an official answer in these communities (one query)."""
+    if not community_ids:
+        return []
+    rows = session.execute(
+        select(Comment.id, Consultation.community_id, Consultation.id, Consultation.title, Comment.body,
+               Comment.created_at)
+        .join(Consultation, Consultation.id == Comment.consultation_id)
+        .where(Consultation.community_id.in_(community_ids), _without_official_answer())
+        .order_by(Comment.created_at, Comment.id).limit(limit)
+    ).all()
+    return [WaitingQuestion(*row) for row in rows]

@@ -1,8 +1,10 @@
-"""The wish wall (微心愿): post, support, answer, merge and promote ideas, and list them."""
+"""The wish wall (微心愿): post, support, answer, merge and promote ideas, and list them (one's own; those waiting
+for a reply)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, insert, select, update
@@ -251,3 +253,35 @@ def sessions_taking_ideas(session: Session, actor: User, community: Community) -
         .order_by(Consultation.id.desc())
     ).scalars()
     return [c for c in candidates if c.can_take_ideas(actor)]
+
+
+def ideas_by(session: Session, user: User, community_ids: Sequence[int], limit: int = 5) -> list[Idea]:
+    """The user's own wishes in these communities with their status, newest first (one query)."""
+    if not community_ids:
+        return []
+    return list(session.execute(
+        select(Idea).where(Idea.author_id == user.id, Idea.community_id.in_(community_ids))
+        .order_by(Idea.created_at.desc(), Idea.id.desc()).limit(limit)
+    ).scalars())
+
+
+def unanswered_counts(session: Session, community_ids: Sequence[int]) -> dict[int, tuple[int, datetime]]:
+    """Per community: how many wishes wait for a reply, and since when the oldest waits (one query)."""
+    if not community_ids:
+        return {}
+    rows = session.execute(
+        select(Idea.community_id, func.count(Idea.id), func.min(Idea.created_at))
+        .where(Idea.community_id.in_(community_ids), Idea.status == IdeaStatus.OPEN)
+        .group_by(Idea.community_id)
+    ).all()
+    return {community_id: (count, oldest) for community_id, count, oldest in rows}
+
+
+def oldest_unanswered(session: Session, community_ids: Sequence[int], limit: int = 5) -> list[Idea]:
+    """The wishes waiting longest for a reply in these communities (one query)."""
+    if not community_ids:
+        return []
+    return list(session.execute(
+        select(Idea).where(Idea.community_id.in_(community_ids), Idea.status == IdeaStatus.OPEN)
+        .order_by(Idea.created_at, Idea.id).limit(limit)
+    ).scalars())

@@ -1,4 +1,5 @@
-"""Moderation: hide, restore and keep reported comments, the moderation queue, the blocked words."""
+"""Moderation: hide, restore and keep reported comments, the moderation queue (and its size per community),
+the blocked words."""
 
 from __future__ import annotations
 
@@ -123,26 +124,46 @@ def dismiss_reports(session: Session, actor: User, comment: Comment) -> Comment:
     return comment
 
 
-def moderation_queue(session: Session, actor: User, community: Community, page: int | None = None) -> Page:
-    """Pending comments and comments with open reports, oldest first, with the reports' count."""
-    require(community.can_moderate(actor), _("只有本居民区的主持人可以进行此操作"))
-    open_reports = (
+def _open_reports():
+    return (
         select(CommentReport.comment_id, func.count(CommentReport.id).label("reports"))
         .where(CommentReport.resolved_at.is_(None))
         .group_by(CommentReport.comment_id)
         .subquery()
     )
+
+
+def _in_queue(open_reports):
+    """Pending comments, and published ones with open reports: what the moderation queue holds."""
+    return or_(
+        Comment.status == CommentStatus.PENDING,
+        and_(open_reports.c.reports > 0, Comment.status == CommentStatus.PUBLISHED),
+    )
+
+
+def queue_counts(session: Session, community_ids: Sequence[int]) -> dict[int, int]:
+    """How many comments wait in each community's moderation queue: one query for all of them."""
+    if not community_ids:
+        return {}
+    open_reports = _open_reports()
+    return dict(session.execute(
+        select(Consultation.community_id, func.count(Comment.id))
+        .join(Consultation, Consultation.id == Comment.consultation_id)
+        .outerjoin(open_reports, open_reports.c.comment_id == Comment.id)
+        .where(Consultation.community_id.in_(community_ids), _in_queue(open_reports))
+        .group_by(Consultation.community_id)
+    ).all())
+
+
+def moderation_queue(session: Session, actor: User, community: Community, page: int | None = None) -> Page:
+    """Pending comments and comments with open reports, oldest first, with the reports' count."""
+    require(community.can_moderate(actor), _("只有本居民区的主持人可以进行此操作"))
+    open_reports = _open_reports()
     stmt = (
         select(Comment, func.coalesce(open_reports.c.reports, 0))
         .join(Consultation, Consultation.id == Comment.consultation_id)
         .outerjoin(open_reports, open_reports.c.comment_id == Comment.id)
-        .where(
-            Consultation.community_id == community.id,
-            or_(
-                Comment.status == CommentStatus.PENDING,
-                and_(open_reports.c.reports > 0, Comment.status == CommentStatus.PUBLISHED),
-            ),
-        )
+        .where(Consultation.community_id == community.id, _in_queue(open_reports))
         .options(selectinload(Comment.author), selectinload(Comment.consultation))
         .order_by(Comment.created_at, Comment.id)
     )

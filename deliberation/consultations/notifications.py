@@ -1,4 +1,5 @@
-"""Notifications: tell users inside the site (and queue their e-mail in the outbox), read them, count them."""
+"""Notifications: tell users inside the site (and queue their e-mail in the outbox), read them, count them, the
+newest unread."""
 
 from __future__ import annotations
 
@@ -115,3 +116,11 @@ def notifications_of(session: Session, user: User, *, page: int | None = None, p
         .order_by(Notification.created_at.desc(), Notification.id.desc())
     )
     return paginate(session, stmt, per_page=per_page, number=page or 1)
+
+
+def latest_unread(session: Session, user: User, limit: int = 3) -> list[Notification]:
+    """The user's newest unread notifications (one query)."""
+    return list(session.execute(
+        select(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
+    ).scalars())

@@ -1,4 +1,5 @@
-"""Sessions (议事): create and edit them, move their phases, record their joint meetings, list them."""
+"""Sessions (议事): create and edit them, move their phases, record their joint meetings, list them (and those
+taking comments from a person)."""
 
 from __future__ import annotations
 
@@ -8,18 +9,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, insert, select
+from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from deliberation import audit
 from deliberation.accounts.models import Building, Community, Person, Unit, User
 from deliberation.booking.bookings import create_booking
 from deliberation.booking.models import Room
-from deliberation.consultations.eligibility import visible_clause
+from deliberation.consultations.eligibility import ResidentFacts, eligible_clause, visible_clause
 from deliberation.consultations.models import (
     MAX_LONG_TEXT,
     PHASE_ORDER,
     Comment,
+    CommentRound,
     Consultation,
     Eligibility,
     JointMeeting,
@@ -385,3 +387,43 @@ def consultations_of(
         .order_by(Consultation.created_at.desc(), Consultation.id.desc())
     )
     return paginate(session, stmt, per_page=per_page, number=page or 1)
+
+
+@dataclass(frozen=True)
+class OpenForComment:
+    """A session taking comments, and when its open round closes (None: no round open yet)."""
+
+    id: int
+    community_id: int
+    title: str
+    round_closes_at: datetime | None
+
+
+def commenting_clause(now: datetime) -> ColumnElement[bool]:
+    """The sessions whose effective phase (Consultation.phase_at) is 征求意见 now, in SQL: moved or scheduled
+    into it, and neither moved nor scheduled past it."""
+    later = [phase for phase in PHASE_ORDER if phase.order > Phase.COMMENTING.order]
+    return and_(
+        or_(Consultation.phase == Phase.COMMENTING, Consultation.commenting_at <= now),
+        Consultation.phase.not_in(later),
+        or_(Consultation.voting_at.is_(None), Consultation.voting_at > now),
+        or_(Consultation.closes_at.is_(None), Consultation.closes_at > now),
+    )
+
+
+def open_for_comment(session: Session, user: User, facts: ResidentFacts, community_ids: Sequence[int],
+                     now: datetime, limit: int = 5) -> list[OpenForComment]:
+    """The sessions of these communities taking comments that the person is eligible for, the one whose round
+    closes first first (one query). ``facts``: consultations.eligibility.resident_facts, asked once."""
+    if not community_ids:
+        return []
+    round_closes = (select(func.min(CommentRound.closes_at))
+                    .where(CommentRound.consultation_id == Consultation.id, CommentRound.opens_at <= now,
+                           CommentRound.closes_at > now)
+                    .correlate(Consultation).scalar_subquery())
+    rows = session.execute(
+        select(Consultation.id, Consultation.community_id, Consultation.title, round_closes.label("closes"))
+        .where(Consultation.community_id.in_(community_ids), commenting_clause(now), eligible_clause(facts))
+        .order_by(round_closes.is_(None), round_closes, Consultation.id).limit(limit)
+    ).all()
+    return [OpenForComment(*row) for row in rows]

@@ -41,7 +41,7 @@ ACCESS: dict[str, tuple[str, dict[str, set[int]]]] = {
     "static": (PUBLIC, {}),
     "api-docs.openapi_json": (PUBLIC, {}),
     # accounts
-    "accounts.index": (PUBLIC, {}),
+    "home.index": (PUBLIC, {}),
     "accounts.login": (PUBLIC, {}),
     "accounts.register": (PUBLIC, {}),
     "accounts.logout": (PUBLIC, {}),
@@ -61,6 +61,7 @@ ACCESS: dict[str, tuple[str, dict[str, set[int]]]] = {
     "accounts.change_role": (ADMIN, {}),  # administrators of the site or of the community
     "api_accounts.create_token": (PUBLIC, {}),
     "api_accounts.me": (SIGNED_IN, {}),
+    "api_home.waiting": (SIGNED_IN, {}),
     # One's own tokens: another user's token answers 404 (tests/security/test_sign_outs.py shows whose).
     "api_accounts.tokens": (SIGNED_IN, {}),
     "api_accounts.revoke_token": (SIGNED_IN, {"*": {404}}),
