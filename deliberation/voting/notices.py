@@ -165,9 +165,10 @@ def _call(session: Session, vote: Vote, counted: dict, notice: Notice) -> None:
         _("三、委托投票：本人不能投票的，可书面委托他人代为投票。委托书写明委托人、受托人、本表决事项及表决意见"
           "（或写明由受托人决定），由业主签名，投票前交居民委员会登记；受托人按委托书投票。"),
     ]))
-    notice.sections.append(Section(_("核对"), [_(
-        "投票后会得到回执码；表决结束后公布回执清单，可凭回执码核对自己的选票是否按所投计入。"
-        + (" " + _("本表决为无记名投票：结束时断开投票人与选票的联系，只公布统计结果。") if vote.secret else ""))]))
+    check = _("投票后会得到回执码；表决结束后公布回执清单，可凭回执码核对自己的选票是否按所投计入。")
+    if vote.secret:
+        check += " " + _("本表决为无记名投票：结束时断开投票人与选票的联系，只公布统计结果。")
+    notice.sections.append(Section(_("核对"), [check]))
 
 
 def _result(session: Session, vote: Vote, counted: dict, notice: Notice) -> None:

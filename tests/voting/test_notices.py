@@ -281,3 +281,53 @@ def test_the_api_gives_each_notice_to_moderators(client, session, api_token, sec
     stage = next(p for p in path["parameters"] if p["name"] == "stage")
     assert stage["schema"]["enum"] == list(notices.STAGES)
     assert "application/pdf" in operation["responses"]["200"]["content"]
+
+
+def test_the_minutes_say_whose_vote_it_was(app, session, secretary, lift, lift_vote):
+    from deliberation.minutes import services as minutes
+
+    vote = lift_vote()
+    _vote_and_close(session, secretary, lift, vote)
+    with app.test_request_context():
+        text, _name, _type = minutes.export(session, secretary, lift["consultation"], "md", draft=True)
+    text = text.decode()
+    assert "本单元（3号楼2单元）业主共 4 户，专有面积合计 353.75 ㎡" in text
+    assert "指定楼栋或单元的居民和业主（3号楼2单元）" in text
+
+
+NOW = utcnow()
+
+
+@pytest.mark.parametrize(("fields", "stage", "expected"), [
+    pytest.param({}, "roll", False, id="roll_not_posted"),
+    pytest.param({"roll_posted_at": NOW}, "roll", True, id="roll_posted"),
+    pytest.param({}, "call", False, id="neither_opened_nor_scheduled"),
+    pytest.param({"opens_at": NOW + timedelta(days=3)}, "call", True, id="scheduled_is_called"),
+    pytest.param({"opened_at": NOW}, "call", True, id="opened"),
+    pytest.param({"opened_at": NOW}, "preliminary", False, id="open_has_no_result"),
+    pytest.param({"opened_at": NOW, "closed_at": NOW}, "preliminary", False, id="closed_without_decision"),
+    pytest.param({"closed_at": NOW, "decision": {"online": 1}}, "preliminary", True, id="closed_and_counted"),
+    pytest.param({"closed_at": NOW, "decision": {"online": 1}}, "final", False, id="counted_not_announced"),
+    pytest.param({"closed_at": NOW, "decision": {"online": 1}, "announced_at": NOW}, "final", True,
+                 id="announced"),
+])
+def test_a_notice_prints_once_its_stage_is_reached(fields, stage, expected):
+    from deliberation.voting.models import Vote
+
+    assert notices.reached(Vote(**fields), stage) is expected
+
+
+def test_a_residents_vote_counts_people_and_no_area(client, session, login, secretary, make_vote, residents):
+    """A per-person vote of the whole community: 本居民区…居民共 N 人, figures by headcount alone."""
+    vote = make_vote(rule_name="simple_majority")
+    cast_ballot(session, residents["wang"], vote, "agree")
+    session.commit()
+    close_vote(session, secretary, vote)
+    session.commit()
+    login("shuji")
+    data = client.get(f"/votes/{vote.id}/notices/preliminary.pdf").data
+    text = flat(pdf_text(data))
+    assert "本居民区年满18周岁的居民共5人" in text and "人数（人）" in text and "专有面积" not in text
+    assert "第二百七十八条" not in text
+    fonts = poppler("pdffonts", data, "-")
+    assert "Noto-Serif-CJK-SC" in fonts and "Noto-Sans-CJK-SC" in fonts  # the body, the title and headings
