@@ -108,6 +108,7 @@ def render_docx(notice: Notice) -> bytes:
             para(paragraph, indent=True)
 
     # The foot: the QR code on the left, the committee and its seal line on the right.
+    para()
     foot = document.add_table(rows=1, cols=2)
     foot.alignment = WD_TABLE_ALIGNMENT.CENTER
     left, right = foot.rows[0].cells

@@ -159,7 +159,7 @@ def _call(session: Session, vote: Vote, counted: dict, notice: Notice) -> None:
         one=_("每人一票") if vote.basis == VoteBasis.PERSON else _("每户只计一票"))
     notice.facts.append(Fact(_("表决时间"), _period(vote.opened_at or vote.opens_at, vote.closes_at)))
     notice.sections.append(Section(_("投票方式"), [
-        _("一、网上投票：登录 %(link)s（或扫描右下角二维码），进入本表决页面投票；表决结束前可以更改。",
+        _("一、网上投票：登录 %(link)s（或扫描下方二维码），进入本表决页面投票；表决结束前可以更改。",
           link=notice.link),
         _("二、纸质投票：向本楼楼组长或党群服务站领取纸质征询单，填写并签名后交回楼组长或居民委员会。"),
         _("三、委托投票：本人不能投票的，可书面委托他人代为投票。委托书写明委托人、受托人、本表决事项及表决意见"

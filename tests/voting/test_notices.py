@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from datetime import timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select, update
@@ -185,6 +186,8 @@ def test_each_stage_prints_as_pdf_and_docx(client, session, login, secretary, li
             assert "（居民委员会盖章）" in text and "审计日志链头：#" in text
             seen.setdefault(stage, text)
     assert flat("表决权人名册公示") in seen["roll"] and "异议" in seen["roll"]
+    until = vote.roll_until.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d%H:%M")
+    assert f"公示期至{until}" in flat(seen["roll"])  # dates as Shanghai reads them
     assert "网上投票" in seen["call"] and "纸质投票" in seen["call"] and "委托投票" in seen["call"]
     assert "委托书" in seen["call"] and "表决情况" not in seen["call"] and "投票渠道" not in seen["call"]
     for stage in ("preliminary", "final"):
@@ -331,3 +334,19 @@ def test_a_residents_vote_counts_people_and_no_area(client, session, login, secr
     assert "第二百七十八条" not in text
     fonts = poppler("pdffonts", data, "-")
     assert "Noto-Serif-CJK-SC" in fonts and "Noto-Sans-CJK-SC" in fonts  # the body, the title and headings
+
+
+def test_a_choice_between_variants_shows_each_variant_s_ballots(client, session, login, secretary, make_vote,
+                                                                 proposals, residents):
+    vote = make_vote(kind="single", option_proposal_ids=[p.id for p in proposals[:2]])
+    first, second = vote.options
+    for name, option in (("wang", first), ("li", first), ("zhao", second)):
+        cast_ballot(session, residents[name], vote, option.key)
+    session.commit()
+    close_vote(session, secretary, vote)
+    session.commit()
+    login("shuji")
+    text = flat(pdf_text(client.get(f"/votes/{vote.id}/notices/preliminary.pdf").data))
+    assert "备选方案1.方案一：原址改造；2.方案二：并入车棚" in text
+    assert "方案一：原址改造267%" in text and "方案二：并入车棚133%" in text
+    assert "胜出：方案一：原址改造" in text
