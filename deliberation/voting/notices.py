@@ -126,11 +126,13 @@ def _facts(vote: Vote, counted: dict) -> list[Fact]:
 
 def _roll(session: Session, vote: Vote, counted: dict, notice: Notice) -> None:
     scope = labels.scope_text(counted)
-    notice.lead = _(
-        "%(scope)s表决权人名册自 %(start)s 起公示，公示期至 %(end)s。表决权人按专有部分计算：一套房屋计一户，"
-        "共有人共计一户；一人拥有多套房屋的计一户，面积合计；建设单位未出售的房屋合计一户（《最高人民法院关于审理"
-        "建筑物区分所有权纠纷案件适用法律若干问题的解释》第八条、第九条）。",
-        scope=scope, start=_when(vote.roll_posted_at), end=_when(vote.roll_until))
+    notice.lead = _("%(scope)s表决权人名册自 %(start)s 起公示，公示期至 %(end)s。", scope=scope,
+                    start=_when(vote.roll_posted_at), end=_when(vote.roll_until))
+    if vote.basis == VoteBasis.OWNER:
+        notice.lead += _(
+            "表决权人按专有部分计算：一套房屋计一户，共有人共计一户；一人拥有多套房屋的计一户，面积合计；建设单位"
+            "未出售的房屋合计一户（《最高人民法院关于审理建筑物区分所有权纠纷案件适用法律若干问题的解释》第八条、"
+            "第九条）。")
     notice.facts.append(Fact(_("名册公示期"), _period(vote.roll_posted_at, vote.roll_until)))
     if vote.opens_at or vote.closes_at:
         notice.facts.append(Fact(_("计划表决时间"), _period(vote.opens_at, vote.closes_at)))
