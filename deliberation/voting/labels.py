@@ -43,8 +43,16 @@ def basis_label(basis: VoteBasis) -> str:
 
 
 def source_label(source: BallotSource | str) -> str:
-    """Where a ballot came from: online or a paper form."""
-    return _("纸质征询单") if source == BallotSource.PAPER else _("网上")
+    """Where a ballot came from: online, a paper form, or a proxy the owner authorised in writing."""
+    return {BallotSource.PAPER: _("纸质征询单"), BallotSource.PROXY: _("书面委托")}.get(source, _("网上"))
+
+
+def objection_kind_label(kind: str) -> str:
+    """What an objection is about (voting.objections.KINDS), in words."""
+    return {
+        "area": _("面积有误"), "owner": _("业主有误或已过户"), "missing": _("房屋或业主遗漏"),
+        "ballot": _("我的表决票不在名单中"), "count": _("计票有误"),
+    }.get(kind, _("其他"))
 
 
 def rule_words() -> rules.Words:

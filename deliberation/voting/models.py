@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
-from deliberation.accounts.models import Building, FloorCaptain, User, enum_column
+from deliberation.accounts.models import Building, FloorCaptain, Person, User, enum_column
 from deliberation.consultations.models import Consultation, Proposal
 from deliberation.db import UTCDateTime, bool_false, intpk, str50, str200, timestamp, timestamp_null, utcnow
 from deliberation.extensions import db
@@ -173,6 +173,37 @@ class Vote(db.Model):
     def can_follow_up(self, user: User) -> bool:
         """Whether the user may list the units not answered yet: can_enter_paper, once the vote has opened."""
         return self.state != VoteState.DRAFT and self.can_enter_paper(user)
+
+    def can_see_roll(self, user: User) -> bool:
+        """The posted roll (表决权人名册) is for everyone of the community, once posted; moderators always."""
+        return self.can_moderate(user) or (self.roll_posted_at is not None and self.consultation.community.can_view(user))
+
+    def objections_open(self, stage: ObjectionStage, now: datetime | None = None) -> bool:
+        """Whether objections of the stage are taken now: the roll's posting period (posted, not yet opened), or
+        the preliminary result's window (closed, not yet announced, before objections_until)."""
+        now = now or utcnow()
+        if stage == ObjectionStage.ROLL:
+            return (self.roll_posted_at is not None and self.opened_at is None and self.roll_until is not None
+                    and now < self.roll_until)
+        return (self.closed_at is not None and self.announced_at is None and self.objections_until is not None
+                and now < self.objections_until)
+
+    def can_object(self, user: User, stage: ObjectionStage, voter: VoteVoter | None = None) -> bool:
+        """Whether the user may lodge an objection of the stage: a person of the community's roster while the
+        roll is posted (an owner missing from it is who most needs to object); while the preliminary result
+        is posted, a member of the frozen electorate (``voter``: the user's row, electorate.voter_for).
+        voting.objections checks the window apart, to say which it is."""
+        person_id = getattr(user, "person_id", None)
+        if not user.is_authenticated or person_id is None or not self.consultation.community.can_view(user):
+            return False
+        if stage == ObjectionStage.RESULT:
+            return voter is not None and voter.vote_id == self.id and person_id in (voter.person_ids or [])
+        return object_session(self).execute(select(Person.id).where(
+            Person.id == person_id, Person.community_id == self.community_id)).first() is not None
+
+    def is_preliminary(self) -> bool:
+        """Closed but not yet announced: the result is posted for objections (初步结果), not yet final."""
+        return self.closed_at is not None and self.announced_at is None
 
 
 class VoteOption(db.Model):
@@ -338,6 +369,11 @@ class VoteObjection(db.Model):
     answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])
 
 
+# VoteProxy.instruction once a secret vote has closed: the owner's instruction is their choice, and a
+# secret vote keeps no link between an owner and a choice after the close (lifecycle._unlink_ballots).
+WITHHELD = ""
+
+
 class VoteProxy(db.Model):
     """A written authorisation (委托书) for one vote: the owner, the person authorised, the owner's instruction.
 
@@ -363,3 +399,23 @@ class VoteProxy(db.Model):
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     vote: Mapped[Vote] = relationship()
+
+    @property
+    def active(self) -> bool:
+        """Not revoked."""
+        return self.revoked_at is None
+
+    @property
+    def leaves_it_to_proxy(self) -> bool:
+        """由受托人决定: the owner lets the proxy choose."""
+        return self.instruction is None
+
+    def can_revoke(self, user: User) -> bool:
+        """The owner who gave it, and the vote's moderators (a written revocation handed in)."""
+        return self.vote.can_moderate(user) or (user.is_authenticated and user.person_id == self.owner_person_id)
+
+    def can_cast(self, user: User) -> bool:
+        """The person authorised, while the authorisation stands and the vote is open."""
+        return (user.is_authenticated and user.person_id == self.proxy_person_id and self.active
+                and self.vote.state == VoteState.OPEN)
+

@@ -28,8 +28,6 @@ from deliberation.errors import Invalid, NotFound, require
 from deliberation.formatting import format_datetime
 from deliberation.voting import electorate, labels, paperforms, results
 from deliberation.voting.models import (
-    Ballot,
-    BallotSource,
     ObjectionStage,
     Vote,
     VoteBasis,
@@ -38,6 +36,7 @@ from deliberation.voting.models import (
 )
 from deliberation.voting.notice_tree import Fact, Notice, Section, Table
 from deliberation.voting.notice_word import render_docx
+from deliberation.voting.proxies import proxy_limit
 
 STAGES = ("roll", "call", "preliminary", "final")
 FORMATS = {"pdf": documents.PDF_TYPE, "docx": documents.DOCX_TYPE}
@@ -164,8 +163,10 @@ def _call(session: Session, vote: Vote, counted: dict, notice: Notice) -> None:
         _("一、网上投票：登录 %(link)s（或扫描下方二维码），进入本表决页面投票；表决结束前可以更改。",
           link=notice.link),
         _("二、纸质投票：向本楼楼组长或党群服务站领取纸质征询单，填写并签名后交回楼组长或居民委员会。"),
-        _("三、委托投票：本人不能投票的，可书面委托他人代为投票。委托书写明委托人、受托人、本表决事项及表决意见"
-          "（或写明由受托人决定），由业主签名，投票前交居民委员会登记；受托人按委托书投票。"),
+        _("三、委托投票：业主本人不能投票的，可书面委托他人代为投票：在网上表决页面办理，或填写纸质委托书（写明"
+          "委托人、受托人、本表决事项及表决意见，或写明由受托人决定），由业主签名后交居民委员会登记。受托人按委托书"
+          "投票，每人最多受托 %(limit)d 户；受托人投票前业主可以撤销委托，业主本人投票的以本人为准。",
+          limit=proxy_limit()),
     ]))
     check = _("投票后会得到回执码；表决结束后公布回执清单，可凭回执码核对自己的选票是否按所投计入。")
     if vote.secret:
@@ -191,7 +192,7 @@ def _result(session: Session, vote: Vote, counted: dict, notice: Notice) -> None
                                    [[c.label or c.name, c.required_text, c.actual_text,
                                      _("达到") if c.passed else _("未达到")] for c in explained.checks],
                                    title=_("民法典第二百七十八条的两项标准")))
-    ch = channels(session, vote, report)
+    ch = channels(report)
     notice.facts.append(Fact(_("投票渠道"), _("网上 %(online)d 票，纸质征询单 %(paper)d 票，书面委托 %(proxy)d 票",
                                               **ch)))
     agreed, summary = results.outcome(report)
@@ -257,19 +258,9 @@ def _figures(vote: Vote, report: results.VoteReport) -> Table:
     return Table(header, rows, title=_("表决情况（按人数和专有面积）") if with_area else _("表决情况"))
 
 
-def channels(session: Session, vote: Vote, report: results.VoteReport) -> dict[str, int]:
-    """The binding ballots by channel: online, paper, proxy (Ballot.source), summing to the participants.
-
-    The report counts paper apart and every other ballot as online; proxies are counted here, one query.
-    After a secret vote's close its ballots no longer say who was advisory: a proxy acts for an owner, so
-    every proxy ballot is then counted as binding.
-    """
-    proxy = session.execute(
-        select(func.count()).where(Ballot.vote_id == vote.id, Ballot.source == BallotSource.PROXY,
-                                   func.coalesce(Ballot.advisory, False).is_(False))
-    ).scalar() or 0
-    proxy = min(proxy, report.online)
-    return {"online": report.online - proxy, "paper": report.paper, "proxy": proxy}
+def channels(report: results.VoteReport) -> dict[str, int]:
+    """The binding ballots by channel (Ballot.source): online, paper forms, written proxies."""
+    return {"online": report.online, "paper": report.paper, "proxy": report.proxy}
 
 
 def objection_counts(session: Session, vote: Vote) -> tuple[int, int, int]:

@@ -195,6 +195,17 @@ ACCESS: dict[str, tuple[str, dict[str, set[int]]]] = {
     "api_voting.vote_receipts": (MEMBER, {}),
     "api_voting.vote_result": (MEMBER, RESULTS_AFTER_CLOSE),
     "api_notices.get_notice": (MODERATOR, {}),
+    # written proxies (委托): the world's vote counts persons, so none is recorded; a missing one answers 404
+    "voting.proxy_list": (MODERATOR, {}),
+    "voting.revoke_proxy": (MEMBER, {}),  # the owner or a moderator; refused ones are flashed back
+    "voting.authorise": (MEMBER, {}),
+    "voting.proxy_ballot": (MEMBER, {}),
+    "voting.proxy_document": (MODERATOR, {"*": {404}}),
+    "voting.proxy_form_pdf": (MEMBER, {}),
+    "api_proxies.list_proxies": (MEMBER, {}),
+    "api_proxies.record_proxy": (MEMBER, {}),
+    "api_proxies.revoke_proxy": (MEMBER, {"*": {404}}),
+    "api_proxies.cast_by_proxy": (MEMBER, {"*": {404}}),
     # surveys
     "surveys.index": (MEMBER, {}),
     "surveys.create": (MODERATOR, {}),

@@ -11,7 +11,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from deliberation.accounts.models import Building
 from deliberation.audit import AuditEvent
@@ -21,7 +21,8 @@ from deliberation.db import utcnow
 from deliberation.voting import electorate, labels, notices
 from deliberation.voting.casting import cast_ballot
 from deliberation.voting.lifecycle import VoteInput, close_vote, create_vote, open_vote
-from deliberation.voting.models import Ballot, BallotSource, ObjectionStage, VoteObjection
+from deliberation.voting.models import ObjectionStage, VoteObjection
+from deliberation.voting.proxies import cast_by_proxy, record_proxy
 from tests.conftest import unavailable
 from tests.office import docx_as_pdf_text, flat
 
@@ -101,11 +102,13 @@ def _vote_and_close(session, secretary, lift, vote) -> None:
     open_vote(session, secretary, vote)
     session.commit()
     for room, choice in VOTERS.items():
-        cast_ballot(session, lift["owners"][room], vote, choice)
-    # 301's ballot came by a written proxy (the proxies' own service is not this test's business).
-    voter = electorate.voter_for(session, vote, lift["owners"]["301"])
-    session.execute(update(Ballot).where(Ballot.vote_id == vote.id, Ballot.voter_key == voter.voter_key)
-                    .values(source=BallotSource.PROXY))
+        if room != "301":
+            cast_ballot(session, lift["owners"][room], vote, choice)
+    # 301 authorised 101's owner in writing to vote against; the proxy casts it.
+    owner, proxy = lift["owners"]["301"], lift["other"]
+    authorisation = record_proxy(session, owner, vote, owner.person_id, proxy.person_id, VOTERS["301"])
+    session.commit()
+    cast_by_proxy(session, proxy, vote, authorisation.id, VOTERS["301"])
     session.commit()
     close_vote(session, secretary, vote)
     vote.objections_until = vote.closed_at + timedelta(days=3)
