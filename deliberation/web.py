@@ -110,7 +110,10 @@ def init_app(app: Flask) -> None:
     from deliberation.home.routes import bp as home_bp
     from deliberation.minutes.routes import bp as minutes_bp
     from deliberation.surveys.routes import bp as surveys_bp
-    from deliberation.voting import proxy_pages  # noqa: F401  (importing it adds its pages to voting_bp)
+    from deliberation.voting import (
+        notice_pages,  # noqa: F401  (importing it adds its pages to the blueprint)
+        proxy_pages,  # noqa: F401  (importing it adds its pages to voting_bp)
+    )
     from deliberation.voting.routes import bp as voting_bp
 
     for blueprint in (home_bp, accounts_bp, consultations_bp, voting_bp, surveys_bp, minutes_bp, booking_bp):

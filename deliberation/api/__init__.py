@@ -40,12 +40,22 @@ api = JsonApi(spec_kwargs={"components": {"securitySchemes": {
 
 
 def init_api(app: Flask) -> None:
-    from deliberation.api import accounts, booking, consultations, home, minutes, proxies, surveys, voting
+    from deliberation.api import (
+        accounts,
+        booking,
+        consultations,
+        home,
+        minutes,
+        notices,
+        proxies,
+        surveys,
+        voting,
+    )
     from deliberation.extensions import csrf
 
     api.init_app(app)
-    for blueprint in (accounts.bp, home.bp, consultations.bp, voting.bp, proxies.bp, surveys.bp, minutes.bp,
-                      booking.bp):
+    modules = (accounts, home, consultations, voting, proxies, notices, surveys, minutes, booking)
+    for blueprint in (module.bp for module in modules):
         csrf.exempt(blueprint)  # bearer tokens only, never cookies: no cross-site request can use it
         api.register_blueprint(blueprint, url_prefix="/api/v1")
 

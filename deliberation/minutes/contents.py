@@ -61,7 +61,8 @@ from deliberation.minutes.tree import (
 from deliberation.surveys.lists import surveys_for_consultation
 from deliberation.surveys.models import SurveyState
 from deliberation.surveys.results import survey_summary
-from deliberation.voting.labels import basis_label
+from deliberation.voting.electorate import scope_words
+from deliberation.voting.labels import basis_label, electorate_text
 from deliberation.voting.results import ballot_record_digest, consultation_results
 
 TOP_CONCERNS = 5  # quoted per round; the rest are counted, never loaded
@@ -180,11 +181,7 @@ def _assemble(session, viewer, consultation, *, closing_notes, host, recorder, v
             convener=convener,
             bodies=[line.strip() for line in (consultation.participants or "").splitlines() if line.strip()],
             scope=eligibility_label(consultation.eligibility)
-            + (
-                "（" + "、".join(b.name for b in consultation.buildings) + "）"
-                if consultation.buildings
-                else ""
-            ),
+            + (f"（{named}）" if (named := scope_words(consultation)) else ""),  # buildings and staircases
             eligible=eligible,
             comments=total_comments,
             commenters=total_commenters,
@@ -448,6 +445,7 @@ def _vote_section(report, basis_label, *, advisory: bool = False) -> VoteSection
         final=bool(report.final),
         electorate_area=_text(areas.get("electorate", "")),
         participant_area=_text(areas.get("participants", "")),
+        electorate_text="" if advisory else electorate_text(vote),
         ranked=(report.choice_result or {}).get("method") == "schulze",
         pairwise=_pairwise(report.choice_result),
         winners=[_text(w) for w in (report.choice_result or {}).get("winners") or []],

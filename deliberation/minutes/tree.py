@@ -158,6 +158,7 @@ class VoteSection:
     final: bool = True  # False while the vote is still open (running figures)
     electorate_area: str = ""  # m², owner votes
     participant_area: str = ""
+    electorate_text: str = ""  # how the electorate was counted: 本单元（3号楼2单元）业主共 N 户…
     ranked: bool = False  # the tally counts first choices (并列第一 apart), so it adds up to the ballots
     pairwise: Pairwise | None = None
     proxy: int = 0  # ballots cast by proxy (书面委托), beside online and paper

@@ -85,6 +85,26 @@ def freeze_electorate(session: Session, vote: Vote) -> int:
     household electorates, and the residents asked for advice, are adults (of_age). How it was counted
     is kept on the vote (``electorate_counted``, worded by labels.electorate_text). Returns the binding size.
     """
+    voters, units, counted = _draw(session, vote)
+    if voters:
+        session.execute(insert(VoteVoter), voters)
+    if units:
+        session.execute(insert(VoteVoterUnit), units)
+    vote.electorate_counted = counted
+    return counted["voters"]
+
+
+def counted_now(session: Session, vote: Vote) -> dict:
+    """How the electorate would be counted if the vote opened now, written nowhere: the facts
+    freeze_electorate keeps (voters, area, units, scope, co-owned units…), for the roll posted before
+    the opening (表决权人名册公示). The frozen count (Vote.electorate_counted) once the vote has opened."""
+    if vote.opened_at is not None and vote.electorate_counted:
+        return dict(vote.electorate_counted)
+    return _draw(session, vote)[2]
+
+
+def _draw(session: Session, vote: Vote) -> tuple[list[dict], list[dict], dict]:
+    """The electorate's rows (voters, their units) and how it was counted, from the roster as it is now."""
     consultation = vote.consultation
     year = utcnow().astimezone(SHANGHAI).year
     eligible = eligible_person_ids(consultation)
@@ -114,7 +134,8 @@ def freeze_electorate(session: Session, vote: Vote) -> int:
 
     voters: list[dict] = []
     units: list[dict] = []
-    counted = {"basis": vote.basis.value, "minors_left_out": 0, "scope": scope_words(consultation)}
+    scope, scope_kind = scope_of(consultation)
+    counted = {"basis": vote.basis.value, "minors_left_out": 0, "scope": scope, "scope_kind": scope_kind}
 
     def add(key: str, person_ids: list[int], area: int, building: str, age: str, tenure: str,
             unit_ids: Iterable[int], advisory: bool = False) -> None:
@@ -168,18 +189,13 @@ def freeze_electorate(session: Session, vote: Vote) -> int:
             unit_ids = [unit_id] if unit_id is not None else [u for u, _a, _b in held]
             add(f"p:{person_id}", [person_id], sum(a for _u, a, _b in held), building or (
                 held[0][2] if held else ""), age_band(birth, year), _tenure_code(tenure), unit_ids)
-    if voters:
-        session.execute(insert(VoteVoter), voters)
-    if units:
-        session.execute(insert(VoteVoterUnit), units)
     binding = [v for v in voters if not v["advisory"]]
     binding_keys = {v["voter_key"] for v in binding}
     counted.update(voters=len(binding), area_cents=sum(v["area_cents"] for v in binding),
                    units=len({u["unit_id"] for u in units if u["voter_key"] in binding_keys}),
                    unknown_age=sum(1 for v in binding if v["age_band"] == UNKNOWN),
                    advisory=len(voters) - len(binding))
-    vote.electorate_counted = counted
-    return len(binding)
+    return voters, units, counted
 
 
 def _coowned(holdings: list[tuple[int, int]]) -> int:
@@ -192,16 +208,29 @@ def _coowned(holdings: list[tuple[int, int]]) -> int:
 
 def scope_words(consultation) -> str:
     """The part of the community a session is about, in words ("3号楼、5号楼2单元"); "" for all of it."""
+    return scope_of(consultation)[0]
+
+
+def scope_of(consultation) -> tuple[str, str]:
+    """The part of the community a session is about: (its names, what it is).
+
+    What it is, as the roll, the notices and the minutes word it (labels.scope_text): "staircase" (one
+    单元: 本单元), "building" (one whole 楼: 本楼), "several" (a list of them), "" (the whole community).
+    A vote about part of the community counts only that part's owners (《上海市住宅物业管理规定》 Art. 69).
+    """
     if consultation.eligibility != Eligibility.BUILDINGS:
-        return ""
+        return "", ""
     session = object_session(consultation)
     staircases = session.execute(
         select(Building.name, consultation_staircases.c.staircase)
         .join(Building, Building.id == consultation_staircases.c.building_id)
         .where(consultation_staircases.c.consultation_id == consultation.id)
     ).all()
-    names = [b.name for b in consultation.buildings] + [f"{b}{s}" for b, s in staircases]
-    return "、".join(sorted(names, key=natural_key))
+    buildings = [b.name for b in consultation.buildings]
+    names = "、".join(sorted(buildings + [f"{b}{s}" for b, s in staircases], key=natural_key))
+    if len(buildings) + len(staircases) > 1:
+        return names, "several"
+    return names, "staircase" if staircases else "building" if buildings else ""
 
 
 def count_electorate(session: Session, vote: Vote) -> None:

@@ -130,19 +130,33 @@ def _area(cents: int) -> str:
     return f"{Decimal(int(cents or 0)) / 100:,.2f}"
 
 
-def electorate_text(vote: Vote) -> str:
-    """How the electorate was counted at the opening, in one sentence for the vote page and its result:
-    "本居民区业主 42 户，专有面积 3,861.20 ㎡（共有的 3 套房屋，每套计一户；…）"; "" before the opening
-    (and for votes opened before the count was kept, whose pages show the size alone)."""
-    counted = vote.electorate_counted or {}
+def scope_text(counted: dict) -> str:
+    """Whom a count covers, as a notice says it: 本单元（3号楼2单元）, 本楼（3号楼）, the names of several
+    buildings and staircases, or 本居民区 (electorate.scope_of says which)."""
+    names, kind = counted.get("scope") or "", counted.get("scope_kind") or ""
+    if not names:
+        return _("本居民区")
+    if kind == "staircase":
+        return _("本单元（%(names)s）", names=names)
+    if kind == "building":
+        return _("本楼（%(names)s）", names=names)
+    return names
+
+
+def electorate_text(vote: Vote, counted: dict | None = None) -> str:
+    """How the electorate was counted at the opening, in one sentence for the vote page, its result, the
+    minutes and the notices: "本单元（3号楼2单元）业主共 42 户，专有面积合计 3,861.20 ㎡（共有的 3 套房屋，
+    每套计一户；…）"; "" before the opening (and for votes opened before the count was kept, whose pages
+    show the size alone). ``counted``: another count of the same shape (electorate.counted_now)."""
+    counted = counted if counted is not None else (vote.electorate_counted or {})
     if not counted:
         return ""
     n = counted.get("voters", 0)
     area = counted.get("area_cents", 0)
-    scope = counted.get("scope") or _("本居民区")
+    scope = scope_text(counted)
     notes: list[str] = []
     if vote.basis == VoteBasis.OWNER:
-        text = _("%(scope)s业主 %(n)s 户，专有面积 %(area)s ㎡", scope=scope, n=f"{n:,}", area=_area(area))
+        text = _("%(scope)s业主共 %(n)s 户，专有面积合计 %(area)s ㎡", scope=scope, n=f"{n:,}", area=_area(area))
         if counted.get("coowned_units"):
             notes.append(_("共有的 %(n)d 套房屋，每套计一户", n=counted["coowned_units"]))
         if counted.get("multi_unit_owners"):
@@ -150,9 +164,9 @@ def electorate_text(vote: Vote) -> str:
         if counted.get("developer_units"):
             notes.append(_("建设单位持有的 %(n)d 套房屋合计一户", n=counted["developer_units"]))
     elif vote.basis == VoteBasis.HOUSEHOLD:
-        text = _("%(scope)s住户 %(n)s 户（由年满18周岁的成员代表）", scope=scope, n=f"{n:,}")
+        text = _("%(scope)s住户共 %(n)s 户（由年满18周岁的成员代表）", scope=scope, n=f"{n:,}")
     else:
-        text = _("%(scope)s年满18周岁的居民 %(n)s 人", scope=scope, n=f"{n:,}")
+        text = _("%(scope)s年满18周岁的居民共 %(n)s 人", scope=scope, n=f"{n:,}")
     if vote.basis != VoteBasis.OWNER and counted.get("unknown_age"):
         notes.append(_("其中 %(n)d 人未登记出生年份，已计入，请核实", n=counted["unknown_age"]))
     if counted.get("minors_left_out"):

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import segno
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
@@ -55,6 +57,11 @@ class PaperForms:
     options: list[FormOption]
     sheets: list[FormSheet] = field(default_factory=list)
     owner_word: str = ""
+
+
+def qr_svg(link: str, *, scale: int = 4, border: int = 1) -> Markup:
+    """A QR code to ``link`` as inline SVG, for the printed forms and notices (drawn by segno from our own URL)."""
+    return Markup(segno.make(link, error="m").svg_inline(scale=scale, border=border, omitsize=True))  # noqa: S704
 
 
 def proposal_version(vote: Vote) -> int | None:

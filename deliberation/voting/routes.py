@@ -340,8 +340,7 @@ def paper_forms_pdf(vote_id: int):
         flash(error.message, "error")
         return redirect(url_for(".paper", vote_id=vote.id))
     link = url_for(".detail", vote_id=vote.id, _external=True)
-    qr = Markup(segno.make(link, error="m").svg_inline(  # noqa: S704 -- SVG drawn by segno from our own URL
-        scale=4, border=1, omitsize=True))
+    qr = paperforms.qr_svg(link)
     html = render_template("voting/paper_forms.html", vote=vote, forms=forms, qr=qr,
                            rule_text=labels.rule_text(vote), proposal_title=paperforms.proposal_title(db.session, vote),
                            receipts_link=url_for(".receipts", vote_id=vote.id, _external=True))

@@ -128,6 +128,8 @@ def build_side(session, world: World, side: str, community, moderator, resident,
         (side, "captain"): captaincy.id,
         (side, "conflict"): conflict.id,
         (side, "fmt"): "csv",
+        (side, "notice_stage"): "call",  # the vote is open: its call to vote (表决公告) is printable
+        (side, "notice_format"): "pdf",
     })
 
 

@@ -187,6 +187,7 @@ ACCESS: dict[str, tuple[str, dict[str, set[int]]]] = {
     "voting.result": (MEMBER, RESULTS_AFTER_CLOSE),
     "voting.unanswered": (CAPTAIN, {}),  # who has not voted yet: for paper forms
     "voting.unanswered_print": (CAPTAIN, {}),  # the same list on A4, for the round of doors
+    "voting.notice": (MODERATOR, {}),  # a notice for the wall (公告), to print and post
     "api_voting.create_vote": (MODERATOR, {}),
     "api_voting.list_votes": (MEMBER, {}),
     "api_voting.get_vote": (MEMBER, {}),
@@ -196,6 +197,7 @@ ACCESS: dict[str, tuple[str, dict[str, set[int]]]] = {
     "api_voting.enter_paper_ballots": (CAPTAIN, {}),
     "api_voting.vote_receipts": (MEMBER, {}),
     "api_voting.vote_result": (MEMBER, RESULTS_AFTER_CLOSE),
+    "api_notices.get_notice": (MODERATOR, {}),
     # written proxies (委托): the world's vote counts persons, so none is recorded; a missing one answers 404
     "voting.proxy_list": (MODERATOR, {}),
     "voting.revoke_proxy": (MEMBER, {}),  # the owner or a moderator; refused ones are flashed back
@@ -262,6 +264,8 @@ PARAMS: dict[str, str] = {
     "question_id": "question",
     "captain_id": "captain",
     "fmt": "fmt",
+    "stage": "notice_stage",
+    "notice_format": "notice_format",
 }
 STATIC_FILE = "css/site.css"
 

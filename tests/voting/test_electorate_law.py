@@ -151,7 +151,7 @@ def test_civil_code_electorate_counts_units_as_the_interpretation_does(session, 
     area = session.execute(select(func.sum(VoteVoter.area_cents)).where(VoteVoter.vote_id == vote.id)).scalar()
     assert Decimal(area) / 100 == Decimal(expected["area"])
     text = labels.electorate_text(vote)
-    assert f"业主 {expected['voters']} 户，专有面积 {Decimal(expected['area']):,.2f} ㎡" in text
+    assert f"业主共 {expected['voters']} 户，专有面积合计 {Decimal(expected['area']):,.2f} ㎡" in text
 
 
 def test_the_page_and_the_result_say_how_the_electorate_was_counted(client, session, roster, make_vote, login,
@@ -162,7 +162,7 @@ def test_the_page_and_the_result_say_how_the_electorate_was_counted(client, sess
     login("shuji")
     for path in (f"/votes/{vote.id}", f"/votes/{vote.id}/result"):
         html = client.get(path).get_data(as_text=True)
-        assert "本居民区业主 4 户，专有面积 688.75 ㎡" in html
+        assert "本居民区业主共 4 户，专有面积合计 688.75 ㎡" in html
         assert "共有的 1 套房屋，每套计一户" in html and "建设单位持有的 3 套房屋合计一户" in html
 
 
