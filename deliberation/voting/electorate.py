@@ -81,9 +81,24 @@ def owner_groups(holdings: Iterable[tuple[int, int]], developers: Iterable[int] 
 def freeze_electorate(session: Session, vote: Vote) -> int:
     """Write the electorate once, at the opening: who may vote, their area, building, age band, tenure.
 
+    The rows are compute_electorate's (the posted roll reads the same computation before the opening). How
+    it was counted is kept on the vote (``electorate_counted``, worded by labels.electorate_text). Returns the
+    binding size.
+    """
+    voters, units, counted = compute_electorate(session, vote)
+    if voters:
+        session.execute(insert(VoteVoter), voters)
+    if units:
+        session.execute(insert(VoteVoterUnit), units)
+    vote.electorate_counted = counted
+    return counted["voters"]
+
+
+def compute_electorate(session: Session, vote: Vote) -> tuple[list[dict], list[dict], dict]:
+    """The electorate as it would be frozen now: (VoteVoter rows, VoteVoterUnit rows, how it was counted).
+
     Owners (the Civil Code presets and every owner vote) are counted by owner_groups; per-person and
-    household electorates, and the residents asked for advice, are adults (of_age). How it was counted
-    is kept on the vote (``electorate_counted``, worded by labels.electorate_text). Returns the binding size.
+    household electorates, and the residents asked for advice, are adults (of_age). Nothing is written.
     """
     consultation = vote.consultation
     year = utcnow().astimezone(SHANGHAI).year
@@ -168,18 +183,13 @@ def freeze_electorate(session: Session, vote: Vote) -> int:
             unit_ids = [unit_id] if unit_id is not None else [u for u, _a, _b in held]
             add(f"p:{person_id}", [person_id], sum(a for _u, a, _b in held), building or (
                 held[0][2] if held else ""), age_band(birth, year), _tenure_code(tenure), unit_ids)
-    if voters:
-        session.execute(insert(VoteVoter), voters)
-    if units:
-        session.execute(insert(VoteVoterUnit), units)
     binding = [v for v in voters if not v["advisory"]]
     binding_keys = {v["voter_key"] for v in binding}
     counted.update(voters=len(binding), area_cents=sum(v["area_cents"] for v in binding),
                    units=len({u["unit_id"] for u in units if u["voter_key"] in binding_keys}),
                    unknown_age=sum(1 for v in binding if v["age_band"] == UNKNOWN),
                    advisory=len(voters) - len(binding))
-    vote.electorate_counted = counted
-    return len(binding)
+    return voters, units, counted
 
 
 def _coowned(holdings: list[tuple[int, int]]) -> int:

@@ -130,11 +130,12 @@ def _area(cents: int) -> str:
     return f"{Decimal(int(cents or 0)) / 100:,.2f}"
 
 
-def electorate_text(vote: Vote) -> str:
+def electorate_text(vote: Vote, counted: dict | None = None) -> str:
     """How the electorate was counted at the opening, in one sentence for the vote page and its result:
     "本居民区业主 42 户，专有面积 3,861.20 ㎡（共有的 3 套房屋，每套计一户；…）"; "" before the opening
-    (and for votes opened before the count was kept, whose pages show the size alone)."""
-    counted = vote.electorate_counted or {}
+    (and for votes opened before the count was kept, whose pages show the size alone). ``counted``: the
+    same facts counted now (the posted roll, voting.roll), instead of those kept at the opening."""
+    counted = counted if counted is not None else (vote.electorate_counted or {})
     if not counted:
         return ""
     n = counted.get("voters", 0)
