@@ -42,7 +42,14 @@ from deliberation.formatting import format_datetime
 from deliberation.pagination import Page
 from deliberation.voting import labels, lifecycle, objections
 from deliberation.voting.electorate import compute_electorate
-from deliberation.voting.models import ObjectionStage, Vote, VoteBasis, VoteObjection, VoteVoter, VoteVoterUnit
+from deliberation.voting.models import (
+    ObjectionStage,
+    Vote,
+    VoteBasis,
+    VoteObjection,
+    VoteVoter,
+    VoteVoterUnit,
+)
 
 ROLL = ObjectionStage.ROLL
 DEFAULT_DAYS = 7
@@ -121,6 +128,7 @@ def post_roll(session: Session, actor: User, vote: Vote, days) -> Vote:
 class RollUnit:
     unit_id: int
     building_id: int
+    room: str
     label: str  # 3号楼2单元302室
     area_cents: int
 
@@ -160,7 +168,7 @@ def _unit_facts(session: Session, vote: Vote) -> dict[int, tuple[tuple, RollUnit
         .join(Building, Building.id == Unit.building_id).where(Building.community_id == vote.community_id)
     ).all()
     return {unit_id: ((sort_key or "", len(staircase or ""), staircase or "", len(room), room, unit_id),
-                      RollUnit(unit_id, building_id, f"{name}{staircase or ''}{room}室",
+                      RollUnit(unit_id, building_id, room, f"{name}{staircase or ''}{room}室",
                                int(round((area or 0) * 100))))
             for unit_id, building_id, sort_key, name, staircase, room, area in rows}
 
@@ -284,6 +292,39 @@ def answer_objection(session: Session, actor: User, objection: VoteObjection, ac
     return objections.answer(session, actor, objection, accepted, text, correction=correction)
 
 
+def unit_labels(session: Session, unit_ids) -> dict[int, str]:
+    """The labels of the units objections name (3号楼2单元302室): one query."""
+    unit_ids = {u for u in unit_ids if u is not None}
+    if not unit_ids:
+        return {}
+    rows = session.execute(select(Unit.id, Building.name, Unit.staircase, Unit.room)
+                           .join(Building, Building.id == Unit.building_id).where(Unit.id.in_(unit_ids))).all()
+    return {unit_id: f"{name}{staircase or ''}{room}室" for unit_id, name, staircase, room in rows}
+
+
+def _cents(cents) -> str:
+    return f"{Decimal(int(cents or 0)) / 100:,.2f}"
+
+
+def correction_text(correction: dict | None) -> str:
+    """What an accepted objection changed, in words: "面积 88.50 ㎡ → 90.20 ㎡；名册合计 3 户 250.00 ㎡ → …"."""
+    if not correction:
+        return ""
+    if correction.get("field") == "area":
+        text = _("%(unit)s面积 %(old)s ㎡ → %(new)s ㎡", unit=correction.get("unit", ""),
+                 old=correction.get("old") or "—", new=correction.get("new", ""))
+    else:
+        text = _("%(unit)s业主 %(old)s → %(new)s", unit=correction.get("unit", ""),
+                 old="、".join(mask_name(n) for n in correction.get("old") or []) or "—",
+                 new="、".join(mask_name(n) for n in correction.get("new") or []))
+    recount = correction.get("recount")
+    if recount:
+        before, after = recount["before"], recount["after"]
+        text += _("；名册合计 %(a)d 户 %(b)s ㎡ → %(c)d 户 %(d)s ㎡", a=before["voters"], b=_cents(before["area_cents"]),
+                  c=after["voters"], d=_cents(after["area_cents"]))
+    return text
+
+
 # -- the opening -------------------------------------------------------------------------------
 
 
@@ -321,7 +362,10 @@ def held_opening(session: Session, vote: Vote) -> dict | None:
                                             audit.AuditEvent.object_id == vote.id)
         .order_by(audit.AuditEvent.id.desc()).limit(1)
     ).scalar()
-    return event
+    if not event:
+        return None
+    planned = event.get("planned")
+    return {"planned": datetime.fromisoformat(planned) if planned else None, "reason": event.get("reason", "")}
 
 
 if refuse_opening not in lifecycle.opening_checks:

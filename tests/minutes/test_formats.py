@@ -154,7 +154,6 @@ def test_a_choice_between_variants_names_the_winner(session, secretary, resident
     from deliberation.minutes import contents as minutes_contents
     from deliberation.voting import services as voting
     from tests.minutes.conftest import run_consultation
-    from tests.voting.rolls import ready_to_open
 
     consultation = run_consultation(session, secretary, residents, community, close=False).consultation
     first = consultation.proposals[0]
