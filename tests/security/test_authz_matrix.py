@@ -193,6 +193,17 @@ ACCESS: dict[str, tuple[str, dict[str, set[int]]]] = {
     "api_voting.enter_paper_ballots": (CAPTAIN, {}),
     "api_voting.vote_receipts": (MEMBER, {}),
     "api_voting.vote_result": (MEMBER, RESULTS_AFTER_CLOSE),
+    # the posted roll: the world's vote is the residents' (basis person), so it has no roll to read (404)
+    "voting.roll_page": (MEMBER, {"*": {404}}),
+    "voting.post_roll": (MODERATOR, {}),
+    "voting.lodge_objection": (MEMBER, {"*": {404}}),
+    "voting.roll_objections": (MODERATOR, {}),
+    "voting.answer_objection": (MODERATOR, {}),
+    "api_roll.post_roll": (MODERATOR, {}),
+    "api_roll.get_roll": (MEMBER, {"*": {404}}),
+    "api_roll.lodge_objection": (MEMBER, NOT_RESPONDENTS),  # objections come from persons of the roster
+    "api_roll.list_objections": (MEMBER, {}),
+    "api_roll.answer_objection": (MODERATOR, {}),
     # surveys
     "surveys.index": (MEMBER, {}),
     "surveys.create": (MODERATOR, {}),
@@ -247,6 +258,7 @@ PARAMS: dict[str, str] = {
     "survey_id": "survey",
     "question_id": "question",
     "captain_id": "captain",
+    "objection_id": "objection",
     "fmt": "fmt",
 }
 STATIC_FILE = "css/site.css"
