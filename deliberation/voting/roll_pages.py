@@ -56,6 +56,13 @@ def _roll_helpers():
     return {"roll_status": roll_status}
 
 
+def _confirmation() -> ConfirmForm:
+    """The confirmation page's form, shown in answer to a POST (the first step's): it sends confirmed=yes."""
+    form = ConfirmForm()
+    form.confirmed.data = "yes"
+    return form
+
+
 def roll_status(vote: Vote) -> dict:
     """What the vote page says of the roll: posted until when, objections open, what holds the opening back."""
     return {"needed": roll.needs_roll(vote), "may_post": roll.may_post_roll(vote) and vote.opened_at is None,
@@ -127,7 +134,7 @@ def post_roll(vote_id: int):
         else:
             until = utcnow() + timedelta(days=days)
             return render_template(
-                "confirm.html", form=ConfirmForm(), question=_("确认公示“%(title)s”的表决权人名册？", title=vote.title),
+                "confirm.html", form=_confirmation(), question=_("确认公示“%(title)s”的表决权人名册？", title=vote.title),
                 consequences=[_("本居民区所有居民都可以查看名册：房屋、业主姓名（部分隐去）、面积、户数和面积合计"),
                               _("公示至 %(when)s；公示期内居民可以提出异议，主持人须逐条答复", when=format_datetime(until)),
                               _("公示期结束、异议都答复后才能开启表决；公示期只能延长，不能缩短")],
@@ -228,7 +235,7 @@ def answer_objection(vote_id: int, objection_id: int):
         elif not accepted:
             consequences.insert(0, _("不采纳，理由：%(reason)s", reason=form.answer.data.strip()))
         return render_template(
-            "confirm.html", form=ConfirmForm(), question=_("确认答复这条异议？"), consequences=consequences,
+            "confirm.html", form=_confirmation(), question=_("确认答复这条异议？"), consequences=consequences,
             confirm_label=_("确认答复"), action=url_for(".answer_objection", vote_id=vote.id,
                                                       objection_id=objection.id),
             extra={f"o{objection.id}-{name}": form[name].data or "" for name in ("decision", "area", "owners",

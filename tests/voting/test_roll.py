@@ -310,6 +310,7 @@ def test_the_moderator_posts_the_roll_through_a_confirmation(client, session, lo
         as_text=True)
     confirm = client.post(f"/votes/{draft.id}/roll/post", data={"days": "10"})
     assert confirm.status_code == 200 and 'id="confirm-action"' in confirm.get_data(as_text=True)
+    assert 'name="confirmed" type="hidden" value="yes"' in confirm.get_data(as_text=True)
     session.refresh(draft)
     assert draft.roll_posted_at is None  # nothing posted before the confirmation
     done = client.post(f"/votes/{draft.id}/roll/post", data={"days": "10", "confirmed": "yes"})
@@ -357,6 +358,8 @@ def test_the_moderator_answers_with_a_correction_after_confirming(client, sessio
     assert bad.status_code == 422 and "最多两位小数" in bad.get_data(as_text=True)
     confirm = client.post(url, data={prefix + "decision": "accept", prefix + "area": "90.2"})
     assert "88.50 ㎡ 改为 90.20 ㎡" in confirm.get_data(as_text=True)
+    assert 'value="yes"' in confirm.get_data(as_text=True) and f'name="{prefix}area" value="90.2"' in confirm.get_data(
+        as_text=True)
     assert session.get(Unit, objection.unit_id).area == Decimal("88.50")
     done = client.post(url, data={prefix + "decision": "accept", prefix + "area": "90.2", "confirmed": "yes"})
     assert done.status_code == 302
