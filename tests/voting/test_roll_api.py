@@ -153,3 +153,21 @@ def test_the_roll_endpoints_are_in_the_openapi_document(client):
     assert {"post", "get"} <= set(paths["/api/v1/votes/{vote_id}/roll"])
     assert {"post", "get"} <= set(paths["/api/v1/votes/{vote_id}/roll/objections"])
     assert "post" in paths["/api/v1/votes/{vote_id}/roll/objections/{objection_id}/answer"]
+
+
+def test_opening_with_an_unanswered_objection_is_refused_then_allowed(client, session, api_token, draft, residents):
+    mod = api_token("shuji")
+    client.post(f"/api/v1/votes/{draft.id}/roll", json={}, headers=mod)
+    objection_id = client.post(f"/api/v1/votes/{draft.id}/roll/objections", headers=api_token("lishushu"),
+                               json={"kind": "owner", "reason": "已过户"}).get_json()["id"]
+    session.expire_all()
+    session.get(Vote, draft.id).roll_until = utcnow() - timedelta(minutes=1)  # the period has run
+    session.commit()
+    refused = client.post(f"/api/v1/votes/{draft.id}/open", headers=mod)
+    assert refused.status_code == 409 and "1 条对名册的异议尚未答复" in refused.get_json()["error"]["message"]
+    assert _last_action(session) == "vote.open_refused"
+    session.expire_all()
+    assert session.get(Vote, draft.id).opened_at is None
+    client.post(f"/api/v1/votes/{draft.id}/roll/objections/{objection_id}/answer", headers=mod,
+                json={"accepted": False, "answer": "产权登记仍为本人"})
+    assert client.post(f"/api/v1/votes/{draft.id}/open", headers=mod).status_code == 200
