@@ -67,6 +67,8 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "PROXY_FIX_HOPS": int(env("PROXY_FIX_HOPS", "0")),
         "BOOKING_HORIZON_DAYS": int(env("BOOKING_HORIZON_DAYS", "90")),
+        # How many owners' written authorisations (委托) one person may hold per vote (voting.proxies).
+        "PROXY_LIMIT": int(env("PROXY_LIMIT", "3")),
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
         "PREFERRED_URL_SCHEME": scheme,
         "SESSION_COOKIE_HTTPONLY": True,

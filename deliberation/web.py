@@ -109,7 +109,10 @@ def init_app(app: Flask) -> None:
     from deliberation.consultations.routes import bp as consultations_bp
     from deliberation.minutes.routes import bp as minutes_bp
     from deliberation.surveys.routes import bp as surveys_bp
-    from deliberation.voting import roll_pages  # noqa: F401  (the posted roll's pages, on the voting blueprint)
+    from deliberation.voting import (
+        proxy_pages,  # noqa: F401  (importing it adds its pages to voting_bp)
+        roll_pages,  # noqa: F401  (the posted roll's pages, on the voting blueprint)
+    )
     from deliberation.voting.routes import bp as voting_bp
 
     for blueprint in (accounts_bp, consultations_bp, voting_bp, surveys_bp, minutes_bp, booking_bp):

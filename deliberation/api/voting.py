@@ -142,6 +142,8 @@ class VoteResultOut(Schema):
     breakdown = fields.Dict()
     online = fields.Integer()
     paper = fields.Integer()
+    proxy = fields.Integer(metadata={"description": "ballots cast by proxy (书面委托); online + paper + proxy = "
+                                                    "participants"})
     electorate = fields.Integer()
     participants = fields.Integer()
     areas = fields.Dict()

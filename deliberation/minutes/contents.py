@@ -442,6 +442,7 @@ def _vote_section(report, basis_label, *, advisory: bool = False) -> VoteSection
         participants=int(report.participants),
         online=int(report.online),
         paper=int(report.paper),
+        proxy=int(report.proxy),
         tally=tally,
         checks=checks,
         breakdowns=breakdowns,

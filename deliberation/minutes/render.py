@@ -132,9 +132,10 @@ def result_tables(contents: MinutesContents) -> list[Table]:
         name = _("表决%(n)d", n=index)
         tables.append((
             f"{name} {_('概况')}",
-            [_("表决事项"), _("规则"), _("表决权人数"), _("参与人数"), _("线上"), _("纸质"), _("结果")],
+            [_("表决事项"), _("规则"), _("表决权人数"), _("参与人数"), _("线上"), _("纸质"),
+             *([_("委托")] if vote.proxy else []), _("结果")],
             [[vote.title, vote.rule_label or vote.rule_text, vote.electorate, vote.participants, vote.online,
-              vote.paper, vote.outcome]],
+              vote.paper, *([vote.proxy] if vote.proxy else []), vote.outcome]],
         ))
         tables.append((f"{name} {_('第一选择') if vote.ranked else _('计票')}", tally_header(vote),
                        [[row.label, row.count, row.share] for row in vote.tally]))

@@ -161,6 +161,7 @@ class VoteSection:
     participant_area: str = ""
     ranked: bool = False  # the tally counts first choices (并列第一 apart), so it adds up to the ballots
     pairwise: Pairwise | None = None
+    proxy: int = 0  # ballots cast by proxy (书面委托), beside online and paper
 
 
 @dataclass

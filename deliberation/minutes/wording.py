@@ -79,8 +79,13 @@ def vote_facts(vote) -> list[tuple[str, str]]:
     facts.append((_("投票方式"), _("无记名") if vote.secret else _("记名")))
     if vote.opens_at or vote.closes_at:
         facts.append((_("表决时间"), f"{format_datetime(vote.opens_at)} — {format_datetime(vote.closes_at)}"))
-    facts.append((_("参与情况"), _("表决权人 %(e)d 人，参与 %(p)d 人（线上 %(o)d，纸质 %(b)d）", e=vote.electorate,
-                                 p=vote.participants, o=vote.online, b=vote.paper)))
+    if vote.proxy:  # ballots cast by proxy (书面委托) side by side with the others; older minutes had none
+        facts.append((_("参与情况"), _("表决权人 %(e)d 人，参与 %(p)d 人（线上 %(o)d，纸质 %(b)d，书面委托 %(x)d）",
+                                     e=vote.electorate, p=vote.participants, o=vote.online, b=vote.paper,
+                                     x=vote.proxy)))
+    else:
+        facts.append((_("参与情况"), _("表决权人 %(e)d 人，参与 %(p)d 人（线上 %(o)d，纸质 %(b)d）", e=vote.electorate,
+                                     p=vote.participants, o=vote.online, b=vote.paper)))
     if vote.electorate_area:
         facts.append((_("专有面积"), _("总面积 %(e)s m²，参与表决 %(p)s m²", e=vote.electorate_area,
                                      p=vote.participant_area or "0")))

@@ -128,6 +128,8 @@ def cast_ballot(session: Session, actor: User, vote: Vote, choice: object,
         ).scalar_one()
         if ballot.source == BallotSource.PAPER:
             raise Conflict(_("您的纸质征询单已由工作人员录入；如需更改，请联系居委会"))
+        if ballot.source == BallotSource.PROXY:
+            raise Conflict(_("您委托的受托人已按委托书投票，不能再更改"))
         if ballot.cast_by_id != actor.id and vote.basis == VoteBasis.OWNER:
             raise Conflict(_("本套房屋已由共有人投票：一套房屋只计一票，您的选票未计入"))
         if ballot.cast_by_id != actor.id:

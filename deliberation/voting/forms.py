@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
 from wtforms import BooleanField, DateTimeLocalField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
@@ -80,3 +81,26 @@ class SettleForm(SafeForm):
 class CaptainForm(SafeForm):
     username = StringField(_l("用户名"), validators=[DataRequired(_l("请填写用户名")), Length(max=50)])
     building_id = SelectField(_l("楼栋"), coerce=int, validate_choice=False)
+
+
+FREE = "free"  # the instruction 由受托人决定: the owner leaves the choice to the proxy
+
+
+class AuthoriseForm(SafeForm):
+    """An owner authorises someone online (委托): the person by building, room and name, and the instruction."""
+
+    proxy_building_id = SelectField(_l("受托人所在楼栋"), coerce=int, validate_choice=False)
+    proxy_room = StringField(_l("受托人室号"), validators=[DataRequired(_l("请填写受托人的室号")), Length(max=20)])
+    proxy_name = StringField(_l("受托人姓名"), validators=[DataRequired(_l("请填写受托人的姓名")), Length(max=50)])
+    instruction = RadioField(_l("委托意见"), validate_choice=False,
+                             validators=[DataRequired(_l("请选择委托意见"))],
+                             description=_l("受托人只能按您的意见投票；选“由受托人决定”则由受托人代为选择"))
+
+
+class ProxyForm(AuthoriseForm):
+    """A moderator records a signed paper authorisation (委托书), with an optional photo of it."""
+
+    owner_building_id = SelectField(_l("委托人（业主）所在楼栋"), coerce=int, validate_choice=False)
+    owner_room = StringField(_l("委托人室号"), validators=[DataRequired(_l("请填写委托人的室号")), Length(max=20)])
+    owner_name = StringField(_l("委托人姓名"), validators=[DataRequired(_l("请填写委托人的姓名")), Length(max=50)])
+    document = FileField(_l("委托书照片（可选，JPEG、PNG 或 WebP，仅主持人可见）"))

@@ -43,8 +43,8 @@ def basis_label(basis: VoteBasis) -> str:
 
 
 def source_label(source: BallotSource | str) -> str:
-    """Where a ballot came from: online, a paper form, or a proxy under a written authorisation."""
-    return {BallotSource.PAPER: _("纸质征询单"), BallotSource.PROXY: _("委托代理")}.get(source, _("网上"))
+    """Where a ballot came from: online, a paper form, or a proxy the owner authorised in writing."""
+    return {BallotSource.PAPER: _("纸质征询单"), BallotSource.PROXY: _("书面委托")}.get(source, _("网上"))
 
 
 def objection_kind_label(kind: str) -> str:

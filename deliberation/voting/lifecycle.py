@@ -27,12 +27,14 @@ from deliberation.errors import Conflict, Invalid, require
 from deliberation.voting.electorate import count_electorate, freeze_electorate
 from deliberation.voting.models import (
     VARIANT_RULES,
+    WITHHELD,
     Ballot,
     PaperConflict,
     Vote,
     VoteBasis,
     VoteKind,
     VoteOption,
+    VoteProxy,
     VoteState,
     VoteVoter,
 )
@@ -360,8 +362,11 @@ def _unlink_ballots(session: Session, vote: Vote, when: datetime) -> None:
         session.execute(insert(Ballot), [
             {"vote_id": vote.id, "voter_key": None, "choice": choice, "source": source, "cast_by_id": None,
              "entered_by_id": entered_by, "receipt_hash": digest, "proposal_version": version, "changes": 0,
-             "cast_at": when, "updated_at": when}
+             "cast_at": when, "updated_at": when, "proxy_id": None}
             for choice, source, entered_by, digest, version in rows
         ])
     session.execute(update(PaperConflict).where(PaperConflict.vote_id == vote.id).values(choice=None)
+                    .execution_options(synchronize_session=False))
+    # A written proxy's instruction is the owner's choice: kept no longer than the ballot's link (voting.proxies).
+    session.execute(update(VoteProxy).where(VoteProxy.vote_id == vote.id).values(instruction=WITHHELD)
                     .execution_options(synchronize_session=False))

@@ -369,6 +369,11 @@ class VoteObjection(db.Model):
     answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])
 
 
+# VoteProxy.instruction once a secret vote has closed: the owner's instruction is their choice, and a
+# secret vote keeps no link between an owner and a choice after the close (lifecycle._unlink_ballots).
+WITHHELD = ""
+
+
 class VoteProxy(db.Model):
     """A written authorisation (委托书) for one vote: the owner, the person authorised, the owner's instruction.
 
@@ -394,3 +399,23 @@ class VoteProxy(db.Model):
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     vote: Mapped[Vote] = relationship()
+
+    @property
+    def active(self) -> bool:
+        """Not revoked."""
+        return self.revoked_at is None
+
+    @property
+    def leaves_it_to_proxy(self) -> bool:
+        """由受托人决定: the owner lets the proxy choose."""
+        return self.instruction is None
+
+    def can_revoke(self, user: User) -> bool:
+        """The owner who gave it, and the vote's moderators (a written revocation handed in)."""
+        return self.vote.can_moderate(user) or (user.is_authenticated and user.person_id == self.owner_person_id)
+
+    def can_cast(self, user: User) -> bool:
+        """The person authorised, while the authorisation stands and the vote is open."""
+        return (user.is_authenticated and user.person_id == self.proxy_person_id and self.active
+                and self.vote.state == VoteState.OPEN)
+

@@ -38,8 +38,18 @@ def paper_receipt(vote_id: int, unit_id: int, voter_key: str) -> tuple[str, str]
     the entry and the ballot entered from it carry the same code; without the site's secret key
     nobody can work it out from the unit.
     """
+    return _keyed_receipt(vote_id, f"{vote_id}:{unit_id}:{voter_key}")
+
+
+def proxy_receipt(vote_id: int, proxy_id: int) -> tuple[str, str]:
+    """The receipt code of a ballot cast by proxy, and its hash: derived like paper_receipt from the vote and
+    the written authorisation, so the owner's vote page shows it without the code being stored anywhere."""
+    return _keyed_receipt(vote_id, f"{vote_id}:proxy:{proxy_id}")
+
+
+def _keyed_receipt(vote_id: int, message: str) -> tuple[str, str]:
     key = f"paper-receipt:{current_app.config['SECRET_KEY']}".encode()
-    digest = hmac.new(key, f"{vote_id}:{unit_id}:{voter_key}".encode(), hashlib.sha256).digest()
+    digest = hmac.new(key, message.encode(), hashlib.sha256).digest()
     number = int.from_bytes(digest[:10], "big")
     raw = ""
     for _i in range(10):

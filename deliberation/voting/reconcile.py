@@ -101,6 +101,9 @@ def conflict_message(vote: Vote, label: str, owner: str, counted: Counted | None
     if counted.source == BallotSource.ONLINE:
         return _("%(unit)s：%(owner)s已在网上投票（%(choice)s）；征询单已另存，请主持人处理",
                  unit=label, owner=owner, choice=choice)
+    if counted.source == BallotSource.PROXY:
+        return _("%(unit)s：%(owner)s已由受托人按书面委托投票（%(choice)s）；征询单已另存，请主持人处理",
+                 unit=label, owner=owner, choice=choice)
     if counted.unit_id is not None and counted.unit_id != unit_id:
         return _("%(unit)s：%(owner)s已由%(other)s的征询单计入一票（%(choice)s）；同一业主只计一票，本张已另存，请主持人处理",
                  unit=label, owner=owner, other=counted.unit_label, choice=choice)
@@ -214,6 +217,7 @@ def _count_paper_form(ballot: Ballot, conflict: PaperConflict, vote: Vote) -> st
     ballot.source = BallotSource.PAPER
     ballot.entered_by_id = conflict.entered_by_id
     ballot.cast_by_id = None
+    ballot.proxy_id = None  # the form counts now, not the authorisation
     ballot.receipt_hash = digest
     ballot.changes += 1
     ballot.updated_at = utcnow()

@@ -75,6 +75,7 @@ class VoteReport:
     electorate: int
     participants: int
     advisory: VoteReport | None = None
+    proxy: int = 0  # ballots cast by proxy (书面委托), counted beside online and paper
     final: bool = False
     title: str = ""
     areas: dict[str, str] = field(default_factory=dict)
@@ -191,7 +192,7 @@ def _build_report(vote: Vote, electorate_rows, ballot_rows, *, binding: bool) ->
     electorate = sum(r.voters for r in electorate_rows)
     electorate_cents = sum(int(r.area_cents) for r in electorate_rows)
     per_choice: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    online = paper = 0
+    online = paper = proxy = 0
     group_electorate: dict[str, dict[str, int]] = {k: defaultdict(int) for k in group_columns}
     group_choices: dict[str, dict[str, dict[str, int]]] = {
         k: defaultdict(lambda: defaultdict(int)) for k in group_columns}
@@ -204,11 +205,13 @@ def _build_report(vote: Vote, electorate_rows, ballot_rows, *, binding: bool) ->
         per_choice[choice][1] += cents
         if source == BallotSource.PAPER:
             paper += count
+        elif source == BallotSource.PROXY:
+            proxy += count
         else:
             online += count
         for key, column in group_columns.items():
             group_choices[key][getattr(row, column)][choice] += count
-    participants = online + paper
+    participants = online + paper + proxy
     labels = option_labels(vote)
     decision = None
     choice_result = None
@@ -274,7 +277,7 @@ def _build_report(vote: Vote, electorate_rows, ballot_rows, *, binding: bool) ->
     return VoteReport(
         vote=vote, rule_text=rule_text(vote) if binding else _advisory_rule_text(),
         decision=decision, choice_result=choice_result, tally_rows=tally_rows, breakdown=breakdown,
-        online=online, paper=paper, electorate=electorate, participants=participants,
+        online=online, paper=paper, proxy=proxy, electorate=electorate, participants=participants,
         final=vote.closed_at is not None, title=vote.title if binding else _("参考性表决（全体居民）"), areas=areas,
     )
 
@@ -385,6 +388,7 @@ def _report_dict(report: VoteReport) -> dict:
         "breakdown": {k: [[v, counts] for v, counts in rows] for k, rows in report.breakdown.items()},
         "online": report.online,
         "paper": report.paper,
+        "proxy": report.proxy,
         "electorate": report.electorate,
         "participants": report.participants,
         "areas": report.areas,
@@ -421,7 +425,7 @@ def _from_snapshot(vote: Vote, data: dict, binding: bool = True) -> VoteReport:
         decision=decision, choice_result=data.get("choice_result"),
         tally_rows=[(label, n) for label, n in data["tally_rows"]],
         breakdown=kept_secret(vote, _snapshot_breakdown(data["breakdown"])),
-        online=data["online"], paper=data["paper"], electorate=data["electorate"],
+        online=data["online"], paper=data["paper"], proxy=data.get("proxy", 0), electorate=data["electorate"],
         participants=data["participants"], final=True, title=data.get("title", vote.title),
         areas=data.get("areas") or {},
     )
@@ -497,7 +501,8 @@ def live_counts(session: Session, vote: Vote, show_results: bool) -> dict:
     if vote.closed_at is not None and vote.decision:
         participants = vote.decision["participants"]
         electorate = vote.decision["electorate"]
-        by_source = {BallotSource.ONLINE: vote.decision["online"], BallotSource.PAPER: vote.decision["paper"]}
+        by_source = {BallotSource.ONLINE: vote.decision["online"], BallotSource.PAPER: vote.decision["paper"],
+                     BallotSource.PROXY: vote.decision.get("proxy", 0)}
     data = {
         "state": vote.state.value,
         "state_label": state_label(vote.state),
@@ -505,6 +510,7 @@ def live_counts(session: Session, vote: Vote, show_results: bool) -> dict:
         "electorate": electorate,
         "online": by_source.get(BallotSource.ONLINE, 0),
         "paper": by_source.get(BallotSource.PAPER, 0),
+        "proxy": by_source.get(BallotSource.PROXY, 0),
         "turnout": charts.percent(participants, electorate),
     }
     if show_results and not (vote.secret and vote.state != VoteState.CLOSED):  # a secret vote: turnout only

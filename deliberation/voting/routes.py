@@ -42,6 +42,7 @@ from deliberation.voting import receipts as receipt_codes
 from deliberation.voting.access import ballot_vote_or_404, paper_vote_or_404, vote_or_404
 from deliberation.voting.forms import CaptainForm, PaperForm, ResolveForm, SettleForm, VoteForm
 from deliberation.voting.models import Vote, VoteKind, VoteState
+from deliberation.voting.proxies import detail_context as proxy_context
 
 bp = Blueprint("voting", __name__)
 
@@ -178,7 +179,7 @@ def detail(vote_id: int):
         my_choice=labels.describe_choice(vote, ballot.choice) if ballot else None,
         electorate=size, electorate_text=labels.electorate_text(vote),
         minor=casting.is_minor(current_user), conflicts=conflicts, empty_form=EmptyForm(), state=vote.state,
-        turnout=turnout, outcome=outcome)
+        turnout=turnout, outcome=outcome, **proxy_context(db.session, current_user, vote, ballot))
 
 
 def _choice_from_form(vote: Vote):

@@ -193,6 +193,17 @@ ACCESS: dict[str, tuple[str, dict[str, set[int]]]] = {
     "api_voting.enter_paper_ballots": (CAPTAIN, {}),
     "api_voting.vote_receipts": (MEMBER, {}),
     "api_voting.vote_result": (MEMBER, RESULTS_AFTER_CLOSE),
+    # written proxies (委托): the world's vote counts persons, so none is recorded; a missing one answers 404
+    "voting.proxy_list": (MODERATOR, {}),
+    "voting.revoke_proxy": (MEMBER, {}),  # the owner or a moderator; refused ones are flashed back
+    "voting.authorise": (MEMBER, {}),
+    "voting.proxy_ballot": (MEMBER, {}),
+    "voting.proxy_document": (MODERATOR, {"*": {404}}),
+    "voting.proxy_form_pdf": (MEMBER, {}),
+    "api_proxies.list_proxies": (MEMBER, {}),
+    "api_proxies.record_proxy": (MEMBER, {}),
+    "api_proxies.revoke_proxy": (MEMBER, {"*": {404}}),
+    "api_proxies.cast_by_proxy": (MEMBER, {"*": {404}}),
     # the posted roll: the world's vote is the residents' (basis person), so it has no roll to read (404)
     "voting.roll_page": (MEMBER, {"*": {404}}),
     "voting.post_roll": (MODERATOR, {}),
