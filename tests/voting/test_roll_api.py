@@ -74,7 +74,7 @@ def test_every_stage_from_posting_to_the_opening(client, session, api_token, dra
     pytest.param({"days": 61}, 422, id="over_sixty"),
     pytest.param({"days": "seven"}, 422, id="not_a_number"),
 ])
-def test_a_bad_period_is_refused_and_audited(client, session, api_token, draft, body, status):
+def test_a_bad_period_is_refused_and_nothing_is_posted(client, session, api_token, draft, body, status):
     response = client.post(f"/api/v1/votes/{draft.id}/roll", json=body, headers=api_token("shuji"))
     assert response.status_code == status and response.get_json()["error"]["message"]
     session.expire_all()
