@@ -83,6 +83,16 @@ def _load(session, units: int) -> None:
     session.commit()
 
 
+def _roll_posted_and_run(vote) -> None:
+    """An owners' Civil Code vote opens after its roll was posted and its period ran (voting.roll): as if a week ago."""
+    from datetime import timedelta
+
+    from deliberation.db import utcnow
+
+    vote.roll_posted_at = utcnow() - timedelta(days=8)
+    vote.roll_until = utcnow() - timedelta(days=1)
+
+
 def _open_vote(session):
     from deliberation.accounts.models import Community, User
     from deliberation.consultations import services as consultations
@@ -98,6 +108,7 @@ def _open_vote(session):
     consultations.move_phase(session, moderator, consultation, Phase.VOTING)
     earlier = create_vote(session, moderator, consultation, VoteInput(
         title="是否同意使用维修资金", proposal_id=proposal.id, rule_name="civil_code_ordinary", advisory_all=True))
+    _roll_posted_and_run(earlier)
     open_vote(session, moderator, earlier)  # an earlier vote: the statistics know its electorate only
     session.execute(text(  # … and its ballots, one per voter
         "INSERT INTO ballots (vote_id, voter_key, choice, source, receipt_hash, changes, cast_at, updated_at)"
@@ -105,6 +116,7 @@ def _open_vote(session):
         " FROM vote_voters WHERE vote_id = :vote"), {"vote": earlier.id, "now": utcnow().replace(tzinfo=None)})
     vote = create_vote(session, moderator, consultation, VoteInput(
         title="是否同意加装电梯", proposal_id=proposal.id, rule_name="civil_code_major", advisory_all=True))
+    _roll_posted_and_run(vote)
     session.commit()
     session.execute(text("ANALYZE"))  # statistics of everything: the new vote's electorate is not in them
     session.commit()

@@ -113,6 +113,7 @@ def init_app(app: Flask) -> None:
     from deliberation.voting import (
         notice_pages,  # noqa: F401  (importing it adds its pages to the blueprint)
         proxy_pages,  # noqa: F401  (importing it adds its pages to voting_bp)
+        roll_pages,  # noqa: F401  (the posted roll's pages, on the voting blueprint)
     )
     from deliberation.voting.routes import bp as voting_bp
 

@@ -121,10 +121,34 @@ def first_proposal(server) -> tuple[int, int]:
     return found
 
 
+def post_roll_and_let_it_run(page, server, vote_id: int, days: int = 7) -> None:
+    """The moderator posts the vote's roll by its form and confirms; then its period is moved into the past in the
+    database, as the clock would (an owners' Civil Code vote opens only after its roll, voting.roll)."""
+    from datetime import timedelta
+
+    from deliberation.db import utcnow
+    from deliberation.voting.models import Vote
+
+    page.goto(f"{server.url}/votes/{vote_id}/roll/post")
+    page.fill("#days", str(days))
+    with page.expect_navigation():
+        page.click("#post-roll-next")
+    with page.expect_navigation():
+        page.click("#confirm-action")
+    with server.app.app_context():
+        vote = db.session.get(Vote, vote_id)
+        vote.roll_posted_at = utcnow() - timedelta(days=days, minutes=1)
+        vote.roll_until = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+        db.session.remove()
+    page.goto(f"{server.url}/votes/{vote_id}")
+
+
 def open_vote(page, base_url: str, consultation_id: int, proposal_id: int, title: str, rule: str, *,
-              secret: bool = False, closes: str | None = None) -> tuple[str, int]:
+              secret: bool = False, closes: str | None = None, server=None) -> tuple[str, int]:
     """The moderator creates a vote on the proposal by the form and opens it: (its page's URL, its id).
-    ``closes``: its planned end as the form's field takes it (local "YYYY-MM-DDTHH:MM"); none by default."""
+    ``closes``: its planned end as the form's field takes it (local "YYYY-MM-DDTHH:MM"); none by default.
+    A Civil Code vote posts its roll first (``server``: the live server, to let the period run)."""
     import re
 
     page.goto(f"{base_url}/consultations/{consultation_id}/votes/new")
@@ -138,6 +162,9 @@ def open_vote(page, base_url: str, consultation_id: int, proposal_id: int, title
     with page.expect_navigation():
         page.click("button[type=submit].primary")
     vote_url = page.url
+    vote_id = int(re.search(r"/votes/(\d+)", vote_url).group(1))
+    if rule.startswith("civil_code"):
+        post_roll_and_let_it_run(page, server, vote_id)
     with page.expect_navigation():
         page.click("#open-vote")
-    return vote_url, int(re.search(r"/votes/(\d+)", vote_url).group(1))
+    return vote_url, vote_id

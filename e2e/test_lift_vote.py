@@ -68,7 +68,8 @@ def test_a_lift_vote_for_one_building_from_paper_forms_to_the_result(live_server
     url = live_server.url
     sign_in(desktop, url, "shuji", DEMO_PASSWORD)
     vote_url, vote_id = open_vote(desktop, url, lift["consultation"], lift["proposal"],
-                                  f"{lift['building_name']}加装电梯（业主表决）", "civil_code_ordinary", secret=True)
+                                  f"{lift['building_name']}加装电梯（业主表决）", "civil_code_ordinary", secret=True,
+                                  server=live_server)
 
     # How the electorate was counted: the couple's flat once, the two flats of one owner as one voter.
     main = desktop.inner_text("main")

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from deliberation.demo import DEMO_PASSWORD
-from e2e.conftest import assert_accessible, first_proposal, sign_in
+from e2e.conftest import assert_accessible, first_proposal, post_roll_and_let_it_run, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -48,6 +48,32 @@ def test_civil_code_vote_from_opening_to_result(live_server, browser, desktop, p
     vote_url = desktop.url
     vote_id = int(re.search(r"/votes/(\d+)", vote_url).group(1))
     assert "同意的面积和人数均过半数" in desktop.inner_text(".rule")
+
+    # An owners' vote opens only after its roll was posted (表决权人名册公示): the first try is refused.
+    with desktop.expect_navigation():
+        desktop.click("#open-vote")
+    assert "请先公示名册" in desktop.inner_text(".flashes")
+    desktop.goto(f"{url}/votes/{vote_id}/roll/post")
+    with desktop.expect_navigation():
+        desktop.click("#post-roll-next")
+    with desktop.expect_navigation():
+        desktop.click("#confirm-action")
+    assert "表决权人名册已公示" in desktop.inner_text(".flashes")
+
+    # A resident reads the roll on a phone, in large text: units, masked names, areas, the totals.
+    reader_context, reader = _phone(browser)
+    sign_in(reader, url, "resident2", DEMO_PASSWORD)
+    reader.goto(f"{url}/votes/{vote_id}")
+    with reader.expect_navigation():
+        reader.click("#roll-link")
+    _care(reader, True)
+    expect(reader.locator("#roll-totals")).to_contain_text("专有面积")
+    assert "*" in reader.inner_text("#roll-table tbody tr:first-child")
+    assert reader.evaluate("document.documentElement.scrollWidth") <= 375
+    assert_accessible(reader, "voting-roll-phone-care")
+    reader_context.close()
+
+    post_roll_and_let_it_run(desktop, live_server, vote_id)
     with desktop.expect_navigation():
         desktop.click("#open-vote")
     assert "表决已开启" in desktop.inner_text(".flashes")

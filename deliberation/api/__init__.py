@@ -48,13 +48,14 @@ def init_api(app: Flask) -> None:
         minutes,
         notices,
         proxies,
+        roll,
         surveys,
         voting,
     )
     from deliberation.extensions import csrf
 
     api.init_app(app)
-    modules = (accounts, home, consultations, voting, proxies, notices, surveys, minutes, booking)
+    modules = (accounts, home, consultations, voting, proxies, roll, notices, surveys, minutes, booking)
     for blueprint in (module.bp for module in modules):
         csrf.exempt(blueprint)  # bearer tokens only, never cookies: no cross-site request can use it
         api.register_blueprint(blueprint, url_prefix="/api/v1")

@@ -228,8 +228,11 @@ def get_vote(vote_id: int):
 @token_required
 @bp.response(200, VoteOut)
 def open_vote(vote_id: int):
-    """Open a draft vote now (moderators): the electorate is frozen."""
-    vote = lifecycle.open_vote(db.session, g.api_user, vote_or_404(vote_id, g.api_user, moderate=True))
+    """Open a draft vote now (moderators): the electorate is frozen. An owners' Civil Code vote opens once its
+    roll was posted, its period has run and every objection to it is answered (409 otherwise, with the reason)."""
+    vote = vote_or_404(vote_id, g.api_user, moderate=True)
+    with audit.refusal_recorded(db.session, g.api_user, "vote.open_refused", vote):
+        vote = lifecycle.open_vote(db.session, g.api_user, vote)
     db.session.commit()
     return vote_out(vote)
 

@@ -16,7 +16,7 @@ from deliberation.voting.models import Vote, VoteState, VoteVoter
 
 
 def vote_or_404(vote_id: int, user: User, *, moderate: bool = False) -> Vote:
-    """The vote if the user may see its consultation; drafts only for moderators."""
+    """The vote if the user may see its consultation; drafts only for moderators, or once their roll is posted."""
     vote = db.session.get(Vote, vote_id, options=[selectinload(Vote.options)])
     if vote is None or not user.is_authenticated:
         raise NotFound(_("找不到该表决"))
@@ -27,8 +27,8 @@ def vote_or_404(vote_id: int, user: User, *, moderate: bool = False) -> Vote:
     except NotFound:
         raise NotFound(_("找不到该表决")) from None
     can_moderate = vote.can_moderate(user)
-    if not can_moderate and vote.state == VoteState.DRAFT:
-        raise NotFound(_("找不到该表决"))
+    if not can_moderate and vote.state == VoteState.DRAFT and not vote.can_see_roll(user):
+        raise NotFound(_("找不到该表决"))  # a draft is the moderators' until its roll is posted (voting.roll)
     require(can_moderate or not moderate, _("只有本居民区的主持人可以进行此操作"))
     return vote
 

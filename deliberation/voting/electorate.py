@@ -85,7 +85,7 @@ def freeze_electorate(session: Session, vote: Vote) -> int:
     household electorates, and the residents asked for advice, are adults (of_age). How it was counted
     is kept on the vote (``electorate_counted``, worded by labels.electorate_text). Returns the binding size.
     """
-    voters, units, counted = _draw(session, vote)
+    voters, units, counted = compute_electorate(session, vote)
     if voters:
         session.execute(insert(VoteVoter), voters)
     if units:
@@ -100,11 +100,13 @@ def counted_now(session: Session, vote: Vote) -> dict:
     the opening (表决权人名册公示). The frozen count (Vote.electorate_counted) once the vote has opened."""
     if vote.opened_at is not None and vote.electorate_counted:
         return dict(vote.electorate_counted)
-    return _draw(session, vote)[2]
+    return compute_electorate(session, vote)[2]
 
 
-def _draw(session: Session, vote: Vote) -> tuple[list[dict], list[dict], dict]:
-    """The electorate's rows (voters, their units) and how it was counted, from the roster as it is now."""
+def compute_electorate(session: Session, vote: Vote) -> tuple[list[dict], list[dict], dict]:
+    """The electorate as it would be frozen now, from the roster as it is: (VoteVoter rows, VoteVoterUnit rows,
+    how it was counted). Nothing is written: freeze_electorate writes it at the opening, the posted roll
+    (voting.roll) and counted_now read it before."""
     consultation = vote.consultation
     year = utcnow().astimezone(SHANGHAI).year
     eligible = eligible_person_ids(consultation)

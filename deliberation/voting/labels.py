@@ -147,7 +147,8 @@ def electorate_text(vote: Vote, counted: dict | None = None) -> str:
     """How the electorate was counted at the opening, in one sentence for the vote page, its result, the
     minutes and the notices: "本单元（3号楼2单元）业主共 42 户，专有面积合计 3,861.20 ㎡（共有的 3 套房屋，
     每套计一户；…）"; "" before the opening (and for votes opened before the count was kept, whose pages
-    show the size alone). ``counted``: another count of the same shape (electorate.counted_now)."""
+    show the size alone). ``counted``: another count of the same shape (electorate.counted_now, as the
+    posted roll and the roll's notice read it)."""
     counted = counted if counted is not None else (vote.electorate_counted or {})
     if not counted:
         return ""

@@ -9,7 +9,7 @@ the database links a voter to a choice any more.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -200,6 +200,17 @@ if refuse_version_while_open not in version_checks:
     version_checks.append(refuse_version_while_open)
 
 
+# What must hold before a vote opens, registered by the capabilities that can hold an opening back (voting.roll:
+# the posted roll's period has run and its objections are answered). Each raises Conflict with its reason.
+opening_checks: list[Callable[[Session, Vote], None]] = []
+
+
+def check_opening(session: Session, vote: Vote) -> None:
+    """Conflict with the first reason the vote may not open now (opening_checks)."""
+    for check in opening_checks:
+        check(session, vote)
+
+
 def _open(session: Session, actor: User | None, vote: Vote, when: datetime, scheduled: bool) -> None:
     vote.opened_at = when
     _fix_versions(session, vote)
@@ -221,6 +232,7 @@ def open_vote(session: Session, actor: User, vote: Vote) -> Vote:
     now = utcnow()
     if vote.closes_at is not None and vote.closes_at <= now:
         raise Conflict(_("表决的结束时间已过，不能开启"))
+    check_opening(session, vote)
     _open(session, actor, vote, now, scheduled=False)
     return vote
 
@@ -263,10 +275,25 @@ def refresh(session: Session, vote: Vote) -> Vote:
     _lock(session, vote)  # two requests meeting the same scheduled time: the second finds it done
     now = utcnow()
     if vote.opened_at is None and vote.opens_at is not None and vote.opens_at <= now:
-        _open(session, None, vote, vote.opens_at, scheduled=True)
+        try:
+            check_opening(session, vote)
+        except Conflict as held:
+            _hold(session, vote, held.message)
+        else:
+            _open(session, None, vote, vote.opens_at, scheduled=True)
     if vote.closed_at is None and vote.opened_at is not None and vote.state_at(now) == VoteState.CLOSED:
         _close(session, None, vote, min(vote.closes_at or now, now))
     return vote
+
+
+def _hold(session: Session, vote: Vote, reason: str) -> None:
+    """A scheduled opening an opening check refuses: the vote stays a draft (its planned time is cleared, kept
+    in the audit event with the reason), and its moderator opens it by hand once the check passes."""
+    planned = vote.opens_at
+    vote.opens_at = None
+    audit.record(session, None, "vote.open_held", vote, community_id=vote.community_id, planned=planned,
+                 reason=reason)
+    logger.info("vote %s: scheduled opening held (%s)", vote.id, reason)
 
 
 def catch_up(session: Session, vote: Vote) -> Vote:

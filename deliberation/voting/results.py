@@ -116,11 +116,12 @@ def _votes_of(session: Session, consultation: Consultation) -> list[Vote]:
 
 
 def votes_for_consultation(session: Session, viewer: User, consultation: Consultation) -> list[Vote]:
-    """The consultation's votes the viewer may see (drafts: moderators only), oldest first."""
+    """The consultation's votes the viewer may see (drafts: moderators only, or once their roll is posted),
+    oldest first."""
     votes = _votes_of(session, consultation)
     if consultation.can_moderate(viewer):
         return votes
-    return [v for v in votes if v.state != VoteState.DRAFT]
+    return [v for v in votes if v.state != VoteState.DRAFT or v.roll_posted_at is not None]
 
 
 def ballot_record_digest(session: Session, consultation: Consultation) -> str:

@@ -103,7 +103,12 @@ def open_vote(vote_id: int):
     if not EmptyForm().validate_on_submit():
         flash(_("请求有误，请重试"), "error")
         return redirect(url_for(".detail", vote_id=vote.id))
-    lifecycle.open_vote(db.session, current_user, vote)
+    try:
+        with audit.refusal_recorded(db.session, current_user, "vote.open_refused", vote):
+            lifecycle.open_vote(db.session, current_user, vote)
+    except Conflict as error:
+        flash(error.message, "error")
+        return redirect(url_for(".detail", vote_id=vote_id)), 303
     size = electorate.electorate_size(db.session, vote)
     db.session.commit()
     flash(_("表决已开启，表决权人名册已固定：%(n)d 人", n=size))

@@ -94,6 +94,7 @@ def voted_run(session, secretary, residents, community, make_user):
     """A full run with a Civil Code (ordinary matter) vote: online and paper ballots, closed, session closed."""
     from deliberation.accounts.models import Building
     from deliberation.voting import services as voting
+    from tests.voting.rolls import ready_to_open
 
     more = [make_user("sunshushu", community, building="5号楼", room="202"),
             make_user("zhoujie", community, building="3号楼", room="601")]
@@ -102,6 +103,7 @@ def voted_run(session, secretary, residents, community, make_user):
     plan = consultation.proposals[0]
     vote = voting.create_vote(session, secretary, consultation, voting.VoteInput(
         title="表决：方案一（修改稿）", proposal_id=plan.id, rule_name="civil_code_ordinary"))
+    ready_to_open(session, secretary, vote)
     voting.open_vote(session, secretary, vote)
     voting.cast_ballot(session, residents[0], vote, "agree")
     voting.cast_ballot(session, more[0], vote, "disagree")

@@ -184,11 +184,13 @@ def test_an_advisory_count_of_all_residents_is_shown_beside_the_owners_vote(sess
     from deliberation.minutes import contents as minutes_contents
     from deliberation.voting import services as voting
     from tests.minutes.conftest import run_consultation
+    from tests.voting.rolls import ready_to_open
 
     consultation = run_consultation(session, secretary, residents, community, close=False).consultation
     vote = voting.create_vote(session, secretary, consultation, voting.VoteInput(
         title="业主表决", proposal_id=consultation.proposals[0].id, rule_name="civil_code_ordinary",
         advisory_all=True))
+    ready_to_open(session, secretary, vote)
     voting.open_vote(session, secretary, vote)
     for resident in residents:  # two owners and a tenant
         voting.cast_ballot(session, resident, vote, "agree")

@@ -80,6 +80,7 @@ def build_side(session, world: World, side: str, community, moderator, resident,
     from deliberation.accounts.models import Building, FloorCaptain
     from deliberation.surveys import builder
     from deliberation.voting import services as voting
+    from deliberation.voting.models import ObjectionStage, VoteObjection
 
     vote = voting.create_vote(session, moderator, consultation,
                               voting.VoteInput(title=f"{mark} 表决", proposal_id=proposal.id))
@@ -98,6 +99,9 @@ def build_side(session, world: World, side: str, community, moderator, resident,
                                          [voting.PaperEntry(room="101", choice="2", line=1)])
     assert outcome.status == "conflict", outcome
     conflict = session.query(voting.PaperConflict).filter_by(vote_id=vote.id).one()
+    objection = VoteObjection(vote_id=vote.id, stage=ObjectionStage.ROLL, lodged_by_id=resident.id,
+                              person_id=resident.person_id, kind="other", reason=f"{mark} 异议")
+    session.add(objection)
     # An API token of the side's resident of its own, so revoking it in the matrix leaves the clients' tokens be.
     accounts.issue_api_token(session, resident, timedelta(days=1))
     session.flush()
@@ -127,6 +131,7 @@ def build_side(session, world: World, side: str, community, moderator, resident,
         (side, "question"): question.id,
         (side, "captain"): captaincy.id,
         (side, "conflict"): conflict.id,
+        (side, "objection"): objection.id,
         (side, "fmt"): "csv",
         (side, "notice_stage"): "call",  # the vote is open: its call to vote (表决公告) is printable
         (side, "notice_format"): "pdf",

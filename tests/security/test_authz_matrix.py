@@ -209,6 +209,17 @@ ACCESS: dict[str, tuple[str, dict[str, set[int]]]] = {
     "api_proxies.record_proxy": (MEMBER, {}),
     "api_proxies.revoke_proxy": (MEMBER, {"*": {404}}),
     "api_proxies.cast_by_proxy": (MEMBER, {"*": {404}}),
+    # the posted roll: the world's vote is the residents' (basis person), so it has no roll to read (404)
+    "voting.roll_page": (MEMBER, {"*": {404}}),
+    "voting.post_roll": (MODERATOR, {}),
+    "voting.lodge_objection": (MEMBER, {"*": {404}}),
+    "voting.roll_objections": (MODERATOR, {}),
+    "voting.answer_objection": (MODERATOR, {}),
+    "api_roll.post_roll": (MODERATOR, {}),
+    "api_roll.get_roll": (MEMBER, {"*": {404}}),
+    "api_roll.lodge_objection": (MEMBER, NOT_RESPONDENTS),  # objections come from persons of the roster
+    "api_roll.list_objections": (MEMBER, {}),
+    "api_roll.answer_objection": (MODERATOR, {}),
     # surveys
     "surveys.index": (MEMBER, {}),
     "surveys.create": (MODERATOR, {}),
@@ -263,6 +274,7 @@ PARAMS: dict[str, str] = {
     "survey_id": "survey",
     "question_id": "question",
     "captain_id": "captain",
+    "objection_id": "objection",
     "fmt": "fmt",
     "stage": "notice_stage",
     "notice_format": "notice_format",

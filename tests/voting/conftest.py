@@ -7,6 +7,7 @@ import pytest
 from deliberation.consultations import services as consultation_services
 from deliberation.consultations.models import Phase
 from deliberation.voting.lifecycle import VoteInput, create_vote, open_vote
+from tests.voting.rolls import ready_to_open
 
 
 @pytest.fixture
@@ -51,6 +52,7 @@ def make_vote(session, secretary, consultation, proposals):
             data.proposal_id = proposals[0].id
         vote = create_vote(session, secretary, consultation, data)
         if open_now:
+            ready_to_open(session, secretary, vote)
             open_vote(session, secretary, vote)
         session.commit()
         return vote

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from deliberation.audit import AuditEvent
-from deliberation.voting.models import Ballot
+from deliberation.voting.models import Ballot, Vote
+from tests.voting.rolls import post_roll_and_let_it_run
 
 
 def _create(client, headers, consultation, **body):
@@ -22,6 +23,10 @@ def test_create_open_cast_change_close_result_receipts(client, session, api_toke
     assert created["state"] == "draft" and created["basis"] == "owner"
     assert "三分之二以上" in created["rule_text"]
     vote_id = created["id"]
+    unposted = client.post(f"/api/v1/votes/{vote_id}/open", headers=mod)
+    assert unposted.status_code == 409 and "公示" in unposted.get_json()["error"]["message"]
+    post_roll_and_let_it_run(session, secretary, session.get(Vote, vote_id))
+    session.commit()
     opened = client.post(f"/api/v1/votes/{vote_id}/open", headers=mod).get_json()
     assert opened["state"] == "open" and opened["electorate"] == 3
 

@@ -16,6 +16,7 @@ from deliberation.voting.lifecycle import close_vote
 from deliberation.voting.models import Ballot, PaperConflict, Vote
 from deliberation.voting.receipts import receipt_hash
 from deliberation.voting.results import votes_for_consultation
+from tests.voting.rolls import ready_to_open
 
 
 def test_moderator_creates_and_opens_a_civil_code_vote(client, session, login, secretary, residents,
@@ -37,6 +38,8 @@ def test_moderator_creates_and_opens_a_civil_code_vote(client, session, login, s
     assert vote.basis == "owner" and vote.secret
     detail = client.get(f"/votes/{vote.id}").get_data(as_text=True)
     assert "开启表决" in detail and "三分之二以上" in detail
+    ready_to_open(session, secretary, vote)
+    session.commit()
     assert client.post(f"/votes/{vote.id}/open").status_code == 302
     session.refresh(vote)
     assert vote.opened_at is not None
