@@ -109,9 +109,10 @@ def init_app(app: Flask) -> None:
     from deliberation.consultations.routes import bp as consultations_bp
     from deliberation.minutes.routes import bp as minutes_bp
     from deliberation.surveys.routes import bp as surveys_bp
+    from deliberation.voting.announcement_pages import bp as announcement_bp
     from deliberation.voting.routes import bp as voting_bp
 
-    for blueprint in (accounts_bp, consultations_bp, voting_bp, surveys_bp, minutes_bp, booking_bp):
+    for blueprint in (accounts_bp, consultations_bp, voting_bp, announcement_bp, surveys_bp, minutes_bp, booking_bp):
         app.register_blueprint(blueprint)
     init_api(app)
     cli.init_app(app)

@@ -40,11 +40,11 @@ api = JsonApi(spec_kwargs={"components": {"securitySchemes": {
 
 
 def init_api(app: Flask) -> None:
-    from deliberation.api import accounts, booking, consultations, minutes, surveys, voting
+    from deliberation.api import accounts, announcement, booking, consultations, minutes, surveys, voting
     from deliberation.extensions import csrf
 
     api.init_app(app)
-    for blueprint in (accounts.bp, consultations.bp, voting.bp, surveys.bp, minutes.bp, booking.bp):
+    for blueprint in (accounts.bp, consultations.bp, voting.bp, announcement.bp, surveys.bp, minutes.bp, booking.bp):
         csrf.exempt(blueprint)  # bearer tokens only, never cookies: no cross-site request can use it
         api.register_blueprint(blueprint, url_prefix="/api/v1")
 

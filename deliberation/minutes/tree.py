@@ -156,7 +156,7 @@ class VoteSection:
     agreed: bool | None  # None: a choice between variants, or no decision yet
     outcome: str  # 达成共识 / 未达成共识, or the chosen variant
     summary: str
-    final: bool = True  # False while the vote is still open (running figures)
+    final: bool = True  # False while the vote is still open (running figures) or its result preliminary
     electorate_area: str = ""  # m², owner votes
     participant_area: str = ""
     ranked: bool = False  # the tally counts first choices (并列第一 apart), so it adds up to the ballots
