@@ -142,6 +142,9 @@ def announce(vote_id: int):
     if request.method == "GET" or not form.validate_on_submit():
         if request.method == "POST":
             return redirect(url_for(".announce", vote_id=vote.id), 303)
+        if not vote.is_preliminary():
+            flash(_("结果已公告") if vote.announced_at else _("表决尚未结束，不能公告结果"), "error")
+            return redirect(url_for("voting.detail", vote_id=vote.id))
         consequences = [_("初步结果成为最终结果，不再接受异议，也不能再重新计票"),
                         _("表决页、结果页、现场大屏和会议纪要显示为“已公告”，纪要以公告的结果为准")]
         if vote.objections_until:

@@ -98,6 +98,12 @@ def build_side(session, world: World, side: str, community, moderator, resident,
                                          [voting.PaperEntry(room="101", choice="2", line=1)])
     assert outcome.status == "conflict", outcome
     conflict = session.query(voting.PaperConflict).filter_by(vote_id=vote.id).one()
+    # An objection to the vote's result (written as if lodged in a window: the vote is still open here).
+    from deliberation.voting.models import ObjectionStage, VoteObjection
+
+    objection = VoteObjection(vote_id=vote.id, stage=ObjectionStage.RESULT, lodged_by_id=resident.id,
+                              person_id=resident.person_id, kind="count", reason=f"{mark} 异议")
+    session.add(objection)
     # An API token of the side's resident of its own, so revoking it in the matrix leaves the clients' tokens be.
     accounts.issue_api_token(session, resident, timedelta(days=1))
     session.flush()
@@ -127,6 +133,7 @@ def build_side(session, world: World, side: str, community, moderator, resident,
         (side, "question"): question.id,
         (side, "captain"): captaincy.id,
         (side, "conflict"): conflict.id,
+        (side, "objection"): objection.id,
         (side, "fmt"): "csv",
     })
 

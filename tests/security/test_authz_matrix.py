@@ -193,6 +193,14 @@ ACCESS: dict[str, tuple[str, dict[str, set[int]]]] = {
     "api_voting.enter_paper_ballots": (CAPTAIN, {}),
     "api_voting.vote_receipts": (MEMBER, {}),
     "api_voting.vote_result": (MEMBER, RESULTS_AFTER_CLOSE),
+    # the result posted, then announced (voting.announcement)
+    "announcement.objections_page": (MEMBER, {}),  # everyone their own; moderators all
+    "announcement.answer": (MODERATOR, {}),
+    "announcement.announce": (MODERATOR, {}),
+    "api_announcement.lodge_objection": (MEMBER, {}),
+    "api_announcement.list_objections": (MEMBER, {}),
+    "api_announcement.answer_objection": (MODERATOR, {}),
+    "api_announcement.announce": (MODERATOR, {}),
     # surveys
     "surveys.index": (MEMBER, {}),
     "surveys.create": (MODERATOR, {}),
@@ -227,6 +235,7 @@ ACCESS: dict[str, tuple[str, dict[str, set[int]]]] = {
 PARAMS: dict[str, str] = {
     "community_id": "community",
     "conflict_id": "conflict",
+    "objection_id": "objection",
     "consultation_id": "consultation",
     "round_id": "round",
     "proposal_id": "proposal",
