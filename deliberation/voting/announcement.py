@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from deliberation import audit
@@ -42,7 +42,16 @@ from deliberation.errors import Conflict, Invalid, NotFound, require
 from deliberation.formatting import format_datetime
 from deliberation.voting import objections, results
 from deliberation.voting.labels import describe_choice
-from deliberation.voting.models import YES_NO, Ballot, BallotSource, ObjectionStage, Vote, VoteBasis, VoteKind
+from deliberation.voting.models import (
+    YES_NO,
+    Ballot,
+    BallotSource,
+    ObjectionStage,
+    Vote,
+    VoteBasis,
+    VoteKind,
+    VoteObjection,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -96,12 +105,12 @@ def _lock(session: Session, vote: Vote) -> None:
 # -- objections to the preliminary result ------------------------------------------------------
 
 
-def lodge(session: Session, actor: User, vote: Vote, kind: str, reason: str | None) -> object:
+def lodge(session: Session, actor: User, vote: Vote, kind: str, reason: str | None) -> VoteObjection:
     """A member of the frozen electorate objects to the preliminary result inside its window; audited."""
     return objections.lodge(session, actor, vote, RESULT, kind, reason)
 
 
-def objection_of(session: Session, actor: User, vote: Vote, objection_id: int):
+def objection_of(session: Session, actor: User, vote: Vote, objection_id: int) -> VoteObjection:
     """One result objection of the vote (its moderators, or who lodged it); 404 for any other."""
     objection = objections.get(session, actor, vote, objection_id)
     if objection.stage != RESULT:
@@ -109,13 +118,13 @@ def objection_of(session: Session, actor: User, vote: Vote, objection_id: int):
     return objection
 
 
-def listing_query(actor: User, vote: Vote):
+def listing_query(actor: User, vote: Vote) -> Select:
     """The result objections the actor may read, as a statement to paginate (objections.listing's rule)."""
     return objections.listing_query(actor, vote, RESULT)
 
 
 def answer(session: Session, actor: User, vote: Vote, objection_id: int, accepted: bool, text: str | None,
-           recount: bool = False):
+           recount: bool = False) -> VoteObjection:
     """A moderator answers a result objection, accepted or rejected with words; an accepted one may record a
     recount (the figures before and after, in the objection's correction). Audited."""
     require(vote.can_moderate(actor), _("只有本居民区的主持人可以进行此操作"))
@@ -212,8 +221,8 @@ def announce(session: Session, actor: User, vote: Vote) -> Vote:
     decision = vote.decision or {}
     audit.record(session, actor, "vote.announce", vote, community_id=vote.community_id,
                  objections_until=vote.objections_until.isoformat() if vote.objections_until else None,
-                 objections=session.execute(select(func.count()).select_from(listing_query(actor, vote).subquery()))
-                 .scalar_one(),
+                 objections=session.execute(select(func.count()).select_from(VoteObjection).where(
+                     VoteObjection.vote_id == vote.id, VoteObjection.stage == RESULT)).scalar_one(),
                  agreed=(decision.get("decision") or {}).get("agreed"))
     logger.info("vote %s announced by %s", vote.id, actor.id)
     return vote
