@@ -115,9 +115,10 @@ def init_app(app: Flask) -> None:
         proxy_pages,  # noqa: F401  (importing it adds its pages to voting_bp)
         roll_pages,  # noqa: F401  (the posted roll's pages, on the voting blueprint)
     )
+    from deliberation.voting.announcement_pages import bp as announcement_bp
     from deliberation.voting.routes import bp as voting_bp
 
-    for blueprint in (home_bp, accounts_bp, consultations_bp, voting_bp, surveys_bp, minutes_bp, booking_bp):
+    for blueprint in (home_bp, accounts_bp, consultations_bp, voting_bp, announcement_bp, surveys_bp, minutes_bp, booking_bp):
         app.register_blueprint(blueprint)
     init_api(app)
     cli.init_app(app)

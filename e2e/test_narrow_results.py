@@ -10,6 +10,7 @@ from sqlalchemy import select
 from deliberation.demo import DEMO_PASSWORD
 from e2e.conftest import SCREENSHOTS, assert_accessible, sign_in
 from e2e.test_minutes import publish_demo_minutes
+from tests.announced import close_and_announce
 
 pytestmark = pytest.mark.e2e
 
@@ -45,8 +46,7 @@ def _prepare(app) -> dict[str, str]:
         for username, ranking in (("resident1", [[a, b], c]), ("resident2", [b, c, a]), ("resident3", [[a, b, c]])):
             user = session.execute(select(User).where(User.username == username)).scalar_one()
             voting.cast_ballot(session, user, vote, ranking)
-        voting.close_vote(session, secretary, vote)
-        session.commit()
+        close_and_announce(session, secretary, vote)  # the minutes are published with the final result
         survey_id = session.execute(select(Survey.id).where(Survey.title == SURVEY_TITLE)).scalar_one()
         vote_id = vote.id
         db.session.remove()

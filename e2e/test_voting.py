@@ -154,7 +154,7 @@ def test_civil_code_vote_from_opening_to_result(live_server, browser, desktop, p
     assert_accessible(desktop, "voting-result-desktop")
     _care(desktop, True)
     assert_accessible(desktop, "voting-result-desktop-care")
-    expect(hall.locator("[data-field=state_label]")).to_have_text("已结束", timeout=5000)
+    expect(hall.locator("[data-field=state_label]")).to_have_text("结果公示中", timeout=5000)
 
     # A resident checks the receipt against the published list, on the phone.
     phone.goto(f"{url}/votes/{vote_id}/result")

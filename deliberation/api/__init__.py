@@ -42,6 +42,7 @@ api = JsonApi(spec_kwargs={"components": {"securitySchemes": {
 def init_api(app: Flask) -> None:
     from deliberation.api import (
         accounts,
+        announcement,
         booking,
         consultations,
         home,
@@ -55,7 +56,7 @@ def init_api(app: Flask) -> None:
     from deliberation.extensions import csrf
 
     api.init_app(app)
-    modules = (accounts, home, consultations, voting, proxies, roll, notices, surveys, minutes, booking)
+    modules = (accounts, home, consultations, voting, announcement, proxies, roll, notices, surveys, minutes, booking)
     for blueprint in (module.bp for module in modules):
         csrf.exempt(blueprint)  # bearer tokens only, never cookies: no cross-site request can use it
         api.register_blueprint(blueprint, url_prefix="/api/v1")

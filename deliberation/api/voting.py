@@ -51,6 +51,9 @@ class VoteIn(Schema):
     show_running = fields.Boolean(load_default=False)
     opens_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=UTC)
     closes_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=UTC)
+    objection_days = fields.Integer(load_default=3, validate=validate.Range(min=0, max=30), metadata={
+        "description": "days the preliminary result is posted for objections after the close; 0 (announced "
+                       "at the close) only for a vote that binds nobody (not an owners' vote)"})
 
 
 class VoteOut(Schema):
@@ -76,6 +79,13 @@ class VoteOut(Schema):
     proposal_version = fields.Integer(allow_none=True, metadata={
         "description": "the version of the proposal the vote asks about (fixed at the opening)"})
     options = fields.List(fields.Nested(VoteOptionOut))
+    objection_days = fields.Integer()
+    objections_until = fields.AwareDateTime(allow_none=True, metadata={
+        "description": "set at the close: until when objections to the preliminary result are taken"})
+    announced_at = fields.AwareDateTime(allow_none=True, metadata={"description": "when the result was announced"})
+    final = fields.Boolean(metadata={"description": "true once the result is announced (binding); a closed vote "
+                                                   "not yet announced has a preliminary result"})
+    result_label = fields.String(metadata={"description": "结果公示中 / 已公告 once closed"})
 
 
 class BallotIn(Schema):
@@ -124,7 +134,10 @@ class VoteResultOut(Schema):
     vote_id = fields.Integer()
     kind = fields.String()
     state = fields.String()
-    final = fields.Boolean(metadata={"description": "true once closed: the stored decision"})
+    final = fields.Boolean(metadata={"description": "true once announced: the binding decision"})
+    preliminary = fields.Boolean(metadata={"description": "closed, not yet announced: posted for objections"})
+    preliminary_label = fields.String(metadata={"description": "e.g. 初步结果（公示中，至 12 月 5 日 23:00）; "
+                                                               "empty once announced"})
     rule = fields.Dict()
     rule_label = fields.String()
     rule_text = fields.String()
@@ -183,6 +196,9 @@ def vote_out(vote: Vote) -> dict:
         "electorate_text": labels.electorate_text(vote), "proposal_version": vote.proposal_version,
         "options": [{"key": o.key, "label": o.label, "proposal_id": o.proposal_id,
                      "proposal_version": o.proposal_version} for o in vote.options],
+        "objection_days": vote.objection_days, "objections_until": vote.objections_until,
+        "announced_at": vote.announced_at, "final": vote.announced_at is not None,
+        "result_label": labels.result_stage_label(vote) if vote.closed_at else "",
     }
 
 

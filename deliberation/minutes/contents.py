@@ -418,7 +418,9 @@ def _vote_section(report, basis_label, *, advisory: bool = False) -> VoteSection
                   for v, counts in groups],
         ))
     outcome = (AGREED if agreed else NOT_AGREED) if agreed is not None else _choice_outcome(report.choice_result)
-    if not report.final:
+    if report.preliminary:  # posted for objections: not the binding decision until announced
+        outcome = _("初步结果（公示中），尚未公告")
+    elif not report.final:
         outcome = _("表决尚未结束（以上为当前统计）")
     areas = report.areas or {}
     return VoteSection(

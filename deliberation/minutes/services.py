@@ -28,6 +28,7 @@ from deliberation.minutes import render
 from deliberation.minutes.models import Minutes, MinutesStatus
 from deliberation.minutes.tree import MinutesContents
 from deliberation.validation import clean_text
+from deliberation.voting.announcement import refuse_minutes_while_preliminary
 
 logger = logging.getLogger(__name__)
 
@@ -223,6 +224,7 @@ def publish(session: Session, actor: User | None, consultation: Consultation) ->
     draft = current_draft(session, consultation)
     if draft is None:
         raise Conflict(_("还没有纪要草稿，请先填写并保存结语"))
+    refuse_minutes_while_preliminary(session, consultation)
     earlier = latest_published(session, consultation)
     if earlier is not None and not draft.change_note.strip():
         raise Invalid(_("更正版须说明改了什么"), fields={"change_note": _("请说明本版更正了什么")})

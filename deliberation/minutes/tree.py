@@ -155,7 +155,7 @@ class VoteSection:
     agreed: bool | None  # None: a choice between variants, or no decision yet
     outcome: str  # 达成共识 / 未达成共识, or the chosen variant
     summary: str
-    final: bool = True  # False while the vote is still open (running figures)
+    final: bool = True  # False while the vote is still open (running figures) or its result preliminary
     electorate_area: str = ""  # m², owner votes
     participant_area: str = ""
     electorate_text: str = ""  # how the electorate was counted: 本单元（3号楼2单元）业主共 N 户…

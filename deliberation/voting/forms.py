@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateTimeLocalField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from deliberation.consultations.forms import LOCAL_FORMAT, MultiCheckboxField
 from deliberation.forms import SafeForm
@@ -50,6 +58,11 @@ class VoteForm(SafeForm):
                                   validators=[Optional()])
     closes_at = DateTimeLocalField(_l("计划结束时间（可空：由主持人手动结束）"), format=LOCAL_FORMAT,
                                    validators=[Optional()])
+    objection_days = IntegerField(
+        _l("结果公示天数"), default=3,
+        validators=[Optional(), NumberRange(0, 30, _l("须为 0 到 30 的整数"))],
+        description=_l("表决结束后先公示初步结果，期间表决权人可以提出异议，期满并答复全部异议后由主持人公告。"
+                       "业主表决至少 1 天；0 天（结束即公告）只用于不约束任何人的居民意见征询。"))
 
 
 class PaperForm(SafeForm):
@@ -104,3 +117,27 @@ class ProxyForm(AuthoriseForm):
     owner_room = StringField(_l("委托人室号"), validators=[DataRequired(_l("请填写委托人的室号")), Length(max=20)])
     owner_name = StringField(_l("委托人姓名"), validators=[DataRequired(_l("请填写委托人的姓名")), Length(max=50)])
     document = FileField(_l("委托书照片（可选，JPEG、PNG 或 WebP，仅主持人可见）"))
+
+
+class ResultObjectionForm(SafeForm):
+    """An objection to the preliminary result (voting.announcement)."""
+
+    kind = RadioField(_l("异议类型"), choices=[
+        SelectChoice("ballot", _l("我的表决票不在名单中")),
+        SelectChoice("count", _l("计票有误")),
+        SelectChoice("other", _l("其他")),
+    ], validators=[DataRequired(_l("请选择异议的类型"))])
+    reason = TextAreaField(_l("异议的理由"), validators=[DataRequired(_l("请填写异议的理由")), Length(max=1000)],
+                           description=_l("请写明情况，例如：回执码、投票方式、时间"))
+
+
+class ObjectionAnswerForm(SafeForm):
+    """A moderator's answer to a result objection, with a recount where it is accepted."""
+
+    accepted = RadioField(_l("处理结果"), choices=[
+        SelectChoice("yes", _l("采纳")),
+        SelectChoice("no", _l("不采纳")),
+    ], validators=[DataRequired(_l("请选择是否采纳"))])
+    answer = TextAreaField(_l("答复（异议人可以看到）"), validators=[Optional(), Length(max=1000)],
+                           description=_l("不采纳时必须说明理由"))
+    recount = BooleanField(_l("重新计票：按保存的选票重新统计，新旧数字一并记录"))

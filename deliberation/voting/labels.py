@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from flask_babel import get_locale
+from flask_babel import get_locale, to_user_timezone
 from flask_babel import gettext as _
 
 from deliberation import rules
@@ -21,6 +21,26 @@ def choice_labels() -> dict[str, str]:
 def state_label(state: VoteState) -> str:
     """A vote's state in words."""
     return {VoteState.DRAFT: _("未开始"), VoteState.OPEN: _("投票中"), VoteState.CLOSED: _("已结束")}[state]
+
+
+def result_stage_label(vote: Vote) -> str:
+    """A closed vote's result in words: 结果公示中 (preliminary, objections taken) or 已公告 (final);
+    the state's words before the close."""
+    if vote.closed_at is None:
+        return state_label(vote.state)
+    return _("结果公示中") if vote.is_preliminary() else _("已公告")
+
+
+def preliminary_label(vote: Vote) -> str:
+    """What a preliminary result is called wherever it is shown: 初步结果（公示中，至 12 月 5 日 23:00）;
+    "" once announced (or before the close)."""
+    if not vote.is_preliminary():
+        return ""
+    if vote.objections_until is None:
+        return _("初步结果（公示中）")
+    local = to_user_timezone(vote.objections_until)
+    return _("初步结果（公示中，至 %(month)d 月 %(day)d 日 %(time)s）", month=local.month, day=local.day,
+             time=local.strftime("%H:%M"))
 
 
 def kind_label(kind: VoteKind) -> str:

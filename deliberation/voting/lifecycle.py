@@ -25,6 +25,7 @@ from deliberation.consultations.proposals import version_checks
 from deliberation.db import utcnow, write_intent
 from deliberation.errors import Conflict, Invalid, require
 from deliberation.validation import check_planned
+from deliberation.voting import announcement
 from deliberation.voting.electorate import count_electorate, freeze_electorate
 from deliberation.voting.models import (
     VARIANT_RULES,
@@ -64,6 +65,7 @@ class VoteInput:
     show_running: bool = False
     opens_at: datetime | None = None
     closes_at: datetime | None = None
+    objection_days: int | str | None = None  # the result's objection window (voting.announcement)
 
 
 def build_rule(rule_name: str, quorum: str | None = None, group: str | None = None) -> rules.Rule:
@@ -128,6 +130,7 @@ def create_vote(session: Session, actor: User, consultation: Consultation, data:
             VoteOption(position=n, proposal_id=pids[n] if n < len(pids) else None, label=label)
             for n, label in enumerate(all_labels)
         ]
+    objection_days = announcement.check_days(data.objection_days, basis)
     now = utcnow()
     if data.opens_at and data.closes_at and data.closes_at <= data.opens_at:
         raise Invalid(_("结束时间须晚于开始时间"), fields={"closes_at": _("须晚于开始时间")})
@@ -152,6 +155,7 @@ def create_vote(session: Session, actor: User, consultation: Consultation, data:
         show_running=bool(data.show_running),
         opens_at=data.opens_at,
         closes_at=data.closes_at,
+        objection_days=objection_days,
         created_by_id=actor.id,
         options=options,
     )
@@ -159,7 +163,8 @@ def create_vote(session: Session, actor: User, consultation: Consultation, data:
     session.flush()
     audit.record(session, actor, "vote.create", vote, community_id=vote.community_id,
                  consultation_id=consultation.id, title=title, kind=kind.value, rule=rule_name,
-                 params=rule_params, basis=basis.value, secret=vote.secret, advisory_all=vote.advisory_all)
+                 params=rule_params, basis=basis.value, secret=vote.secret, advisory_all=vote.advisory_all,
+                 objection_days=objection_days)
     return vote
 
 
@@ -342,12 +347,14 @@ def _close(session: Session, actor: User | None, vote: Vote, when: datetime) -> 
     )
     if vote.secret:
         _unlink_ballots(session, vote, when)
+    announcement.post_result(actor, vote, when)
     session.flush()
     audit.record(session, actor, "vote.close", vote, community_id=vote.community_id,
                  agreed=report.decision.agreed if report.decision else None,
                  summary=report.decision.summary if report.decision else None,
                  participants=report.participants, electorate=report.electorate,
-                 scheduled=actor is None)
+                 scheduled=actor is None, objections_until=vote.objections_until.isoformat(),
+                 announced=vote.announced_at is not None)
     logger.info("vote %s closed by %s", vote.id, getattr(actor, "id", "schedule"))
 
 

@@ -12,7 +12,7 @@ which pass it in as ``correction``. A vote cannot move on while an objection of 
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from deliberation import audit
@@ -89,15 +89,18 @@ def unanswered(session: Session, vote: Vote, stage: ObjectionStage) -> int:
     )).scalar_one()
 
 
-def listing(session: Session, actor: User, vote: Vote, stage: ObjectionStage) -> list[VoteObjection]:
-    """The objections of the stage the actor may read: all for moderators, one's own for everyone else;
-    oldest first, unanswered ones first."""
+def listing_query(actor: User, vote: Vote, stage: ObjectionStage) -> Select:
+    """The statement of ``listing``, to paginate."""
     stmt = select(VoteObjection).where(VoteObjection.vote_id == vote.id, VoteObjection.stage == stage)
     if not vote.can_moderate(actor):
         stmt = stmt.where(VoteObjection.lodged_by_id == actor.id)
-    return list(session.execute(
-        stmt.order_by(VoteObjection.answered_at.is_not(None), VoteObjection.created_at, VoteObjection.id)
-    ).scalars())
+    return stmt.order_by(VoteObjection.answered_at.is_not(None), VoteObjection.created_at, VoteObjection.id)
+
+
+def listing(session: Session, actor: User, vote: Vote, stage: ObjectionStage) -> list[VoteObjection]:
+    """The objections of the stage the actor may read: all for moderators, one's own for everyone else;
+    oldest first, unanswered ones first."""
+    return list(session.execute(listing_query(actor, vote, stage)).scalars())
 
 
 def refuse_while_unanswered(session: Session, vote: Vote, stage: ObjectionStage) -> None:

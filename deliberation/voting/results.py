@@ -26,10 +26,11 @@ from deliberation.voting.labels import (
     describe_choice,
     explain,
     option_labels,
+    preliminary_label,
+    result_stage_label,
     rule_label,
     rule_text,
     source_label,
-    state_label,
     vote_rule,
 )
 from deliberation.voting.models import (
@@ -84,6 +85,11 @@ class VoteReport:
     def __post_init__(self) -> None:
         if self.explained is None:
             self.explained = explain(self.decision)
+
+    @property
+    def preliminary(self) -> bool:
+        """Closed, not yet announced: the preliminary result, posted for objections (voting.announcement)."""
+        return self.vote.is_preliminary()
 
 
 def vote_result(session: Session, viewer: User, vote: Vote) -> VoteReport:
@@ -278,7 +284,7 @@ def _build_report(vote: Vote, electorate_rows, ballot_rows, *, binding: bool) ->
         vote=vote, rule_text=rule_text(vote) if binding else _advisory_rule_text(),
         decision=decision, choice_result=choice_result, tally_rows=tally_rows, breakdown=breakdown,
         online=online, paper=paper, proxy=proxy, electorate=electorate, participants=participants,
-        final=vote.closed_at is not None, title=vote.title if binding else _("参考性表决（全体居民）"), areas=areas,
+        final=vote.announced_at is not None, title=vote.title if binding else _("参考性表决（全体居民）"), areas=areas,
     )
 
 
@@ -426,7 +432,7 @@ def _from_snapshot(vote: Vote, data: dict, binding: bool = True) -> VoteReport:
         tally_rows=[(label, n) for label, n in data["tally_rows"]],
         breakdown=kept_secret(vote, _snapshot_breakdown(data["breakdown"])),
         online=data["online"], paper=data["paper"], proxy=data.get("proxy", 0), electorate=data["electorate"],
-        participants=data["participants"], final=True, title=data.get("title", vote.title),
+        participants=data["participants"], final=vote.announced_at is not None, title=data.get("title", vote.title),
         areas=data.get("areas") or {},
     )
     if binding and data.get("advisory"):
@@ -443,6 +449,8 @@ def report_as_dict(report: VoteReport) -> dict:
         "kind": report.vote.kind.value,
         "state": report.vote.state.value,
         "final": report.final,
+        "preliminary": report.preliminary,
+        "preliminary_label": preliminary_label(report.vote),
         "rule": decision["rule"] if decision else {"name": report.vote.rule_name, "params": {}},
         "rule_label": rule_label(report.vote),
         "tally": decision["tally"] if decision else data["choice_result"],
@@ -505,7 +513,8 @@ def live_counts(session: Session, vote: Vote, show_results: bool) -> dict:
                      BallotSource.PROXY: vote.decision.get("proxy", 0)}
     data = {
         "state": vote.state.value,
-        "state_label": state_label(vote.state),
+        "state_label": result_stage_label(vote),
+        "preliminary_label": preliminary_label(vote),
         "participants": participants,
         "electorate": electorate,
         "online": by_source.get(BallotSource.ONLINE, 0),

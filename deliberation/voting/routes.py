@@ -36,7 +36,17 @@ from deliberation.extensions import db
 from deliberation.forms import ConfirmForm, show_errors
 from deliberation.limits import ballot_limit
 from deliberation.pagination import page_number
-from deliberation.voting import casting, electorate, labels, lifecycle, live, paperforms, reconcile, results
+from deliberation.voting import (
+    announcement_pages,
+    casting,
+    electorate,
+    labels,
+    lifecycle,
+    live,
+    paperforms,
+    reconcile,
+    results,
+)
 from deliberation.voting import paper as paper_forms
 from deliberation.voting import receipts as receipt_codes
 from deliberation.voting.access import ballot_vote_or_404, paper_vote_or_404, vote_or_404
@@ -51,7 +61,8 @@ RECEIPT_KEY = "vote_receipts"
 
 @bp.app_context_processor
 def _voting_helpers():
-    return {"vote_state_label": labels.state_label}
+    return {"vote_state_label": labels.state_label, "result_stage_label": labels.result_stage_label,
+            "preliminary_label": labels.preliminary_label, "objection_kind_label": labels.objection_kind_label}
 
 
 # -- creating, opening, closing ----------------------------------------------------------------
@@ -81,7 +92,8 @@ def create(consultation_id: int):
             option_labels=(form.option_labels.data or "").splitlines(), rule_name=form.rule_name.data,
             quorum=form.quorum.data, group=form.group.data, basis=form.basis.data, secret=form.secret.data,
             advisory_all=form.advisory_all.data, show_running=form.show_running.data,
-            opens_at=to_utc(form.opens_at.data), closes_at=to_utc(form.closes_at.data))
+            opens_at=to_utc(form.opens_at.data), closes_at=to_utc(form.closes_at.data),
+            objection_days=form.objection_days.data)
         try:
             vote = lifecycle.create_vote(db.session, current_user, consultation, data)
         except DomainError as error:
@@ -171,15 +183,17 @@ def detail(vote_id: int):
     outcome = (results.outcome(results.report_for(db.session, vote))
                if vote.state == VoteState.CLOSED and vote.can_see_results(current_user) else None)
     size = electorate.electorate_size(db.session, vote) if vote.opened_at else None
+    receipt = _receipt_for(vote.id)
     return render_template(
         "voting/detail.html", vote=vote, voter=voter, ballot=ballot, household_voted=household_voted,
         can_moderate=can_moderate, rule_text=labels.rule_text(vote),
         rule_label=labels.rule_label(vote), basis_label=labels.basis_label(vote.basis),
-        kind_label=labels.kind_label(vote.kind), receipt=_receipt_for(vote.id),
+        kind_label=labels.kind_label(vote.kind), receipt=receipt,
         my_choice=labels.describe_choice(vote, ballot.choice) if ballot else None,
         electorate=size, electorate_text=labels.electorate_text(vote),
         minor=casting.is_minor(current_user), conflicts=conflicts, empty_form=EmptyForm(), state=vote.state,
-        turnout=turnout, outcome=outcome, **proxy_context(db.session, current_user, vote, ballot))
+        turnout=turnout, outcome=outcome, announcement=announcement_pages.panel(vote, voter, receipt),
+        **proxy_context(db.session, current_user, vote, ballot))
 
 
 def _choice_from_form(vote: Vote):

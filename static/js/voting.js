@@ -42,7 +42,7 @@
     source = new EventSource(main.getAttribute("data-live-url"));
     source.addEventListener("figures", function (event) {
       var data = JSON.parse(event.data);
-      ["participants", "electorate", "turnout", "online", "paper", "state_label"].forEach(function (name) {
+      ["participants", "electorate", "turnout", "online", "paper", "state_label", "preliminary_label"].forEach(function (name) {
         if (name in data) { setText(name, data[name]); }
       });
       if (data.tally) { setTally(data.tally, data.summary); }

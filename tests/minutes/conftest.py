@@ -10,6 +10,7 @@ import pytest
 from deliberation.consultations import services
 from deliberation.consultations.models import Consultation, Phase
 from deliberation.db import utcnow
+from tests.announced import close_and_announce
 
 TITLE = "党群服务站升级改造方案征询"
 
@@ -111,7 +112,7 @@ def voted_run(session, secretary, residents, community, make_user):
     outcomes = voting.enter_paper_ballots(session, secretary, vote, building,
                                           [voting.PaperEntry(room="101", choice="同意", line=1)])
     assert [o.status for o in outcomes] == ["recorded"], outcomes
-    voting.close_vote(session, secretary, vote)
+    close_and_announce(session, secretary, vote)
     services.move_phase(session, secretary, consultation, Phase.CLOSED)
     session.commit()
     return VotedRun(consultation, vote, [residents[0], residents[1], *more])

@@ -11,6 +11,7 @@ from docx import Document
 from openpyxl import load_workbook
 
 from deliberation.minutes import services
+from tests.announced import close_and_announce
 from tests.minutes.conftest import TITLE
 
 CHECK_LABELS = ["参与表决的专有面积", "参与表决的业主人数", "同意的专有面积", "同意的业主人数"]
@@ -165,7 +166,7 @@ def test_a_choice_between_variants_names_the_winner(session, secretary, resident
     keys = [o.key for o in vote.options]
     for resident, key in zip(residents, (keys[1], keys[1], keys[0]), strict=True):
         voting.cast_ballot(session, resident, vote, key)
-    voting.close_vote(session, secretary, vote)
+    close_and_announce(session, secretary, vote)
     consultations.move_phase(session, secretary, consultation, Phase.CLOSED)
     session.commit()
     m = minutes_contents.assemble(session, secretary, consultation)
@@ -194,7 +195,7 @@ def test_an_advisory_count_of_all_residents_is_shown_beside_the_owners_vote(sess
     voting.open_vote(session, secretary, vote)
     for resident in residents:  # two owners and a tenant
         voting.cast_ballot(session, resident, vote, "agree")
-    voting.close_vote(session, secretary, vote)
+    close_and_announce(session, secretary, vote)
     consultations.move_phase(session, secretary, consultation, Phase.CLOSED)
     session.commit()
     m = minutes_contents.assemble(session, secretary, consultation)

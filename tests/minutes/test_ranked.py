@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 
 from deliberation.minutes import contents as minutes_contents
 from deliberation.minutes import services
+from tests.announced import close_and_announce
 from tests.minutes.test_formats import docx_text, poppler
 
 PLAN_ONE = "方案一：原址内部改造（修改稿）"
@@ -36,7 +37,7 @@ def ranked_run(session, secretary, residents, community):
     a, b, c = (o.key for o in vote.options)
     for resident, ranking in zip(residents, ([[a, b], c], [b, a, c], [[b, c], a]), strict=True):
         voting.cast_ballot(session, resident, vote, ranking)
-    voting.close_vote(session, secretary, vote)
+    close_and_announce(session, secretary, vote)
     consultations.move_phase(session, secretary, consultation, Phase.CLOSED)
     services.save_draft(session, secretary, consultation, closing_notes="按排序结果实施。", host="王书记",
                         recorder="李干事")

@@ -220,6 +220,15 @@ ACCESS: dict[str, tuple[str, dict[str, set[int]]]] = {
     "api_roll.lodge_objection": (MEMBER, NOT_RESPONDENTS),  # objections come from persons of the roster
     "api_roll.list_objections": (MEMBER, {}),
     "api_roll.answer_objection": (MODERATOR, {}),
+    # the result posted, then announced (voting.announcement)
+    "announcement.objections_page": (MEMBER, {}),  # everyone their own; moderators all
+    # the world's objection is the roll's (a result objection's answer pages find no such objection: 404)
+    "announcement.answer": (MODERATOR, {"*": {404}}),
+    "announcement.announce": (MODERATOR, {}),
+    "api_announcement.lodge_objection": (MEMBER, {}),
+    "api_announcement.list_objections": (MEMBER, {}),
+    "api_announcement.answer_objection": (MODERATOR, {"*": {404}}),
+    "api_announcement.announce": (MODERATOR, {}),
     # surveys
     "surveys.index": (MEMBER, {}),
     "surveys.create": (MODERATOR, {}),
@@ -254,6 +263,7 @@ ACCESS: dict[str, tuple[str, dict[str, set[int]]]] = {
 PARAMS: dict[str, str] = {
     "community_id": "community",
     "conflict_id": "conflict",
+    "objection_id": "objection",
     "consultation_id": "consultation",
     "round_id": "round",
     "proposal_id": "proposal",
@@ -274,7 +284,6 @@ PARAMS: dict[str, str] = {
     "survey_id": "survey",
     "question_id": "question",
     "captain_id": "captain",
-    "objection_id": "objection",
     "fmt": "fmt",
     "stage": "notice_stage",
     "notice_format": "notice_format",

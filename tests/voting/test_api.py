@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from deliberation.audit import AuditEvent
 from deliberation.voting.models import Ballot, Vote
+from tests.announced import close_and_announce
 from tests.voting.rolls import post_roll_and_let_it_run
 
 
@@ -54,7 +55,10 @@ def test_create_open_cast_change_close_result_receipts(client, session, api_toke
     assert late.status_code == 409
 
     result = client.get(f"/api/v1/votes/{vote_id}/result", headers=wang).get_json()
-    assert result["agreed"] is True and result["final"] is True
+    assert result["agreed"] is True and result["final"] is False and result["preliminary"] is True
+    close_and_announce(session, secretary, session.get(Vote, vote_id))
+    result = client.get(f"/api/v1/votes/{vote_id}/result", headers=wang).get_json()
+    assert result["agreed"] is True and result["final"] is True and result["preliminary"] is False
     assert result["rule"]["name"] == "civil_code_ordinary"
     assert [c["name"] for c in result["checks"]] == [
         "participation_area", "participation_headcount", "approval_area", "approval_headcount"]

@@ -18,6 +18,7 @@ from deliberation.voting.electorate import electorate_size
 from deliberation.voting.lifecycle import close_vote, due, refresh
 from deliberation.voting.models import Ballot, VoteVoter
 from deliberation.voting.results import ballot_record_digest, consultation_results, report_for, vote_result
+from tests.announced import close_and_announce
 
 
 @pytest.fixture
@@ -196,8 +197,7 @@ def test_consultation_results_for_the_minutes(session, make_vote, residents, sec
     first = make_vote(title="第一项")
     make_vote(title="第二项", show_running=True)
     cast_ballot(session, residents["wang"], first, "agree")
-    close_vote(session, secretary, first)
-    session.commit()
+    close_and_announce(session, secretary, first)
     reports = consultation_results(session, residents["li"], consultation)
     assert [r.vote.title for r in reports] == ["第一项", "第二项"]
     assert reports[0].decision.agreed and reports[0].final and not reports[1].final

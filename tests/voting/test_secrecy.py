@@ -18,6 +18,7 @@ from deliberation.voting.casting import cast_ballot
 from deliberation.voting.lifecycle import close_vote
 from deliberation.voting.paper import PaperEntry, enter_paper_ballots, resolve_conflict
 from deliberation.voting.results import live_counts, vote_result
+from tests.announced import close_and_announce
 
 TITLE = "是否同意方案一（无记名）"
 
@@ -98,8 +99,7 @@ def test_after_the_close_the_page_the_hall_and_the_api_show_the_result(
     vote = make_vote(title=TITLE, secret=True)
     for name in ("wang", "li", "zhao"):
         cast_ballot(session, residents[name], vote, "agree")
-    close_vote(session, secretary, vote)
-    session.commit()
+    close_and_announce(session, secretary, vote)
     vote_id = vote.id
     login("shuji")
     detail = client.get(f"/votes/{vote_id}").get_data(as_text=True)
