@@ -140,7 +140,7 @@ def test_the_roll_lists_units_masked_owners_and_areas_in_natural_order_with_tota
     rows = [([u.label for u in e.units], e.owners, e.area) for e in read.entries.items]
     assert rows == [(["3号楼302室"], ("王*姨",), "88.50"), (["5号楼101室"], ("李*梅",), "88.50"),
                     (["5号楼102室"], ("欧**月",), "101.25")]
-    assert read.counted_text.startswith("本居民区业主 3 户，专有面积 278.25 ㎡")
+    assert read.counted_text.startswith("本居民区业主共 3 户，专有面积合计 278.25 ㎡")
     second = roll.read_roll(session, residents["tenant"], posted, page=2, per_page=2)
     assert second.entries.total == 3 and second.entries.pages == 2 and len(second.entries.items) == 1
 
@@ -325,7 +325,7 @@ def test_residents_read_the_roll_from_the_vote_page_and_object(client, session, 
     page = client.get(f"/votes/{posted.id}").get_data(as_text=True)
     assert "表决权人名册公示中" in page and f"/votes/{posted.id}/roll" in page
     listing = client.get(f"/votes/{posted.id}/roll").get_data(as_text=True)
-    assert "王*姨" in listing and "王阿姨" not in listing and "本居民区业主 3 户" in listing
+    assert "王*姨" in listing and "王阿姨" not in listing and "本居民区业主共 3 户" in listing
     unit_id = residents["wang"].person.household.unit_id
     prefilled = client.get(f"/votes/{posted.id}/roll?unit={unit_id}").get_data(as_text=True)
     assert 'value="302"' in prefilled

@@ -34,7 +34,7 @@ def test_every_stage_from_posting_to_the_opening(client, session, api_token, dra
     assert body["needed"] and body["objections_open"] and body["opening_blockers"]
     read = client.get(f"/api/v1/votes/{draft.id}/roll?per_page=2", headers=wang).get_json()
     assert read["voters"] == 3 and read["area"] == "265.50" and read["total"] == 3 and read["pages"] == 2
-    assert read["counted"].startswith("本居民区业主 3 户") and not read["frozen"]
+    assert read["counted"].startswith("本居民区业主共 3 户") and not read["frozen"]
     first = read["entries"][0]
     assert first["units"][0]["label"] == "3号楼302室" and first["owners"] == ["w*****i"]  # wangayi, masked
     unit_id = first["units"][0]["unit_id"]
