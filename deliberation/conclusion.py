@@ -14,7 +14,8 @@ minutes (every format) print what :func:`conclude` says::
 - **未达成共识** when every binding vote on a proposal failed and there was no choice.
 - Anything else lists each vote's outcome in order (方案一获同意；方案二未获通过；…).
 - A tie in a choice is said as a tie (并列), never as a choice.
-- A vote still open makes the conclusion wait (表决尚未全部结束): a running tally concludes nothing.
+- A vote still open makes the conclusion wait (表决尚未全部结束): a running tally concludes nothing; so does a
+  result only posted for objections (表决结果公示中，尚未公告): only an announced result binds.
 - Advisory votes (参考性表决) do not count; with no binding vote there is no conclusion ("").
 
 Wording: Chinese, as in :mod:`deliberation.rules`; pass ``words`` (gettext's shape) to word it otherwise.
@@ -39,7 +40,8 @@ class Outcome:
     agreed: bool | None = None  # a vote on a proposal: passed or not; None for a choice between variants
     winners: tuple[str, ...] = ()  # a choice: the variant chosen (several: a tie)
     ranked: bool = False  # the choice was ranked (Schulze): said as 排序表决
-    final: bool = True  # False while the vote is open
+    final: bool = True  # False while the vote is open or its result only preliminary
+    preliminary: bool = False  # closed, its result posted for objections, not yet announced
     advisory: bool = False  # 参考性表决: counted apart, never part of the conclusion
 
     @property
@@ -71,7 +73,10 @@ def conclude(outcomes: Iterable[Outcome], words: Words = chinese) -> Conclusion:
     binding = [o for o in outcomes if not o.advisory]
     if not binding:
         return Conclusion("", False)
-    if not all(o.final for o in binding):
+    waiting = [o for o in binding if not o.final]
+    if waiting:
+        if all(o.preliminary for o in waiting):
+            return Conclusion(_("表决结果公示中，尚未公告"), False)
         return Conclusion(_("表决尚未全部结束"), False)
     if all(not o.is_choice and o.agreed for o in binding):
         return Conclusion(_("达成共识"), True)

@@ -15,6 +15,7 @@ SINGLE_TWO = Outcome("方案一、方案二", winners=("方案二",))
 RANKED_TIE = Outcome("方案一、方案二", winners=("方案一", "方案二"), ranked=True)
 NOBODY = Outcome("方案一、方案二")
 OPEN = Outcome("方案三", agreed=True, final=False)
+POSTED = Outcome("方案三", agreed=True, final=False, preliminary=True)
 ADVISORY_NO = Outcome("方案一", agreed=False, advisory=True)
 
 
@@ -32,6 +33,8 @@ ADVISORY_NO = Outcome("方案一", agreed=False, advisory=True)
     pytest.param([RANKED_TIE], "排序表决并列：方案一、方案二，未能选出", False, id="a_tie_is_said_as_a_tie"),
     pytest.param([NOBODY], "表决未能选出（方案一、方案二）", False, id="a_choice_without_a_winner"),
     pytest.param([ONE_YES, OPEN], "表决尚未全部结束", False, id="an_open_vote_makes_it_wait"),
+    pytest.param([ONE_YES, POSTED], "表决结果公示中，尚未公告", False, id="a_preliminary_result_makes_it_wait"),
+    pytest.param([POSTED, OPEN], "表决尚未全部结束", False, id="an_open_vote_beside_a_preliminary_one"),
     pytest.param([ONE_YES, ADVISORY_NO], "达成共识", True, id="an_advisory_vote_does_not_count"),
     pytest.param([ADVISORY_NO], "", False, id="only_advisory_votes_conclude_nothing"),
 ])

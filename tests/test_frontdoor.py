@@ -25,6 +25,7 @@ from deliberation.surveys.builder import QuestionInput, SurveyInput
 from deliberation.voting import casting
 from deliberation.voting.lifecycle import VoteInput, create_vote, open_vote
 from deliberation.voting.models import ObjectionStage, PaperConflict, Vote, VoteObjection
+from tests.voting.rolls import ready_to_open
 
 
 @pytest.fixture
@@ -63,6 +64,7 @@ def make_vote(session, secretary, voting_session):
         vote = create_vote(session, secretary, voting_session, VoteInput(
             title=title, proposal_id=voting_session.proposals[0].id, closes_at=utcnow() + timedelta(days=days),
             **fields))
+        ready_to_open(session, secretary, vote)
         open_vote(session, secretary, vote)
         session.commit()
         return vote

@@ -164,7 +164,7 @@ def _assemble(session, viewer, consultation, *, closing_notes, host, recorder, v
         select(func.count()).select_from(eligible_person_ids(consultation).subquery())
     ).scalar_one()
     outcome = conclude([Outcome(v.subject or v.title, v.agreed, tuple(v.winners), ranked=v.ranked, final=v.final,
-                                advisory=v.advisory) for v in votes], words=_).text
+                                preliminary=v.preliminary, advisory=v.advisory) for v in votes], words=_).text
     community = consultation.community
     convener = consultation.created_by.display_name if consultation.created_by else ""
     return MinutesContents(
@@ -445,6 +445,7 @@ def _vote_section(report, basis_label, *, advisory: bool = False) -> VoteSection
         outcome=outcome,
         summary=summary,
         final=bool(report.final),
+        preliminary=bool(report.preliminary),
         electorate_area=_text(areas.get("electorate", "")),
         participant_area=_text(areas.get("participants", "")),
         electorate_text="" if advisory else electorate_text(vote),

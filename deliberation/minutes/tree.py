@@ -156,6 +156,7 @@ class VoteSection:
     outcome: str  # 达成共识 / 未达成共识, or the chosen variant
     summary: str
     final: bool = True  # False while the vote is still open (running figures) or its result preliminary
+    preliminary: bool = False  # closed, posted for objections, not yet announced
     electorate_area: str = ""  # m², owner votes
     participant_area: str = ""
     electorate_text: str = ""  # how the electorate was counted: 本单元（3号楼2单元）业主共 N 户…

@@ -99,7 +99,7 @@ def test_the_moderator_drafts_and_publishes_through_the_page(client, login, run,
     page = client.get(published.headers["Location"])
     assert "已公布的版本" in page.text and "更正说明" in page.text
     bad = client.post(f"/consultations/{consultation_id}/minutes/draft", data={"closing_notes": "x" * 20001})
-    assert bad.status_code == 422 and "不能超过" in bad.text
+    assert bad.status_code == 422 and "最多 20000 个字" in bad.text
 
 
 def test_a_correction_without_its_note_is_refused_on_the_page(client, login, published):

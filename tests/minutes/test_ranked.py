@@ -142,7 +142,7 @@ def test_an_agreed_proposal_beside_a_ranked_choice_is_not_called_a_consensus(
         voting.cast_ballot(session, resident, approval, "agree")
         voting.cast_ballot(session, resident, ranked, [two, one])
     for vote in (approval, ranked):
-        voting.close_vote(session, secretary, vote)
+        close_and_announce(session, secretary, vote)
     consultations.move_phase(session, secretary, consultation, Phase.CLOSED)
     session.commit()
 

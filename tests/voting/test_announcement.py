@@ -287,7 +287,7 @@ def test_minutes_bind_only_an_announced_result(session, secretary, residents, ma
     preliminary = minutes_contents.assemble(session, secretary, consultation)
     section = _minutes_vote(preliminary, vote)
     assert section.outcome == "初步结果（公示中），尚未公告" and section.final is False
-    assert preliminary.outcome == ""  # no binding conclusion yet
+    assert preliminary.outcome == "表决结果公示中，尚未公告"  # no binding conclusion yet
 
     run_window(session, vote)
     announcement.announce(session, secretary, vote)

@@ -245,7 +245,8 @@ def test_residents_are_refused_and_other_communities_see_nothing(client, session
                                                                 other_community, lift, lift_vote):
     vote = lift_vote()
     login("yezhu201")
-    assert _get(client, vote, "roll", "pdf").status_code == 404  # a draft: not theirs to see yet
+    # A draft whose roll is posted: residents see the vote and its roll page, the notices are the moderators'.
+    assert _get(client, vote, "roll", "pdf").status_code == 403
     open_vote(session, secretary, vote)
     session.commit()
     assert _get(client, vote, "roll", "pdf").status_code == 403

@@ -179,7 +179,7 @@ def test_a_roll_of_one_building_counts_only_its_owners_and_says_so(session, secr
     roll.post_roll(session, secretary, vote, 7)
     session.commit()
     read = roll.read_roll(session, residents["li"], vote)
-    assert read.voters == 2 and read.counted_text.startswith("5号楼业主 2 户，专有面积 177.00 ㎡")
+    assert read.voters == 2 and read.counted_text.startswith("本楼（5号楼）业主共 2 户，专有面积合计 177.00 ㎡")
     assert all(u.label.startswith("5号楼") for e in read.entries.items for u in e.units)
 
 
