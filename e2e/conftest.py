@@ -19,6 +19,9 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
+# How long a download of a generated document (a building's paper forms, a notice) may take: a wait, not a
+# target — a PDF of a few hundred pages on a busy machine takes longer than Playwright's default 30 s.
+DOCUMENT_WAIT_MS = 180_000
 
 
 @pytest.fixture(scope="session")

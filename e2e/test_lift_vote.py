@@ -17,7 +17,7 @@ from deliberation.consultations.proposals import create_proposal
 from deliberation.consultations.sessions import ConsultationInput, create_consultation, move_phase
 from deliberation.demo import DEMO_PASSWORD
 from deliberation.extensions import db
-from e2e.conftest import assert_accessible, open_vote, sign_in
+from e2e.conftest import DOCUMENT_WAIT_MS, assert_accessible, open_vote, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -77,7 +77,8 @@ def test_a_lift_vote_for_one_building_from_paper_forms_to_the_result(live_server
     assert "第 1 版" in main
 
     # Paper forms for the whole building, one per flat: the couple's names both owners.
-    forms = desktop.request.get(f"{url}/votes/{vote_id}/paper-forms.pdf?building={lift['building']}")
+    forms = desktop.request.get(f"{url}/votes/{vote_id}/paper-forms.pdf?building={lift['building']}",
+                                timeout=DOCUMENT_WAIT_MS)
     assert forms.status == 200 and forms.headers["content-type"].startswith("application/pdf")
     pdf = tmp_path / "forms.pdf"
     pdf.write_bytes(forms.body())

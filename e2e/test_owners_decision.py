@@ -28,7 +28,7 @@ from deliberation.db import utcnow
 from deliberation.demo import DEMO_PASSWORD
 from deliberation.extensions import db
 from deliberation.voting.models import Vote
-from e2e.conftest import assert_accessible, sign_in
+from e2e.conftest import DOCUMENT_WAIT_MS, assert_accessible, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -280,7 +280,7 @@ def test_the_owners_of_one_staircase_decide_a_lift_as_the_law_runs_it(live_serve
 
     # The four notices for the wall: each an A4 PDF with the community, the staircase and the figures.
     for stage in NOTICES:
-        answer = desktop.request.get(f"{url}/votes/{vote_id}/notices/{stage}.pdf")
+        answer = desktop.request.get(f"{url}/votes/{vote_id}/notices/{stage}.pdf", timeout=DOCUMENT_WAIT_MS)
         assert answer.status == 200 and answer.headers["content-type"].startswith("application/pdf"), stage
         pdf = tmp_path / f"notice-{stage}.pdf"
         pdf.write_bytes(answer.body())
@@ -293,7 +293,7 @@ def test_the_owners_of_one_staircase_decide_a_lift_as_the_law_runs_it(live_serve
         assert list(tmp_path.glob(f"notice-{stage}*.png")), stage
         if stage in ("preliminary", "final"):
             assert "书面委托1" in flat, (stage, text)
-        docx = desktop.request.get(f"{url}/votes/{vote_id}/notices/{stage}.docx")
+        docx = desktop.request.get(f"{url}/votes/{vote_id}/notices/{stage}.docx", timeout=DOCUMENT_WAIT_MS)
         assert docx.status == 200 and docx.body()[:2] == b"PK", stage
 
     # The minutes: the channels side by side and the final result, binding.

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from deliberation.demo import DEMO_PASSWORD
-from e2e.conftest import assert_accessible, sign_in
+from e2e.conftest import DOCUMENT_WAIT_MS, assert_accessible, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -100,7 +100,7 @@ def test_survey_journey(live_server, desktop, browser):
     assert "问卷已发布" in desktop.inner_text(".flashes")
 
     # The printable form: an A4 PDF.
-    pdf = desktop.context.request.get(f"{url}/surveys/{survey_id}/paper.pdf")
+    pdf = desktop.context.request.get(f"{url}/surveys/{survey_id}/paper.pdf", timeout=DOCUMENT_WAIT_MS)
     assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf" and pdf.body()[:4] == b"%PDF"
 
     # -- resident1 answers on a phone, anonymously, and the draft survives a dropped connection ----
