@@ -32,13 +32,12 @@ from sqlalchemy.orm import Session, aliased
 from deliberation import audit
 from deliberation.accounts.models import Building, Household, Ownership, Person, Unit, User
 from deliberation.consultations import pictures
-from deliberation.consultations.eligibility import eligible_person_ids, units_inside
 from deliberation.consultations.notifications import notify
 from deliberation.db import utcnow
 from deliberation.errors import Conflict, Forbidden, Invalid, NotFound, require
 from deliberation.pagination import Page, paginate
 from deliberation.voting.casting import CastResult, _insert_once, audit_choice, canonical_choice, is_minor
-from deliberation.voting.electorate import SHANGHAI, of_age, owner_groups, voter_facts
+from deliberation.voting.electorate import SHANGHAI, compute_electorate, of_age, voter_facts
 from deliberation.voting.labels import describe_choice
 from deliberation.voting.lifecycle import open_with_version, refresh
 from deliberation.voting.models import (
@@ -77,9 +76,9 @@ def owner_voter(session: Session, vote: Vote, person_id: int) -> OwnerVoter | No
     """The owner's voter in the vote's binding electorate, or None for someone outside it.
 
     Once the vote has opened, the frozen rows answer (an owner group is keyed by its first person; a co-owner
-    finds it through the units they own). Before, the electorate as electorate.freeze_electorate would count
-    it: the owners the session includes, of units inside its scope, linked through the units they share
-    (owner_groups, SPC interpretation on building ownership Arts. 8-9)."""
+    finds it through the units they own). Before, the electorate as the opening would freeze it now
+    (electorate.compute_electorate, the one computation the roll and the opening share: owner_groups, SPC
+    interpretation on building ownership Arts. 8-9)."""
     if vote.opened_at is not None:
         through_units = (select(VoteVoterUnit.voter_key)
                          .join(Ownership, Ownership.unit_id == VoteVoterUnit.unit_id)
@@ -93,31 +92,10 @@ def owner_voter(session: Session, vote: Vote, person_id: int) -> OwnerVoter | No
             if person_id in (ids or []):
                 return OwnerVoter(key, tuple(int(p) for p in ids))
         return None
-    consultation = vote.consultation
-    held = (select(Ownership.person_id, Ownership.unit_id, Person.is_developer)
-            .join(Person, Person.id == Ownership.person_id)
-            .join(Unit, Unit.id == Ownership.unit_id)
-            .join(Building, Building.id == Unit.building_id)
-            .where(Ownership.person_id.in_(eligible_person_ids(consultation)),
-                   Building.community_id == vote.community_id, units_inside(consultation)))
-    holdings: set[tuple[int, int]] = set()
-    developers: set[int] = set()
-    persons, units = {person_id}, set()
-    new_persons, new_units = {person_id}, set()
-    while new_persons or new_units:  # the connected group: persons and the units they share, a few hops
-        rows = session.execute(held.where(or_(Ownership.person_id.in_(new_persons),
-                                              Ownership.unit_id.in_(new_units)))).all()
-        if any(dev for _p, _u, dev in rows) and not developers:  # the developer's units count together
-            rows += session.execute(held.where(Person.is_developer.is_(True))).all()
-        holdings.update((p, u) for p, u, _dev in rows)
-        developers.update(p for p, _u, dev in rows if dev)
-        new_persons = {p for p, _u, _d in rows} - persons
-        new_units = {u for _p, u, _d in rows} - units
-        persons |= new_persons
-        units |= new_units
-    for group, _units in owner_groups(sorted(holdings), developers):
-        if person_id in group:
-            return OwnerVoter(f"o:{group[0]}", tuple(group))
+    voters, _units, _counted = compute_electorate(session, vote)
+    for row in voters:
+        if not row["advisory"] and person_id in row["person_ids"]:
+            return OwnerVoter(row["voter_key"], tuple(int(p) for p in row["person_ids"]))
     return None
 
 
