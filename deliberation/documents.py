@@ -23,6 +23,11 @@ PDF_TYPE = "application/pdf"
 MARKDOWN_TYPE = "text/markdown; charset=utf-8"
 HTML_TYPE = "text/html; charset=utf-8"
 
+# The fonts of the Word documents (a Chinese Word or WPS has them; LibreOffice maps them to Noto CJK).
+DOCX_BODY_FONT = "宋体"
+DOCX_HEADING_FONT = "黑体"
+DOCX_LATIN_FONT = "Times New Roman"
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
 
@@ -149,3 +154,56 @@ def _header_cell(sheet, value, font_cls):
 def _sheet_title(title: str) -> str:
     cleaned = "".join(" " if ch in "[]:*?/\\" else ch for ch in title).strip() or "Sheet"
     return cleaned[:31]
+
+
+def docx_a4(margins_mm: tuple[float, float, float, float], *, size: float, space_after: float,
+            line_spacing: float):
+    """A new A4 Word document (margins top, bottom, left, right in mm) whose Normal style writes Chinese in the
+    body font: python-docx sets only the Latin font, and Word or WPS would show the Chinese in a fallback."""
+    from docx import Document
+    from docx.shared import Mm, Pt
+
+    document = Document()
+    section = document.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    top, bottom, left, right = margins_mm
+    section.top_margin, section.bottom_margin, section.left_margin, section.right_margin = (
+        Mm(top), Mm(bottom), Mm(left), Mm(right))
+    normal = document.styles["Normal"]
+    normal.font.name = DOCX_LATIN_FONT
+    normal.font.size = Pt(size)
+    east_asian(normal.element, DOCX_BODY_FONT)
+    normal.paragraph_format.space_after = Pt(space_after)
+    normal.paragraph_format.line_spacing = line_spacing
+    return document
+
+
+def east_asian(element, font: str) -> None:
+    """Set a run's or style's East Asian font (w:eastAsia), beside the Latin one."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    r_pr = element.get_or_add_rPr()
+    fonts = r_pr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        r_pr.insert(0, fonts)
+    fonts.set(qn("w:ascii"), DOCX_LATIN_FONT)
+    fonts.set(qn("w:hAnsi"), DOCX_LATIN_FONT)
+    fonts.set(qn("w:eastAsia"), font)
+
+
+def docx_run(paragraph, text: str, *, bold: bool = False, size: float | None = None, font: str = DOCX_BODY_FONT,
+             colour=None):
+    """Text added to a paragraph of a Word document with its East Asian font set (every run needs it)."""
+    from docx.shared import Pt
+
+    run = paragraph.add_run(text)
+    run.bold = bold
+    run.font.name = DOCX_LATIN_FONT
+    if size:
+        run.font.size = Pt(size)
+    if colour is not None:
+        run.font.color.rgb = colour
+    east_asian(run._element, font)
+    return run

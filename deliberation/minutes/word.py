@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 
 from flask_babel import gettext as _
 
+from deliberation.documents import DOCX_BODY_FONT, DOCX_HEADING_FONT, docx_a4, docx_run
 from deliberation.formatting import format_date, format_datetime
 from deliberation.minutes.tree import MinutesContents
 from deliberation.minutes.wording import (
@@ -26,10 +27,6 @@ from deliberation.minutes.wording import (
     tally_header,
     vote_facts,
 )
-
-DOCX_BODY_FONT = "宋体"
-DOCX_HEADING_FONT = "黑体"
-DOCX_LATIN_FONT = "Times New Roman"
 
 
 class _BlockText(HTMLParser):
@@ -97,47 +94,14 @@ def html_blocks(html: str) -> list[tuple[str, object]]:
 
 
 def render_docx(m: MinutesContents) -> bytes:
-    from docx import Document
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
     from docx.shared import Mm, Pt, RGBColor
 
-    document = Document()
-    section = document.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(30), Mm(28)
-    section.left_margin, section.right_margin = Mm(26), Mm(24)
-
-    def east_asian(element, font: str) -> None:
-        r_pr = element.get_or_add_rPr()
-        fonts = r_pr.find(qn("w:rFonts"))
-        if fonts is None:
-            fonts = OxmlElement("w:rFonts")
-            r_pr.insert(0, fonts)
-        fonts.set(qn("w:ascii"), DOCX_LATIN_FONT)
-        fonts.set(qn("w:hAnsi"), DOCX_LATIN_FONT)
-        fonts.set(qn("w:eastAsia"), font)
-
-    normal = document.styles["Normal"]
-    normal.font.name = DOCX_LATIN_FONT
-    normal.font.size = Pt(12)
-    east_asian(normal.element, DOCX_BODY_FONT)
-    normal.paragraph_format.space_after = Pt(4)
-    normal.paragraph_format.line_spacing = 1.35
-
-    def run(paragraph, text: str, *, bold: bool = False, size: float | None = None, font: str = DOCX_BODY_FONT,
-            colour: RGBColor | None = None):
-        r = paragraph.add_run(text)
-        r.bold = bold
-        r.font.name = DOCX_LATIN_FONT
-        if size:
-            r.font.size = Pt(size)
-        if colour is not None:
-            r.font.color.rgb = colour
-        east_asian(r._element, font)
-        return r
+    document = docx_a4((30, 28, 26, 24), size=12, space_after=4, line_spacing=1.35)
+    run = docx_run
 
     def para(text: str = "", *, bold: bool = False, size: float | None = None, align=None, font=DOCX_BODY_FONT,
              colour=None, indent: bool = False):
@@ -297,7 +261,7 @@ def render_docx(m: MinutesContents) -> bytes:
     para(f"{_('表决记录摘要（SHA-256）')}：{m.ballot_digest or _('无')}", size=9)
     if m.audit_head:
         para(f"{_('审计日志链头')}：{m.audit_head}", size=9)
-    _page_number_footer(section, OxmlElement, qn, run)
+    _page_number_footer(document.sections[0], OxmlElement, qn, run)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()

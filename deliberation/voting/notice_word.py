@@ -7,55 +7,22 @@ import io
 
 from flask_babel import gettext as _
 
+from deliberation.documents import DOCX_BODY_FONT, DOCX_HEADING_FONT, docx_a4, docx_run
 from deliberation.formatting import format_datetime
 from deliberation.voting.notice_tree import Notice, Table
 
-# The fonts of the minutes' DOCX (a Chinese Word or WPS has them; LibreOffice maps them to Noto CJK).
-DOCX_BODY_FONT = "宋体"
-DOCX_HEADING_FONT = "黑体"
-DOCX_LATIN_FONT = "Times New Roman"
 WIDTH = 174  # mm between the margins of an A4 page
 
 
 def render_docx(notice: Notice) -> bytes:
-    from docx import Document
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
     from docx.shared import Mm, Pt
 
-    document = Document()
-    section = document.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(15), Mm(12)
-    section.left_margin, section.right_margin = Mm(18), Mm(18)
-
-    def east_asian(element, font: str) -> None:
-        r_pr = element.get_or_add_rPr()
-        fonts = r_pr.find(qn("w:rFonts"))
-        if fonts is None:
-            fonts = OxmlElement("w:rFonts")
-            r_pr.insert(0, fonts)
-        fonts.set(qn("w:ascii"), DOCX_LATIN_FONT)
-        fonts.set(qn("w:hAnsi"), DOCX_LATIN_FONT)
-        fonts.set(qn("w:eastAsia"), font)
-
-    normal = document.styles["Normal"]
-    normal.font.name = DOCX_LATIN_FONT
-    normal.font.size = Pt(10.5)
-    east_asian(normal.element, DOCX_BODY_FONT)
-    normal.paragraph_format.space_after = Pt(1)
-    normal.paragraph_format.line_spacing = 1.15
-
-    def run(paragraph, text: str, *, bold: bool = False, size: float | None = None, font: str = DOCX_BODY_FONT):
-        r = paragraph.add_run(text)
-        r.bold = bold
-        r.font.name = DOCX_LATIN_FONT
-        if size:
-            r.font.size = Pt(size)
-        east_asian(r._element, font)
-        return r
+    document = docx_a4((15, 12, 18, 18), size=10.5, space_after=1, line_spacing=1.15)
+    run = docx_run
 
     def para(text: str = "", *, bold: bool = False, size: float | None = None, align=None,
              font: str = DOCX_BODY_FONT, indent: bool = False, container=None):
