@@ -65,3 +65,5 @@ def test_openapi_document_describes_the_endpoints(client):
                  "/api/v1/communities/{community_id}/roster"):
         assert path in spec["paths"], path
     assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    # A refusal may name facts beside its message (a conflict's booking, the vote holding a version): allowed.
+    assert spec["components"]["schemas"]["ErrorDetail"]["additionalProperties"] is True

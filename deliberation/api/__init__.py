@@ -10,10 +10,16 @@ from __future__ import annotations
 
 from flask import Flask
 from flask_smorest import Api
-from marshmallow import Schema, fields
+from marshmallow import INCLUDE, Schema, fields
 
 
 class ErrorDetail(Schema):
+    """An error's code, message and field messages, and any facts the refusal names beside them (a conflict's
+    booking, the vote that holds a proposal's version, a limit…): the document allows those extra keys."""
+
+    class Meta:
+        unknown = INCLUDE
+
     code = fields.String(metadata={"description": "bad_request, unauthorized, forbidden, not_found, conflict, "
                                                   "invalid, rate_limited …"})
     message = fields.String(metadata={"description": "for people, in the request's language"})
