@@ -4,8 +4,9 @@ page, and the handlers the app registers. The API and the wiring import it; it i
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
-from flask import Response, jsonify, make_response, render_template, request
+from flask import Response, flash, jsonify, make_response, redirect, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
@@ -94,11 +95,26 @@ def http_error(error: HTTPException):
     return response, status
 
 
+def page_back() -> str | None:
+    """The page a form was sent from, when it is one of this site's own pages (not this action's URL)."""
+    referrer = request.referrer
+    if not referrer:
+        return None
+    came_from, here = urlsplit(referrer), urlsplit(request.host_url)
+    if (came_from.scheme, came_from.netloc) != (here.scheme, here.netloc) or came_from.path == request.path:
+        return None
+    return came_from.path + (f"?{came_from.query}" if came_from.query else "")
+
+
 def domain_error(error: DomainError):
-    """Handler for a service's refusal: JSON under /api/, otherwise the error page with the service's message."""
+    """Handler for a service's refusal: JSON under /api/; a button's refusal (409, 422) goes back to the page
+    it was pressed on, the message shown there; otherwise the error page with the service's message."""
     db.session.rollback()
     if wants_json():
         return domain_error_response(error)
+    if request.method == "POST" and error.status in (409, 422) and (back := page_back()):
+        flash(error.message, "error")
+        return redirect(back, 303)
     return error_page(error.status, error.message)
 
 

@@ -114,6 +114,29 @@ def test_the_moderator_declines_from_the_queue(client, login, resident, moderato
     assert session.get(Booking, booking.id).status == BookingStatus.DECLINED
 
 
+@pytest.mark.parametrize(("referrer", "back"), [
+    pytest.param("http://localhost/communities/{community}/rooms/queue", True, id="from_the_queue"),
+    pytest.param("https://evil.example/queue", False, id="never_to_another_site"),
+    pytest.param(None, False, id="without_a_referrer"),
+])
+def test_a_button_pressed_twice_goes_back_to_its_page_with_the_reason(
+        client, login, resident, moderator, community, make_room, book, referrer, back
+):
+    room = make_room("多功能会议室", needs_approval=True)
+    booking = book(resident, room, 2, "14:00", "16:00", title="楼组议事会")
+    login("shuji")
+    assert client.post(f"/bookings/{booking.id}/decline", data={"note": "当天有联席会议"}).status_code == 302
+    headers = {"Referer": referrer.format(community=community.id)} if referrer else {}
+    again = client.post(f"/bookings/{booking.id}/approve", data={"note": "同意"}, headers=headers)
+    if back:
+        assert again.status_code == 303 and again.headers["Location"] == f"/communities/{community.id}/rooms/queue"
+        page = client.get(again.headers["Location"]).get_data(as_text=True)
+    else:
+        assert again.status_code == 409
+        page = again.get_data(as_text=True)
+    assert "不在待审批状态" in page
+
+
 @pytest.mark.parametrize("path", [
     "/communities/{community}/rooms", "/communities/{community}/rooms/week",
     "/communities/{community}/rooms/queue",
