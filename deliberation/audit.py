@@ -335,6 +335,8 @@ def verify(session: Session, batch: int = 5000, printed: list[str] | None = None
     recomputed chain). A tampered event of one community is reported in its chain only.
 
     `printed` are heads as printed on minutes or notices ("#1234 9f2c4e…"), checked like anchors."""
+    # The anchors first: one made while the walk runs names an event the walk may not have reached.
+    anchors = _anchors(session)
     reports: dict[int | None, ChainReport] = {}
     last_hash: dict[int | None, str] = {}
     count = 0
@@ -354,7 +356,7 @@ def verify(session: Session, batch: int = 5000, printed: list[str] | None = None
             last_hash[event.chain] = event.hash
             last_id = event.id
         session.expunge_all()
-    other = _anchor_problems(session, reports, printed or [])
+    other = _anchor_problems(session, anchors, reports, printed or [])
     ordered = sorted(reports.values(), key=lambda r: -1 if r.chain is None else r.chain)
     problems = [f"{chain_label(r.chain)}：{p}" for r in ordered for p in r.problems] + other
     return VerifyResult(ok=not problems, count=count, problems=problems, chains=ordered)
@@ -380,14 +382,21 @@ def _check_event(event: AuditEvent, report: ChainReport, last_hash: dict) -> Non
             report.problems.append(f"事件 {event.id}：校验码不符（哈希链被重新计算，或密钥不对）")
 
 
-def _anchor_problems(session: Session, reports: dict[int | None, ChainReport], printed: list[str]) -> list[str]:
-    """Check the anchors (rows and file) in their chains' reports; return the problems that name no chain."""
+def _anchors(session: Session) -> list[tuple]:
+    """Every anchor, rows and file: (name, chain, event id, hash, MAC)."""
     anchors = [(f"锚点 {a.id}（{a.reason}）", a.chain, a.event_id, a.hash, a.mac)
                for a in session.execute(select(AuditAnchor).order_by(AuditAnchor.id)).scalars()]
     for key, kept in sorted(_file_anchors().items()):
         chain = None if key == "legacy" else int(key) if key.isdigit() else -1
         kept = kept if isinstance(kept, dict) else {}
         anchors.append((f"锚点文件 {_anchor_file()}", chain, kept.get("event_id"), kept.get("hash"), kept.get("mac")))
+    return anchors
+
+
+def _anchor_problems(session: Session, anchors: list[tuple], reports: dict[int | None, ChainReport],
+                     printed: list[str]) -> list[str]:
+    """Check the anchors in their chains' reports, and the printed heads in theirs; return the problems
+    that name no chain."""
     other: list[str] = []
     wanted = []
     for name, chain, event_id, anchored_hash, anchored_mac in anchors:
