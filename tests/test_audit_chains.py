@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -222,3 +223,32 @@ def test_an_open_append_in_one_community_holds_up_its_own_chain_and_no_other(app
     session.expire_all()
     assert audit.verify(session).ok
     assert [e.action for e in _events(session, a)][-2:] == ["test.held", "test.append"]
+
+
+def test_a_communitys_work_lands_on_its_chain_and_only_accounts_on_the_sites(session, make_community, make_user):
+    """A session through to a cast ballot: every event is on the community's chain, but the API token's."""
+    from deliberation.accounts.services import issue_api_token
+    from deliberation.consultations import services as consultations
+    from deliberation.consultations.models import Phase
+    from deliberation.voting import casting
+    from deliberation.voting import services as voting
+
+    community = make_community("银杏居民区")
+    moderator = make_user("moderator", community, role="moderator")
+    resident = make_user("voter", community)
+    consultation = consultations.create_consultation(session, moderator, community, consultations.ConsultationInput(
+        title="大门门禁更换", background="每个事件在哪条链上"))
+    proposal = consultations.create_proposal(session, moderator, consultation, "更换门禁", "更换三处大门的门禁")
+    consultations.move_phase(session, moderator, consultation, Phase.COMMENTING)
+    consultations.move_phase(session, moderator, consultation, Phase.VOTING)
+    vote = voting.create_vote(session, moderator, consultation, voting.VoteInput(
+        title="是否更换门禁", proposal_id=proposal.id, rule_name="simple_majority", basis="person"))
+    voting.open_vote(session, moderator, vote)
+    issue_api_token(session, resident, timedelta(days=1))
+    casting.cast_ballot(session, resident, vote, "agree")
+    session.commit()
+    site = {e.action for e in _events(session, SITE)}
+    mine = {e.action for e in _events(session, community.id)}
+    assert site <= {"user.create", "auth.token_issued"} and "auth.token_issued" in site
+    assert {"consultation.create", "proposal.create", "consultation.phase", "vote.create", "vote.open",
+            "ballot.cast"} <= mine
