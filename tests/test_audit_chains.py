@@ -140,19 +140,53 @@ def test_the_community_of_an_event_is_found_from_its_object(app, make, expected)
     assert audit.community_of(make()) == expected
 
 
+def _old_events(connection, community_id: int, n: int = 3) -> tuple[int, str]:
+    """Events as written before the split: one chain for all, no `chain` column given; (last id, last hash)."""
+    prev = audit.GENESIS
+    for i in range(n):
+        row = {"created_at": audit.utcnow(), "actor_id": None, "community_id": community_id, "action": "test.old",
+               "object_type": None, "object_id": None, "data": {"n": i}, "prev_hash": prev}
+        row["hash"] = audit._digest(prev, row["created_at"], None, community_id, "test.old", None, None, row["data"])
+        connection.execute(AuditEvent.__table__.insert(), {**row, "mac": audit.mac(row["hash"])})
+        prev = row["hash"]
+    return connection.execute(select(AuditEvent.id).order_by(AuditEvent.id.desc())).scalar(), prev
+
+
+def test_the_migration_leaves_the_old_log_as_the_legacy_chain(tmp_path):
+    """Upgrading a database with events: they keep their hashes (`chain` NULL) and still verify."""
+    from flask_migrate import upgrade
+
+    from deliberation import create_app
+    from deliberation.extensions import db
+    from deliberation.web import migrations
+    from tests.conftest import base_config
+
+    app = create_app(base_config("sqlite:///" + str(tmp_path / "chains.db"),
+                                 AUDIT_ANCHOR_FILE=str(tmp_path / "anchor.json")))
+    with app.app_context():
+        migrations()
+        upgrade(revision="l3g4lcyc1e01")
+        with db.engine.begin() as conn:
+            last_id, prev = _old_events(conn, 5)
+        before = db.session.execute(text("SELECT id, hash FROM audit_events ORDER BY id")).all()
+        db.session.rollback()
+        upgrade(revision="heads")
+        assert db.session.execute(text("SELECT id, hash FROM audit_events ORDER BY id")).all() == before
+        audit.record(db.session, None, "test.new", community_id=5)
+        db.session.commit()
+        assert _events(db.session, 5)[0].prev_hash == prev
+        result = audit.verify(db.session)
+        assert result.ok and [(r.chain, r.count) for r in result.chains] == [(None, 3), (5, 1)]
+        db.session.remove()
+        db.engine.dispose()
+
+
 def test_the_legacy_chain_keeps_its_hashes_and_anchors_and_new_chains_grow_from_its_end(app, session,
                                                                                          make_community, is_postgres):
     """The log as it was before the split (one chain, `chain` NULL, an anchor and an anchor file of the old
     form) still verifies untouched; each community's first event links to its last hash."""
     community = make_community("银杏居民区")
-    prev = audit.GENESIS
-    for n in range(3):
-        row = {"created_at": audit.utcnow(), "actor_id": None, "community_id": community.id, "action": "test.old",
-               "object_type": None, "object_id": None, "data": {"n": n}, "prev_hash": prev}
-        row["hash"] = audit._digest(prev, row["created_at"], None, community.id, "test.old", None, None, row["data"])
-        session.execute(AuditEvent.__table__.insert(), {**row, "chain": None, "mac": audit.mac(row["hash"])})
-        prev = row["hash"]
-    last_id = session.execute(select(AuditEvent.id).order_by(AuditEvent.id.desc())).scalar()
+    last_id, prev = _old_events(session, community.id)
     session.add(AuditAnchor(chain=None, event_id=last_id, hash=prev, reason="minutes", mac=audit.mac(last_id, prev)))
     with open(app.config["AUDIT_ANCHOR_FILE"], "w") as old_file:
         json.dump({"event_id": last_id, "hash": prev, "mac": audit.mac(last_id, prev)}, old_file)
