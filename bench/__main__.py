@@ -22,14 +22,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench import communities, load, weight
 from bench import data as gen
-from bench import load, weight
 from bench.server import THREADS, WORKERS, Server
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 POSTGRES_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test_bench")
-MEASUREMENTS = ("ballots", "floor", "session", "result", "minutes", "booking", "memory", "weight")
+MEASUREMENTS = ("ballots", "ballots4", "floor", "session", "result", "minutes", "booking", "memory", "weight")
 BALLOT_CONNECTIONS = 16
 # Pages and bookings: four requests in flight on two workers, so the figure is the time one request
 # takes with a little queueing, not the length of a queue (which is only the throughput again).
@@ -153,6 +153,8 @@ class Bench:
             gen.add_voters(session, d, s.voters)
             if self.wants("ballots", "floor", "weight"):
                 gen.add_ballot_votes(session, d, s.ballot_votes)
+            if self.wants("ballots4"):
+                self.spread = communities.add_spread(session, s.voters // 2, max(2, s.ballot_votes // 4))
             if self.wants("session", "weight"):
                 gen.add_session_comments(session, d, s.session_comments)
             if self.wants("minutes"):
@@ -171,11 +173,13 @@ class Bench:
         mode = "quick" if self.sizes.civil_ballots == gen.QUICK.civil_ballots else "full"
         self.log(f"== {self.database}: generating the community ({mode})")
         self.generate()
-        if self.wants("ballots", "session", "booking", "memory", "weight"):
+        if self.wants("ballots", "ballots4", "session", "booking", "memory", "weight"):
             with Server("bench.wsgi:app", self.env, self.workdir / f"gunicorn-{self.database}.log") as server:
                 self.log(f"== {self.database}: app server {server.url} ({WORKERS} workers × {THREADS} threads)")
                 at_start = server.worker_peak_mb()
                 ballots = self.ballots(server) if self.wants("ballots") else None
+                if self.wants("ballots4"):
+                    self.ballots_spread(server, ballots)
                 if self.wants("session"):
                     self.session_page(server)
                 if self.wants("booking"):
@@ -241,6 +245,22 @@ class Bench:
                  note)
         self.ballot_file = path
         return run
+
+    def ballots_spread(self, server: Server, one: load.Run | None) -> None:
+        """The same ballots, interleaved over 4 communities: each community's audit chain has its own lock."""
+        path = self.workdir / "ballots4.txt"
+        available = load.write_requests(path, communities.ballot_requests(self.spread))
+        warm, run, cpu = self._measure(server, server.url, BALLOT_CONNECTIONS, requests_file=path, start=0)
+        note = f"{run.rate:,.0f} req/s; {cpu}"
+        if one is not None and one.rate:
+            note += f"; {run.rate / one.rate:.0%} of one community's rate"
+        if run.cursor > available:
+            note += "; ran out of distinct voter × vote pairs, so some requests changed a ballot"
+        note += self._errors(run)
+        self.row(f"ballot casting over {communities.COMMUNITIES} communities ({BALLOT_CONNECTIONS} conn)",
+                 f"{run.rate:,.0f} req/s, p50 {run.p50_ms:.1f} ms, p99 {run.p99_ms:.1f} ms",
+                 f"p99 < {TARGETS['ballots_p99_ms']} ms", run.p99_ms < TARGETS["ballots_p99_ms"] and not run.errors,
+                 note)
 
     def floor(self, ballots: load.Run | None) -> None:
         from bench import floor as floor_app

@@ -114,28 +114,51 @@ audit_group = AppGroup("audit", help="The audit log.")
 @click.option("--head", "heads", multiple=True, metavar="'#N HASH'",
               help="A head of the chain as printed on minutes or a notice, e.g. '#1234 9f2c4e0a1b2c3d4e'.")
 def audit_verify(heads: tuple[str, ...]) -> None:
-    """Check the audit log's hash chain, its MACs and its anchors; exits 1 when an event was edited,
-    deleted or reordered, the chain recomputed, the tail cut off or the log emptied."""
+    """Check every chain of the audit log (one per community, the site's, the legacy one): hashes, links,
+    MACs and anchors, chain by chain; exits 1 when an event was edited, deleted or reordered, a chain
+    recomputed, a tail cut off or the log emptied."""
     from deliberation import audit
 
     result = audit.verify(db.session, printed=list(heads))
-    if result.ok:
-        click.echo(f"审计日志完好：{result.count} 条事件，哈希链无断裂，锚点都在。")
-        return
-    for problem in result.problems:
+    names = _community_names()
+    for chain in result.chains:
+        label = audit.chain_label(chain.chain, names)
+        if chain.ok:
+            click.echo(f"{label}：完好，{chain.count} 条事件" + (f"，链头 {chain.head.printed}" if chain.head else ""))
+            continue
+        click.echo(f"{label}：发现 {len(chain.problems)} 处问题（共 {chain.count} 条事件）", err=True)
+        for problem in chain.problems:
+            click.echo(f"  {problem}", err=True)
+    unplaced = result.problems[sum(len(c.problems) for c in result.chains):]
+    for problem in unplaced:
         click.echo(problem, err=True)
-    click.echo(f"审计日志已被篡改：发现 {len(result.problems)} 处问题（共 {result.count} 条事件）。", err=True)
+    if result.ok:
+        click.echo(f"审计日志完好：{len(result.chains)} 条链共 {result.count} 条事件，哈希链无断裂，锚点都在。")
+        return
+    broken = sum(not c.ok for c in result.chains)
+    click.echo(f"审计日志已被篡改：{broken} 条链发现 {len(result.problems)} 处问题（共 {result.count} 条事件）。",
+               err=True)
     sys.exit(1)
+
+
+def _community_names() -> dict[int, str]:
+    from deliberation.accounts.models import Community
+
+    return dict(db.session.execute(select(Community.id, Community.name)).all())
 
 
 @audit_group.command("anchor")
 def audit_anchor() -> None:
-    """Anchor the chain's head now (run it daily from cron): a keyed row and the anchor file."""
+    """Anchor the head of every chain now (run it daily from cron): keyed rows and the anchor file."""
     from deliberation import audit
 
-    head = audit.anchor(db.session, "command")
+    heads = audit.anchor_all(db.session, "command")
     db.session.commit()
-    click.echo(f"链头已锚定：{head.printed}" if head else "审计日志为空，无需锚定。")
+    names = _community_names()
+    for head in heads:
+        click.echo(f"链头已锚定（{audit.chain_label(head.chain, names)}）：{head.printed}")
+    if not heads:
+        click.echo("审计日志为空，无需锚定。")
 
 
 @audit_group.command("restrict-role")

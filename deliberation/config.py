@@ -69,7 +69,7 @@ def from_environment(instance_path: str) -> dict:
         "SECRET_KEY": secret_key(instance_path),
         # The audit chain's MACs (audit.py): outside the database, so its rows cannot be recomputed.
         "AUDIT_KEY": secret_key(instance_path, "AUDIT_KEY"),
-        # The chain's last anchored head, kept outside the database too (audit.anchor).
+        # Each chain's last anchored head, kept outside the database too (audit.anchor).
         "AUDIT_ANCHOR_FILE": env("AUDIT_ANCHOR_FILE") or str(Path(instance_path) / "audit-anchor.json"),
         "SQLALCHEMY_DATABASE_URI": database_url(env("DATABASE_URL"), instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},

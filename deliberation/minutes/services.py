@@ -232,7 +232,7 @@ def publish(session: Session, actor: User | None, consultation: Consultation) ->
         session, actor, consultation, closing_notes=draft.closing_notes, host=draft.host,
         recorder=draft.recorder, version=draft.number, draft=False, change_note=draft.change_note,
     )
-    head = audit.anchor(session, "minutes")
+    head = audit.anchor(session, "minutes", community_id=consultation.community_id)
     contents = dataclasses.replace(contents, audit_head=head.printed if head else "")
     data = minutes_contents.to_json(contents)
     _update_draft(session, draft, {

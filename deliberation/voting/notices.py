@@ -307,6 +307,6 @@ def export(session: Session, actor, vote: Vote, stage: str, fmt: str, link: str)
     notice = assemble(session, actor, vote, stage, link)
     audit.record(session, actor, "vote.notice", vote, community_id=vote.community_id, stage=stage, format=fmt)
     session.flush()
-    head = audit.anchor(session, "notice")
+    head = audit.anchor(session, "notice", community_id=vote.community_id)
     notice.audit_head = head.printed if head else ""
     return render(notice, fmt), filename(vote, notice, fmt), FORMATS[fmt]

@@ -108,17 +108,21 @@ def test_the_draft_starts_from_the_last_publication(session, run, secretary):
 
 @pytest.mark.parametrize("fmt", ["md", "html", "docx"])
 def test_published_minutes_print_the_audit_head_they_anchored(app, session, run, secretary, fmt):
-    """Whoever holds the paper can check the log against it: `flask audit verify --head '#N HASH'`."""
+    """Whoever holds the paper can check the log against it: `flask audit verify --head '#N HASH'`. The head
+    is that of the consultation's community's chain, not the last event of the whole log."""
     from deliberation import audit
     from deliberation.audit import AuditAnchor
 
+    community_id = run.consultation.community_id
     services.save_draft(session, secretary, run.consultation, closing_notes="同意实施。")
-    before = audit.head(session)
+    before = audit.head(session, audit.chain_of(community_id))
+    audit.record(session, None, "test.elsewhere", community_id=community_id + 1000)  # another community's chain
     minutes = services.publish(session, secretary, run.consultation)
     session.commit()
     assert minutes.data["audit_head"] == before.printed
     anchor = session.execute(select(AuditAnchor)).scalar_one()
-    assert (anchor.event_id, anchor.hash, anchor.reason) == (before.event_id, before.hash, "minutes")
+    assert (anchor.chain, anchor.event_id, anchor.hash, anchor.reason) == (
+        community_id, before.event_id, before.hash, "minutes")
     body = services.export(session, secretary, run.consultation, fmt)[0]
     if fmt == "docx":
         import io

@@ -220,6 +220,7 @@ def test_a_download_is_audited_and_its_head_printed(client, session, login, lift
     text = pdf_text(_get(client, vote, "roll", "pdf").data)
     event = session.execute(select(AuditEvent).where(AuditEvent.action == "vote.notice")).scalar_one()
     assert event.data["stage"] == "roll" and event.data["format"] == "pdf"
+    assert event.chain == vote.community_id  # the head printed is that of the vote's community's chain
     assert f"#{event.id} {event.hash[:16]}" in text
 
 
