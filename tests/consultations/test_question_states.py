@@ -96,3 +96,14 @@ def test_the_author_sees_the_state_of_their_comment(client, login, session, cons
     page = client.get(f"/consultations/{consultation.id}").get_data(as_text=True)
     article = page[page.index(f'id="comment-{asked.id}"'):]
     assert "status-" not in article[:article.index("</header>")]
+
+
+def test_the_api_gives_the_same_state(client, api_token, session, secretary, resident, community):
+    idea = ideas.post_idea(session, resident, community, "加装扶手", "楼梯加扶手")
+    ideas.mark_in_progress(session, secretary, idea)
+    session.commit()
+    headers = api_token("wangayi")
+    wall = client.get(f"/api/v1/communities/{community.id}/ideas", headers=headers).get_json()
+    assert [(i["id"], i["state"]) for i in wall["items"]] == [(idea.id, "in_progress")]
+    waiting = client.get("/api/v1/me/waiting", headers=headers).get_json()
+    assert [(w["id"], w["state"]) for w in waiting["resident"]["wishes"]] == [(idea.id, "in_progress")]
