@@ -144,8 +144,9 @@ class SheetRow:
         return f"{self.building}{(' ' + self.staircase) if self.staircase else ''} {self.room}".strip()
 
 
-def sheet_rows(session: Session, meeting: JointMeeting) -> list[SheetRow]:
-    """The community's persons of the roster, in reading order of building, staircase, room, name (one query).
+def sheet_rows(session: Session, meeting: JointMeeting, building_id: int | None = None) -> list[SheetRow]:
+    """The community's persons of the roster (of one building if asked), in reading order of building,
+    staircase, room, name (one query).
 
     A person is listed at the flat they live in, else at the first flat they own."""
     owned_unit = (select(func.min(Ownership.unit_id)).where(Ownership.person_id == Person.id)
@@ -157,7 +158,8 @@ def sheet_rows(session: Session, meeting: JointMeeting) -> list[SheetRow]:
         .outerjoin(Household, Household.id == Person.household_id)
         .outerjoin(Unit, Unit.id == unit_id)
         .outerjoin(Building, Building.id == Unit.building_id)
-        .where(Person.community_id == meeting.consultation.community_id, Person.is_developer.is_(False))
+        .where(Person.community_id == meeting.consultation.community_id, Person.is_developer.is_(False),
+               *([Building.id == building_id] if building_id is not None else []))
     ).all()
     listed = [(SheetRow(pid, name, building or "", staircase or "", room or "", bool(owner)), sort_key or "")
               for pid, name, building, sort_key, staircase, room, owner in rows]
@@ -186,11 +188,25 @@ def present_person_ids(session: Session, meeting: JointMeeting) -> set[int]:
     ).scalars())
 
 
-def tick(session: Session, actor: User, meeting: JointMeeting, person_ids: Iterable[int]) -> tuple[int, int]:
-    """Staff mark who is present from the sheet: the ticked persons present, the others not (un-ticking
-    removes a person, whoever recorded them). Returns (added, removed); audited as one event."""
+def buildings_of(session: Session, meeting: JointMeeting) -> list[tuple[int, str]]:
+    """The community's buildings (id, name) in reading order: the sheet is ticked one building at a time."""
+    rows = session.execute(
+        select(Building.id, Building.name, Building.sort_key)
+        .where(Building.community_id == meeting.consultation.community_id)
+    ).all()
+    return [(bid, name) for bid, name, key in sorted(rows, key=lambda r: (natural_key(r[2] or r[1]), r[0]))]
+
+
+def tick(session: Session, actor: User, meeting: JointMeeting, person_ids: Iterable[int],
+         shown: Iterable[int] | None = None) -> tuple[int, int]:
+    """Staff mark who is present from the sheet: the ticked persons present, the others shown on the page not
+    (un-ticking removes a person, whoever recorded them); persons not shown (another building's) stay as they
+    are. Returns (added, removed); audited as one event."""
     require(meeting.can_take_attendance(actor), _("只有本居民区的主持人可以进行此操作"))
     wanted = set(person_ids)
+    scope = set(shown) if shown is not None else None
+    if scope is not None and not wanted <= scope:
+        raise Invalid(_("只能登记本页名单中的人员"), fields={"person_ids": _("名单中有本页以外的人员")})
     if wanted:
         known = set(session.execute(
             select(Person.id).where(Person.id.in_(wanted),
@@ -200,7 +216,7 @@ def tick(session: Session, actor: User, meeting: JointMeeting, person_ids: Itera
             raise Invalid(_("只能登记本居民区名册中的人员"), fields={"person_ids": _("名单中有不属于本居民区的人员")})
     present = present_person_ids(session, meeting)
     added = sorted(wanted - present)
-    removed = sorted(present - wanted)
+    removed = sorted((present if scope is None else present & scope) - wanted)
     if removed:
         session.execute(delete(MeetingAttendance).where(MeetingAttendance.meeting_id == meeting.id,
                                                         MeetingAttendance.person_id.in_(removed)))

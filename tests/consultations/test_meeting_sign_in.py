@@ -144,13 +144,13 @@ def test_residents_see_attendance_but_not_the_code(client, login, meeting, resid
 
 def test_staff_tick_and_untick_names_from_the_sheet(client, login, session, meeting, resident, neighbour, secretary):
     login("shuji")
-    page = client.get(f"/meetings/{meeting.id}/attendance").get_data(as_text=True)
+    page = client.get(f"/meetings/{meeting.id}/attendance?building=all").get_data(as_text=True)
     assert "wangayi" in page and "lishushu" in page and "3号楼" in page
-    response = client.post(f"/meetings/{meeting.id}/attendance",
+    response = client.post(f"/meetings/{meeting.id}/attendance?building=all",
                            data={"person_ids": [resident.person_id, neighbour.person_id]})
     assert response.status_code == 302
     assert _count(session, MeetingAttendance, MeetingAttendance.source == AttendanceSource.SHEET) == 2
-    client.post(f"/meetings/{meeting.id}/attendance", data={"person_ids": [neighbour.person_id]})
+    client.post(f"/meetings/{meeting.id}/attendance?building=all", data={"person_ids": [neighbour.person_id]})
     present = session.execute(select(MeetingAttendance.person_id)).scalars().all()
     assert present == [neighbour.person_id]
     events = _events(session, "meeting.attendance")
@@ -158,7 +158,7 @@ def test_staff_tick_and_untick_names_from_the_sheet(client, login, session, meet
         (sorted([resident.person_id, neighbour.person_id]), []), ([], [resident.person_id])]
     assert all(e.actor_id == secretary.id for e in events)
     # Saving the same ticks again changes nothing and records nothing.
-    client.post(f"/meetings/{meeting.id}/attendance", data={"person_ids": [neighbour.person_id]})
+    client.post(f"/meetings/{meeting.id}/attendance?building=all", data={"person_ids": [neighbour.person_id]})
     assert len(_events(session, "meeting.attendance")) == 2
 
 
@@ -183,7 +183,7 @@ def test_residents_cannot_tick(session, meeting, resident):
 def test_a_posted_sheet_with_an_unknown_person_keeps_the_ticks_and_says_why(client, login, session, meeting,
                                                                             resident):
     login("shuji")
-    response = client.post(f"/meetings/{meeting.id}/attendance",
+    response = client.post(f"/meetings/{meeting.id}/attendance?building=all",
                            data={"person_ids": [resident.person_id, 999999]})
     assert response.status_code == 422
     assert _count(session, MeetingAttendance) == 0
@@ -241,3 +241,36 @@ def test_the_printed_sheet_lists_names_by_building_with_a_column_to_sign(client,
         return next(i for i, line in enumerate(lines) if word in line)
 
     assert where("3号楼") < where("wangayi") < where("5号楼") < where("lishushu")
+
+
+def test_the_sheet_is_ticked_one_building_at_a_time(client, login, session, meeting, resident, neighbour):
+    """Saving 3号楼's page leaves 5号楼's ticks alone; a person of another building is refused on this page."""
+    from deliberation.accounts.models import Building
+
+    buildings = dict(session.execute(select(Building.name, Building.id)).all())
+    login("shuji")
+    page = client.get(f"/meetings/{meeting.id}/attendance?building={buildings['5号楼']}").get_data(as_text=True)
+    assert "lishushu" in page and "wangayi" not in page
+    client.post(f"/meetings/{meeting.id}/attendance?building={buildings['5号楼']}",
+                data={"person_ids": [neighbour.person_id]})
+    client.post(f"/meetings/{meeting.id}/attendance?building={buildings['3号楼']}",
+                data={"person_ids": [resident.person_id]})
+    assert sorted(session.execute(select(MeetingAttendance.person_id)).scalars()) == sorted(
+        [resident.person_id, neighbour.person_id])
+    client.post(f"/meetings/{meeting.id}/attendance?building={buildings['3号楼']}", data={})
+    assert session.execute(select(MeetingAttendance.person_id)).scalars().all() == [neighbour.person_id]
+    refused = client.post(f"/meetings/{meeting.id}/attendance?building={buildings['3号楼']}",
+                          data={"person_ids": [neighbour.person_id]})
+    assert refused.status_code == 422
+    everyone = client.get(f"/meetings/{meeting.id}/attendance?building=all").get_data(as_text=True)
+    assert "lishushu" in everyone and "wangayi" in everyone
+
+
+def test_a_building_of_another_community_answers_404(client, login, session, meeting, outsider):
+    from deliberation.accounts.models import Building
+
+    theirs = session.execute(select(Building.id).where(Building.community_id == outsider.person.community_id)
+                             ).scalar()
+    login("shuji")
+    assert client.get(f"/meetings/{meeting.id}/attendance?building={theirs}").status_code == 404
+    assert client.get(f"/meetings/{meeting.id}/sheet.pdf?building={theirs}").status_code == 404

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
-from deliberation import documents
+from deliberation import documents, inputs
 from deliberation.accounts.forms import EmptyForm
 from deliberation.consultations import meetings
 from deliberation.consultations.access import meeting_or_404
@@ -103,7 +103,7 @@ def meeting_sign_in(sign_in_token: str):
 def meeting_sheet(meeting_id: int):
     """The printable A4 sign-in sheet: the roster's names by building and flat, a column to sign (moderators)."""
     found = meeting_or_404(meeting_id, current_user, moderate=True)
-    rows = meetings.sheet_rows(db.session, found)
+    rows = meetings.sheet_rows(db.session, found, _building_arg(found))
     link = _sign_in_link(found)
     html = render_template(
         "consultations/meeting_sheet.html",
@@ -122,17 +122,34 @@ def _attendance_form(rows, form: AttendanceForm | None = None) -> AttendanceForm
     return form
 
 
+def _building_arg(meeting) -> int | None:
+    """The building chosen in the query (?building=<id>), if it is one of the meeting's community."""
+    wanted = inputs.id_arg("building")
+    if wanted is None:
+        return None
+    if wanted not in {bid for bid, _name in meetings.buildings_of(db.session, meeting)}:
+        raise NotFound(_("找不到该楼栋"))
+    return wanted
+
+
 @bp.route("/meetings/<int:meeting_id>/attendance", methods=["GET", "POST"])
 @login_required
 def meeting_attendance(meeting_id: int):
-    """Tick who is present from the sign-in sheet (moderators); un-ticking takes a name off."""
+    """Tick who is present from the sign-in sheet, one building at a time (moderators); un-ticking takes a name
+    off; ?building=all lists everyone."""
     found = meeting_or_404(meeting_id, current_user, moderate=True)
-    rows = meetings.sheet_rows(db.session, found)
+    buildings = meetings.buildings_of(db.session, found)
+    if request.args.get("building") == "all":
+        building_id = None
+    else:
+        building_id = _building_arg(found) or (buildings[0][0] if buildings else None)
+    rows = meetings.sheet_rows(db.session, found, building_id)
     form = _attendance_form(rows)
     status = 200
     if form.validate_on_submit():
         try:
-            added, removed = meetings.tick(db.session, current_user, found, form.person_ids.data or [])
+            added, removed = meetings.tick(db.session, current_user, found, form.person_ids.data or [],
+                                           shown=[r.person_id for r in rows])
         except DomainError as error:
             db.session.rollback()
             show_errors(form, error)
@@ -149,6 +166,8 @@ def meeting_attendance(meeting_id: int):
         meeting=found,
         consultation=found.consultation,
         groups=meetings.grouped_by_building(rows),
+        buildings=buildings,
+        building_id=building_id,
         ticked=ticked,
         form=form,
         problem=error_summary(form) if form.is_submitted() else "",
