@@ -181,3 +181,11 @@ def test_the_spreadsheets_hold_the_figures_as_numbers(session, secretary, asked)
     text = csv_data.decode("utf-8-sig")
     assert "居民提问与答复,4,3,1,3,3" in text
     assert "联席会议签到," in text and ",居民区会议室,3,1,1,1,街道办事处（王科长）" in text
+
+
+def test_the_minutes_page_of_the_site_says_the_figures(client, login, secretary, asked):
+    login("shuji")
+    page = client.get(f"/consultations/{asked.id}/minutes")
+    assert page.status_code == 200
+    flat = _flat(page.get_data(as_text=True))
+    assert _flat(ATTENDANCE) in flat and _flat(QUESTIONS) in flat
