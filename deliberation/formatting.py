@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
 from flask_babel import format_date as babel_format_date
 from flask_babel import format_datetime as babel_format_datetime
 from flask_babel import to_user_timezone
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # where the communities are: days are counted on its calendar
 
 
 def format_datetime(value, fmt: str = "yyyy-MM-dd HH:mm") -> str:
@@ -22,3 +27,16 @@ def format_datetime(value, fmt: str = "yyyy-MM-dd HH:mm") -> str:
 def format_date(value, fmt: str = "yyyy-MM-dd") -> str:
     """A date (or the date of a time) by a Babel pattern; "" for none."""
     return babel_format_date(value, fmt) if value else ""
+
+
+def local_date(moment: datetime) -> date:
+    """The calendar day of a stored time in Shanghai (a naive time is UTC, as stored)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(SHANGHAI).date()
+
+
+def local_days_between(start: datetime, end: datetime) -> int:
+    """Whole days from one moment to another as people in Shanghai count them: the same local day is 0,
+    23:50 to 00:10 the next day is 1 (the days on the calendar, not the hours between)."""
+    return (local_date(end) - local_date(start)).days

@@ -29,6 +29,7 @@ class WishOut(Schema):
     id = fields.Integer()
     title = fields.String()
     status = fields.String(metadata={"description": "open | answered | merged | promoted"})
+    state = fields.String(metadata={"description": "received | in_progress | answered | promoted | merged"})
 
 
 class MyBookingOut(Schema):
@@ -108,7 +109,8 @@ def waiting():
         "votes": [_due(v.id, v.community_id, v.title, v.closes_at, now) for v in door.votes],
         "surveys": [_due(s.id, s.community_id, s.title, s.closes_at, now) for s in door.surveys],
         "sessions": [_due(s.id, s.community_id, s.title, s.round_closes_at, now) for s in door.sessions],
-        "wishes": [{"id": i.id, "title": i.title, "status": i.status.value} for i in door.ideas],
+        "wishes": [{"id": i.id, "title": i.title, "status": i.status.value, "state": i.question_state.value}
+                   for i in door.ideas],
         "bookings": [{"id": b.id, "title": b.title, "room": b.room.name, "starts_at": b.starts_at, "ends_at": b.ends_at,
                       "status": b.status.value} for b in door.bookings],
         "unread_notices": door.unread,

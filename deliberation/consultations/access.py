@@ -11,6 +11,7 @@ from deliberation.consultations.models import (
     CommentRound,
     Consultation,
     Idea,
+    JointMeeting,
     Proposal,
     ProposalPicture,
 )
@@ -74,3 +75,12 @@ def idea_or_404(idea_id: int, user: User, *, moderate: bool = False) -> Idea:
     require(idea.community.can_view(user), _("找不到该心愿"), hidden=True)
     require(not moderate or idea.community.can_moderate(user), _("只有本居民区的主持人可以进行此操作"))
     return idea
+
+
+def meeting_or_404(meeting_id: int, user: User, *, moderate: bool = False) -> JointMeeting:
+    """The joint meeting if the user may see its session."""
+    meeting = db.session.get(JointMeeting, meeting_id)
+    if meeting is None:
+        raise NotFound(_("找不到该会议"))
+    consultation_or_404(meeting.consultation_id, user, moderate=moderate)
+    return meeting

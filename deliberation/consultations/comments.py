@@ -363,10 +363,7 @@ def _without_official_answer() -> ColumnElement[bool]:
     answer = aliased(Comment)
     answered = exists().where(answer.thread_id == Comment.id, answer.is_official_answer.is_(True),
                               answer.status == CommentStatus.PUBLISHED)
-    by_moderator = exists().where(Membership.user_id == Comment.author_id,
-                                  Membership.community_id == Consultation.community_id,
-                                  Membership.role.in_([Role.MODERATOR, Role.ADMIN]))
-    return and_(Comment.parent_id.is_(None), Comment.status == CommentStatus.PUBLISHED, ~answered, ~by_moderator)
+    return and_(resident_question(), ~answered)
 
 
 def unanswered_counts(session: Session, community_ids: Sequence[int]) -> dict[int, tuple[int, datetime]]:
@@ -394,3 +391,22 @@ def oldest_unanswered(session: Session, community_ids: Sequence[int], limit: int
         .order_by(Comment.created_at, Comment.id).limit(limit)
     ).all()
     return [WaitingQuestion(*row) for row in rows]
+
+
+def resident_question() -> ColumnElement[bool]:
+    """A question owed an official answer: a published top-level comment of a resident (not of the community's
+    moderators, whose own comments answer rather than ask). The statement joins Consultation."""
+    by_moderator = exists().where(Membership.user_id == Comment.author_id,
+                                  Membership.community_id == Consultation.community_id,
+                                  Membership.role.in_([Role.MODERATOR, Role.ADMIN]))
+    return and_(Comment.parent_id.is_(None), Comment.status == CommentStatus.PUBLISHED,
+                Comment.is_official_answer.is_(False), ~by_moderator)
+
+
+def first_official_answer() -> ColumnElement:
+    """When the comment's thread got its first published official answer (NULL: not yet), correlated to Comment."""
+    answer = aliased(Comment)
+    return (select(func.min(answer.created_at))
+            .where(answer.thread_id == Comment.id, answer.is_official_answer.is_(True),
+                   answer.status == CommentStatus.PUBLISHED)
+            .correlate(Comment).scalar_subquery())

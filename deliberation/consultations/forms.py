@@ -202,3 +202,19 @@ class MergeForm(SafeForm):
 class PromoteForm(SafeForm):
     consultation_id = SelectField(_l("转为哪个议事的方案"), coerce=int, choices=[], validate_choice=False)
     is_variant = BooleanField(_l("作为备选方案"))
+
+
+class AttendanceForm(SafeForm):
+    """The sign-in sheet on a page: the roster's persons ticked as present (checkboxes written by the template)."""
+
+    person_ids = SelectMultipleField(_l("到场人员"), coerce=int, choices=[])
+
+
+class DepartmentForm(SafeForm):
+    department = StringField(_l("单位"), validators=[DataRequired(_l("请填写单位")), Length(max=100)],
+                             description=_l("如：街道办事处、物业公司、业委会、派出所"))
+    name = StringField(_l("姓名或职务（可选）"), validators=[Optional(), Length(max=100)])
+
+
+class RemoveDepartmentForm(SafeForm):
+    attendance_id = IntegerField(validators=[DataRequired()])

@@ -20,6 +20,7 @@ from deliberation.consultations.models import (
     IdeaSupport,
     Phase,
     Proposal,
+    QuestionState,
 )
 from deliberation.consultations.notifications import notify
 from deliberation.consultations.proposals import create_proposal
@@ -285,3 +286,26 @@ def oldest_unanswered(session: Session, community_ids: Sequence[int], limit: int
         select(Idea).where(Idea.community_id.in_(community_ids), Idea.status == IdeaStatus.OPEN)
         .order_by(Idea.created_at, Idea.id).limit(limit)
     ).scalars())
+
+
+def mark_in_progress(session: Session, actor: User, idea: Idea) -> Idea:
+    """A moderator takes a received wish up (处理中) before answering it; its author sees the state."""
+    require(idea.community.can_moderate(actor), _("只有本居民区的主持人可以进行此操作"))
+    if not idea.can_mark_in_progress(actor):
+        raise Conflict(_("这条心愿已在处理中、已答复或已转为方案"))
+    idea.in_progress_at = utcnow()
+    idea.in_progress_by_id = actor.id
+    session.flush()
+    audit.record(session, actor, "idea.in_progress", idea, community_id=idea.community_id)
+    return idea
+
+
+def question_state_label(state: QuestionState) -> str:
+    """A wish's or question's state in the reader's language (the one set of words for every page)."""
+    return {
+        QuestionState.RECEIVED: _("已收到"),
+        QuestionState.IN_PROGRESS: _("处理中"),
+        QuestionState.ANSWERED: _("已答复"),
+        QuestionState.PROMOTED: _("已转为方案"),
+        QuestionState.MERGED: _("已合并"),
+    }[QuestionState(state)]

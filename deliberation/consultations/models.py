@@ -86,6 +86,27 @@ class IdeaStatus(enum.StrEnum):
     PROMOTED = "promoted"
 
 
+class QuestionState(enum.StrEnum):
+    """Where a resident's wish or question stands, as its author sees it (Idea.question_state,
+    comment_state): derived from stored facts, never stored itself."""
+
+    RECEIVED = "received"  # 已收到
+    IN_PROGRESS = "in_progress"  # 处理中: a moderator took it up
+    ANSWERED = "answered"  # 已答复
+    PROMOTED = "promoted"  # 已转为方案
+    MERGED = "merged"  # 已合并 into another wish, whose state is what counts
+
+
+def comment_state(answered: bool) -> QuestionState:
+    """A top-level comment is received until its thread holds a published official answer."""
+    return QuestionState.ANSWERED if answered else QuestionState.RECEIVED
+
+
+class AttendanceSource(enum.StrEnum):
+    QR = "qr"  # the person scanned the meeting's code and confirmed on their phone
+    SHEET = "sheet"  # staff ticked the name from the printed sign-in sheet
+
+
 consultation_buildings = Table(
     "consultation_buildings",
     db.metadata,
@@ -419,6 +440,9 @@ class Idea(db.Model):
     proposal_id: Mapped[int | None] = mapped_column(
         ForeignKey("proposals.id", ondelete="SET NULL"), index=True
     )
+    # A moderator took it up (处理中) before answering; cleared by nobody, superseded by an answer.
+    in_progress_at: Mapped[timestamp_null]
+    in_progress_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[timestamp]
 
     community: Mapped[Community] = relationship()
@@ -429,6 +453,23 @@ class Idea(db.Model):
     def can_support(self, user: User) -> bool:
         """Support it: someone else's idea that is not merged into another."""
         return self.author_id != user.id and self.status != IdeaStatus.MERGED
+
+    @property
+    def question_state(self) -> QuestionState:
+        """The one status rule of a wish: promoted, merged, answered, taken up, or received."""
+        if self.status == IdeaStatus.PROMOTED:
+            return QuestionState.PROMOTED
+        if self.status == IdeaStatus.MERGED:
+            return QuestionState.MERGED
+        if self.answered_at is not None or self.status == IdeaStatus.ANSWERED:
+            return QuestionState.ANSWERED
+        if self.in_progress_at is not None:
+            return QuestionState.IN_PROGRESS
+        return QuestionState.RECEIVED
+
+    def can_mark_in_progress(self, user: User) -> bool:
+        """A moderator marks a received wish as taken up (处理中)."""
+        return self.community.can_moderate(user) and self.question_state == QuestionState.RECEIVED
 
 
 class IdeaSupport(db.Model):
@@ -459,6 +500,46 @@ class JointMeeting(db.Model):
 
     consultation: Mapped[Consultation] = relationship(back_populates="meetings")
     booking: Mapped[Booking | None] = relationship()
+
+    def can_view(self, user: User) -> bool:
+        """The meeting page: whoever sees its session."""
+        return self.consultation.can_view(user)
+
+    def can_sign_in(self, user: User) -> bool:
+        """Sign oneself in by the meeting's code: any member of its community (a meeting is open to the
+        neighbourhood, whoever the session's scope names)."""
+        return self.consultation.community.can_view(user)
+
+    def can_take_attendance(self, user: User) -> bool:
+        """Print the sheet, tick names, record departments: the community's moderators."""
+        return self.consultation.can_moderate(user)
+
+
+class MeetingAttendance(db.Model):
+    """One person (or one department's representative) present at a joint meeting.
+
+    A person of the roster appears once per meeting (unique), however often they scan or are ticked;
+    a signed-in user without a person of the roster once by their user. Departments (街道, 物业, 业委会…)
+    are free text, their representative's name optional.
+    """
+
+    __tablename__ = "meeting_attendances"
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "person_id"),
+        UniqueConstraint("meeting_id", "user_id"),
+    )
+    id: Mapped[intpk]
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("joint_meetings.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    department: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    source: Mapped[AttendanceSource] = enum_column(AttendanceSource)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[timestamp]
+
+    person: Mapped[Person | None] = relationship()
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
 
 
 class Notification(db.Model):

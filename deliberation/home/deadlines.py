@@ -6,17 +6,13 @@ evening of 12月4日), so the last day is the local date of the instant just bef
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from deliberation.formatting import local_date
+
 SOON_DAYS = 3  # a vote or survey closing within this many days is "closing soon" on the moderator's home
-
-
-def local_date(moment: datetime) -> date:
-    return moment.astimezone(SHANGHAI).date()
 
 
 def days_left(deadline: datetime, now: datetime) -> int:

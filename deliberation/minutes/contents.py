@@ -15,29 +15,34 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import statistics
 import types
 import typing
 from datetime import datetime
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, distinct, func, select
+from sqlalchemy import and_, case, distinct, func, literal, select
 from sqlalchemy.orm import Session, selectinload
 
 from deliberation.accounts import demographics
 from deliberation.accounts.models import User
 from deliberation.conclusion import Outcome, conclude
+from deliberation.consultations.comments import first_official_answer, resident_question
 from deliberation.consultations.eligibility import eligible_person_ids
+from deliberation.consultations.meetings import attendance_by_meeting
 from deliberation.consultations.models import (
     Comment,
     CommentRound,
     CommentStatus,
     Consultation,
+    Idea,
     JointMeeting,
     Proposal,
     ProposalVersion,
 )
 from deliberation.db import utcnow
+from deliberation.formatting import local_days_between
 from deliberation.minutes.tree import (
     AGREED,
     NOT_AGREED,
@@ -49,10 +54,12 @@ from deliberation.minutes.tree import (
     GroupRow,
     LabelCount,
     Meeting,
+    MeetingAttendance,
     MinutesContents,
     Pairwise,
     Participation,
     ProposalSection,
+    QuestionFigures,
     RoundSummary,
     SurveyQuestion,
     SurveySection,
@@ -203,6 +210,7 @@ def _assemble(session, viewer, consultation, *, closing_notes, host, recorder, v
         generated_at=utcnow(),
         ballot_digest=ballot_digest,
         consultation_id=consultation.id,
+        questions=_questions(session, consultation),
     )
 
 
@@ -251,12 +259,56 @@ def _proposal_section(proposal: Proposal) -> ProposalSection:
 
 
 def _meetings(session: Session, consultation: Consultation) -> list[Meeting]:
-    rows = session.execute(
+    """The session's meetings with their attendance by role (one query each, however many meetings)."""
+    rows = list(session.execute(
         select(JointMeeting)
         .where(JointMeeting.consultation_id == consultation.id)
         .order_by(JointMeeting.held_at, JointMeeting.id)
-    ).scalars()
-    return [Meeting(m.held_at, m.place, m.attendees, m.notes or "") for m in rows]
+    ).scalars())
+    present = attendance_by_meeting(session, [m.id for m in rows])
+    return [Meeting(m.held_at, m.place, m.attendees, m.notes or "",
+                    MeetingAttendance(present[m.id].owners, present[m.id].residents, present[m.id].departments))
+            for m in rows]
+
+
+def _questions(session: Session, consultation: Consultation) -> QuestionFigures:
+    """The residents' questions of the session and how fast they were answered, from one query.
+
+    Each question is one row (kind, asked at, first official answer at): the residents' top-level comments
+    (consultations.comments.resident_question) with their thread's first official answer, and the wishes of
+    the wall turned into the session's proposals, answered by their written answer or by the promotion
+    itself (the proposal's creation), whichever came first. The median is taken of the answered ones."""
+    comments = (
+        select(literal("comment").label("kind"), Comment.created_at.label("asked_at"),
+               first_official_answer().label("answered_at"))
+        .join(Consultation, Consultation.id == Comment.consultation_id)
+        .where(Comment.consultation_id == consultation.id, resident_question())
+    )
+    responded = case((and_(Idea.answered_at.is_not(None), Idea.answered_at < Proposal.created_at), Idea.answered_at),
+                     else_=Proposal.created_at)
+    wishes = (
+        select(literal("wish").label("kind"), Idea.created_at.label("asked_at"), responded.label("answered_at"))
+        .join(Proposal, Proposal.id == Idea.proposal_id)
+        .where(Proposal.consultation_id == consultation.id)
+    )
+    rows = session.execute(comments.union_all(wishes)).all()
+    days = sorted(local_days_between(_aware(asked), _aware(answered)) for _kind, asked, answered in rows
+                  if answered is not None)
+    median = statistics.median(days) if days else None
+    return QuestionFigures(
+        asked=len(rows),
+        comments=sum(1 for kind, *_rest in rows if kind == "comment"),
+        wishes=sum(1 for kind, *_rest in rows if kind == "wish"),
+        answered=len(days),
+        median_days="" if median is None else (str(int(median)) if median == int(median) else f"{median:.1f}"),
+    )
+
+
+def _aware(moment) -> datetime:
+    """A time of a UNION's row: SQLite may hand back the stored text, PostgreSQL a naive UTC datetime."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment
 
 
 def _rounds(

@@ -23,6 +23,7 @@ from deliberation.minutes.contents import DOCUMENT_LOCALE
 from deliberation.minutes.tree import MinutesContents
 from deliberation.minutes.word import render_docx
 from deliberation.minutes.wording import (
+    attendance_text,
     basic_rows,
     check_header,
     pairwise_header,
@@ -95,7 +96,7 @@ def template_context(contents: MinutesContents) -> dict:
     return {"m": contents, "heads": sections(contents), "basic_rows": basic_rows(contents), "vote_facts": vote_facts,
             "passed_text": passed_text, "check_header": check_header(), "survey_facts": survey_facts,
             "question_note": question_note, "tally_header": tally_header, "pairwise_title": pairwise_title,
-            "pairwise_header": pairwise_header, "pairwise_rows": pairwise_rows}
+            "pairwise_header": pairwise_header, "pairwise_rows": pairwise_rows, "attendance_text": attendance_text}
 
 
 def render_html(contents: MinutesContents, *, linked_css: bool = False) -> str:
@@ -160,7 +161,29 @@ def result_tables(contents: MinutesContents) -> list[Table]:
                 [question.text, _("人数"), _("占比")],
                 [[row.label, row.count, row.share] for row in question.rows],
             ))
+    attended = [m for m in contents.meetings if m.attendance]
+    if attended:
+        tables.append((
+            _("联席会议签到"),
+            [_("会议时间"), _("地点"), _("出席人数"), _("业主"), _("其他居民"), _("单位代表"), _("出席单位")],
+            [[format_datetime(m.held_at), m.place, m.attendance.total, m.attendance.owners, m.attendance.residents,
+              len(m.attendance.departments), "、".join(m.attendance.departments)] for m in attended],
+        ))
+    if contents.questions is not None:
+        q = contents.questions
+        tables.append((
+            _("居民提问与答复"),
+            [_("提问数"), _("其中意见"), _("其中心愿"), _("获正式答复"), _("答复用时中位数（天）")],
+            [[q.asked, q.comments, q.wishes, q.answered, _median_cell(q.median_days)]],
+        ))
     return tables + record_tables(contents)
+
+
+def _median_cell(days: str):
+    """The median as a number in the spreadsheet ("—" when nothing was answered)."""
+    if not days:
+        return "—"
+    return float(days) if "." in days else int(days)
 
 
 def record_tables(contents: MinutesContents) -> list[Table]:
@@ -276,6 +299,8 @@ def render_markdown(m: MinutesContents) -> str:
     for meeting in m.meetings:
         out += [f"### {format_datetime(meeting.held_at)} · {meeting.place}", "",
                 f"**{_('参会')}**：{meeting.attendees}", ""]
+        if meeting.attendance:
+            out += [f"**{_('签到')}**：{attendance_text(meeting.attendance)}", ""]
         if meeting.notes:
             out += [_paragraphs(meeting.notes), ""]
     out += [f"## {next(heads)}", ""]

@@ -29,11 +29,40 @@ class Participation:
 
 
 @dataclass
+class MeetingAttendance:
+    """Who signed in (by the meeting's code or on the sheet), by role; minutes published before sign-in had none."""
+
+    owners: int = 0  # persons present who own a unit of the roster
+    residents: int = 0  # other persons present
+    departments: list[str] = field(default_factory=list)  # 街道办事处（王科长）, 物业…
+
+    @property
+    def total(self) -> int:
+        return self.owners + self.residents + len(self.departments)
+
+
+@dataclass
 class Meeting:
     held_at: datetime
     place: str
     attendees: str
     notes: str
+    attendance: MeetingAttendance | None = None
+
+
+@dataclass
+class QuestionFigures:
+    """Residents' questions of the session and their official answers (宝山社区通: every post gets an answer).
+
+    Questions: published top-level comments of residents, and wishes of the wall turned into its proposals.
+    Days to answer are counted on Shanghai's calendar from the question to its first official answer (a
+    wish: its written answer or its promotion, whichever came first)."""
+
+    asked: int = 0
+    comments: int = 0
+    wishes: int = 0
+    answered: int = 0
+    median_days: str = ""  # "2", "1.5"; "" when none was answered
 
 
 @dataclass
@@ -192,6 +221,7 @@ class MinutesContents:
     generated_at: datetime
     ballot_digest: str
     consultation_id: int = 0
+    questions: QuestionFigures | None = None  # None in minutes published before it was counted
     # The audit chain's head when this version was published ("#1234 9f2c4e…"), anchored then (audit.anchor):
     # whoever holds the paper can check the log against it (`flask audit verify --head`).
     audit_head: str = ""

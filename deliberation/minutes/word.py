@@ -15,6 +15,7 @@ from deliberation.documents import DOCX_BODY_FONT, DOCX_HEADING_FONT, docx_a4, d
 from deliberation.formatting import format_date, format_datetime
 from deliberation.minutes.tree import MinutesContents
 from deliberation.minutes.wording import (
+    attendance_text,
     basic_rows,
     check_header,
     pairwise_header,
@@ -171,6 +172,10 @@ def render_docx(m: MinutesContents) -> bytes:
         p = para()
         run(p, f"{_('参会')}：", bold=True)
         run(p, meeting.attendees.replace("\n", "；"))
+        if meeting.attendance:
+            p = para()
+            run(p, f"{_('签到')}：", bold=True)
+            run(p, attendance_text(meeting.attendance))
         for line in meeting.notes.splitlines():
             if line.strip():
                 para(line.strip(), indent=True)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from deliberation.consultations.meetings import attendance_words
 from deliberation.formatting import format_datetime
-from deliberation.minutes.tree import MinutesContents
+from deliberation.minutes.tree import MeetingAttendance, MinutesContents, QuestionFigures
 
 NUMERALS = "一二三四五六七八九十"
 
@@ -39,7 +40,26 @@ def basic_rows(m: MinutesContents) -> list[tuple[str, str]]:
     if m.votes:
         rows.append((_("表决参与"), _("%(n)d 人参与表决", n=p.voters)))
     rows.append((_("联席会议"), _("%(n)d 次", n=p.meetings)))
+    if m.questions is not None:
+        rows.append((_("居民提问与答复"), questions_text(m.questions)))
     return rows
+
+
+def questions_text(q: QuestionFigures) -> str:
+    """居民提问 N 条（意见 a 条、心愿 b 条），获正式答复 M 条，答复用时中位数 X 天."""
+    text = _("居民提问 %(n)d 条（意见 %(c)d 条、心愿 %(w)d 条），获正式答复 %(a)d 条", n=q.asked, c=q.comments,
+             w=q.wishes, a=q.answered)
+    if q.median_days:
+        text += _("，答复用时中位数 %(d)s 天", d=q.median_days)
+    return text
+
+
+def attendance_text(attendance: MeetingAttendance) -> str:
+    """A meeting's sign-in by role, the departments named: the same sentence as the meeting page."""
+    text = attendance_words(attendance)
+    if attendance.departments:
+        text += _("；出席单位：%(names)s", names="、".join(attendance.departments))
+    return text
 
 
 def check_header() -> list[str]:

@@ -48,6 +48,7 @@ def build_side(session, world: World, side: str, community, moderator, resident,
     from deliberation.booking.setup import add_closed_date, set_opening_hours
     from deliberation.booking.teams import register_team
     from deliberation.consultations import services as consult
+    from deliberation.consultations.meetings import sign_in_token
     from deliberation.consultations.models import Phase
     from deliberation.db import utcnow
 
@@ -61,6 +62,7 @@ def build_side(session, world: World, side: str, community, moderator, resident,
                                        pictures=[(png_bytes(), f"{mark}.png")])
     comment = consult.post_comment(session, resident, consultation, f"{mark} 意见")
     idea = consult.post_idea(session, resident, community, f"{mark} 心愿", f"{mark} 心愿内容")
+    meeting = consult.add_meeting(session, moderator, consultation, utcnow(), f"{mark} 会议室", f"{mark} 参会")
     word = consult.add_blocked_word(session, moderator, community, f"{mark}词")
     room = create_room(session, moderator, community, name=f"{mark} 活动室", capacity=20,
                        noise=Noise.NORMAL, needs_approval=True, booker=Booker.RESIDENTS)
@@ -116,6 +118,8 @@ def build_side(session, world: World, side: str, community, moderator, resident,
         (side, "picture"): picture.id,
         (side, "comment"): comment.id,
         (side, "idea"): idea.id,
+        (side, "meeting"): meeting.id,
+        (side, "meeting_token"): sign_in_token(meeting),
         (side, "word"): word.id,
         (side, "room"): room.id,
         (side, "booking"): reservation.id,

@@ -221,6 +221,8 @@ class IdeaOut(Schema):
     body = fields.String()
     author = fields.String()
     status = fields.String()
+    state = fields.String(metadata={"description": "as its author sees it: received, in_progress, answered, "
+                                                   "promoted, merged"})
     support_count = fields.Integer()
     supported = fields.Boolean()
     answer = fields.String()

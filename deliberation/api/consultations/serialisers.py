@@ -120,6 +120,7 @@ def dump_idea(idea: Idea, supported: set[int]) -> dict:
         "body": idea.body,
         "author": idea.author.display_name,
         "status": idea.status.value,
+        "state": idea.question_state.value,
         "support_count": idea.support_count,
         "supported": idea.id in supported,
         "answer": idea.answer,

@@ -3,6 +3,7 @@
 from deliberation.consultations.routes import (  # noqa: F401  (importing a module registers its pages)
     comments,
     ideas,
+    meetings,
     moderation,
     notifications,
     proposals,

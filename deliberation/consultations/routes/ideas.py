@@ -151,6 +151,19 @@ def answer_idea(idea_id: int):
     )
 
 
+@bp.post("/ideas/<int:idea_id>/in-progress")
+@login_required
+def idea_in_progress(idea_id: int):
+    """Mark a received idea as being dealt with (处理中, moderators)."""
+    return _idea_action(
+        idea_id,
+        EmptyForm,
+        lambda i, f: idea_ops.mark_in_progress(db.session, current_user, i),
+        _("已标记为处理中"),
+        moderate=True,
+    )
+
+
 @bp.post("/ideas/<int:idea_id>/merge")
 @login_required
 def merge_idea(idea_id: int):

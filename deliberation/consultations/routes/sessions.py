@@ -13,7 +13,7 @@ from deliberation.accounts.forms import EmptyForm
 from deliberation.accounts.models import Community
 from deliberation.booking.models import Room as BookingRoom
 from deliberation.booking.rooms import rooms_of
-from deliberation.consultations import comments, proposals, sessions
+from deliberation.consultations import comments, meetings, proposals, sessions
 from deliberation.consultations.access import (
     consultation_or_404,
 )
@@ -200,6 +200,7 @@ def render_detail(
         round_form=RoundForm(),
         meeting_form=_meeting_form(consultation, meeting_form) if can_moderate else None,
         meeting_open=meeting_form is not None,
+        meeting_attendance=meetings.attendance_by_meeting(db.session, [m.id for m in consultation.meetings]),
         phases=PHASE_ORDER,
         staircases=sessions.staircases_of(db.session, consultation),
         effective_phase=consultation.effective_phase,
