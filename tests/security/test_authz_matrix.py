@@ -172,6 +172,14 @@ ACCESS: dict[str, tuple[str, dict[str, set[int]]]] = {
     # voting
     "voting.create": (MODERATOR, {}),
     "voting.captains": (MODERATOR, {}),
+    # the counter (帮办): moderators, and floor captains for the residents of their building; an empty form: 422
+    "counter.search": (CAPTAIN, {}),
+    "counter.resident": (CAPTAIN, {}),
+    "counter.ballot": (CAPTAIN, {"*": {422}}),
+    "counter.survey": (CAPTAIN, {"*": {422}}),
+    "counter.comment": (CAPTAIN, {"*": {422}}),
+    # only the resident a counter comment speaks for revises it (the world's comment is nobody's counter entry)
+    "counter.revise": (MEMBER, {"*": {403}}),
     "voting.revoke_captain": (MODERATOR, {"admin": {404}}),  # revoked by mod_a first
     "voting.detail": (MEMBER, {}),
     "voting.cast": (MEMBER, {}),
@@ -284,6 +292,7 @@ PARAMS: dict[str, str] = {
     "survey_id": "survey",
     "question_id": "question",
     "captain_id": "captain",
+    "person_id": "person",
     "fmt": "fmt",
     "stage": "notice_stage",
     "notice_format": "notice_format",
