@@ -180,6 +180,11 @@ ACCESS: dict[str, tuple[str, dict[str, set[int]]]] = {
     "counter.comment": (CAPTAIN, {"*": {422}}),
     # only the resident a counter comment speaks for revises it (the world's comment is nobody's counter entry)
     "counter.revise": (MEMBER, {"*": {403}}),
+    # the API's twin: the example body names person 1, a resident of A (404 to B's moderator with B's objects);
+    # its example choice and empty answers are refused as invalid (422)
+    "api_counter.record_ballot": (CAPTAIN, {"mod_b": {404}, "*": {422}}),
+    "api_counter.record_response": (CAPTAIN, {"mod_b": {404}, "*": {422}}),
+    "api_counter.record_comment": (CAPTAIN, {"mod_b": {404}}),
     "voting.revoke_captain": (MODERATOR, {"admin": {404}}),  # revoked by mod_a first
     "voting.detail": (MEMBER, {}),
     "voting.cast": (MEMBER, {}),
