@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from deliberation.accounts.models import (
     Building,
@@ -56,13 +56,14 @@ def find_residents(session: Session, actor: User, community: Community, query: s
     query = (query or "").strip()
     if not query:
         return []
-    homes = (select(Household.id).join(Unit, Unit.id == Household.unit_id).join(Building, Building.id == Unit.building_id)
-             .where((Building.name + Unit.room).contains(query) | Unit.room.contains(query.removesuffix("室"))))
+    room = query.removesuffix("室")
+    place = (Building.name + Unit.room).contains(room, autoescape=True) | Unit.room.contains(room, autoescape=True)
+    homes = (select(Household.id).join(Unit, Unit.id == Household.unit_id)
+             .join(Building, Building.id == Unit.building_id).where(Building.community_id == community.id, place))
     owners = (select(Ownership.person_id).join(Unit, Unit.id == Ownership.unit_id)
-              .join(Building, Building.id == Unit.building_id)
-              .where((Building.name + Unit.room).contains(query) | Unit.room.contains(query.removesuffix("室"))))
+              .join(Building, Building.id == Unit.building_id).where(Building.community_id == community.id, place))
     stmt = select(Person).where(Person.community_id == community.id, Person.is_developer.is_(False),
-                                or_(Person.name.contains(query), Person.household_id.in_(homes),
+                                or_(Person.name.contains(query, autoescape=True), Person.household_id.in_(homes),
                                     Person.id.in_(owners)))
     if not community.can_moderate(actor):
         captained = select(FloorCaptain.building_id).where(FloorCaptain.user_id == actor.id)
@@ -71,4 +72,5 @@ def find_residents(session: Session, actor: User, community: Community, query: s
         owns_in = select(Ownership.person_id).join(Unit, Unit.id == Ownership.unit_id).where(
             Unit.building_id.in_(captained))
         stmt = stmt.where(or_(Person.household_id.in_(lives_in), Person.id.in_(owns_in)))
-    return list(session.execute(stmt.order_by(Person.name, Person.id).limit(MAX_FOUND)).scalars())
+    shown = selectinload(Person.household).selectinload(Household.unit).selectinload(Unit.building)
+    return list(session.execute(stmt.options(shown).order_by(Person.name, Person.id).limit(MAX_FOUND)).scalars())

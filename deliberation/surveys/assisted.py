@@ -21,6 +21,7 @@ from deliberation import audit
 from deliberation.accounts.assisted import consent_of, login_of
 from deliberation.accounts.models import Person, User
 from deliberation.consultations.assisted import tell_resident
+from deliberation.consultations.models import Consultation, person_clause
 from deliberation.db import utcnow
 from deliberation.errors import Conflict, Forbidden, require
 from deliberation.surveys.answering import AnswerInput, check_answers, refuse_unless_open, write_answers
@@ -103,12 +104,16 @@ class SurveyAtCounter:
 
 
 def surveys_for(session: Session, person: Person) -> list[SurveyAtCounter]:
-    """The open surveys of the resident's community inside whose eligibility they are."""
+    """The open surveys of the resident's community inside whose eligibility they are (a session's survey: its
+    session's eligibility, asked of all of them in one query)."""
     now = utcnow()
     surveys = [s for s in session.execute(
         select(Survey).where(Survey.community_id == person.community_id, Survey.state == SurveyState.OPEN)
         .order_by(Survey.id.desc())).scalars() if s.state_at(now) == SurveyState.OPEN]
-    surveys = [s for s in surveys if may_answer_for(session, s, person)]  # a handful open at a time
+    in_sessions = {s.consultation_id for s in surveys if s.consultation_id is not None}
+    eligible = set(session.execute(select(Consultation.id).where(
+        Consultation.id.in_(in_sessions), person_clause(person.id))).scalars()) if in_sessions else set()
+    surveys = [s for s in surveys if s.consultation_id is None or s.consultation_id in eligible]
     keys = {respondent_key(s, person.id): s.id for s in surveys}
     answered = set(session.execute(select(Response.survey_id).where(
         Response.respondent_key.in_(list(keys)))).scalars()) if keys else set()

@@ -12,20 +12,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from deliberation import audit
 from deliberation.accounts.assisted import consent_of, login_of
-from deliberation.accounts.models import Person, User
+from deliberation.accounts.models import Ownership, Person, User
 from deliberation.consultations.assisted import tell_resident
 from deliberation.db import utcnow
 from deliberation.errors import Conflict, Forbidden, require
 from deliberation.voting.casting import CastResult, audit_choice, canonical_choice
 from deliberation.voting.electorate import SHANGHAI, of_age, voter_facts, voter_of_person
 from deliberation.voting.lifecycle import open_with_version, refresh
-from deliberation.voting.models import Ballot, BallotSource, Vote, VoteState, VoteVoter
+from deliberation.voting.models import (
+    Ballot,
+    BallotSource,
+    Vote,
+    VoteBasis,
+    VoteState,
+    VoteVoter,
+    VoteVoterUnit,
+)
 from deliberation.voting.receipts import new_receipt
 
 
@@ -103,21 +111,39 @@ class VoteAtCounter:
         return self.vote.secret
 
 
+def voters_of_person(session: Session, votes: list[Vote], person: Person) -> dict[int, VoteVoter]:
+    """The person's row of each vote's frozen electorate (binding before advisory), as electorate.voter_of_person
+    answers for one vote, for several votes in one query."""
+    pid = person.id
+    through_units = (select(VoteVoterUnit.voter_key).join(Ownership, Ownership.unit_id == VoteVoterUnit.unit_id)
+                     .where(VoteVoterUnit.vote_id == VoteVoter.vote_id, Ownership.person_id == pid))
+    keys = [f"p:{pid}", f"o:{pid}"] + ([f"h:{person.household_id}"] if person.household_id is not None else [])
+    rows = session.execute(select(VoteVoter).where(
+        VoteVoter.vote_id.in_([v.id for v in votes if v.opened_at is not None]),
+        or_(VoteVoter.voter_key.in_(keys), VoteVoter.voter_key.in_(through_units)))).scalars().all() if votes else []
+    basis = {v.id: v.basis for v in votes}
+    found: dict[int, VoteVoter] = {}
+    for row in sorted(rows, key=lambda r: (r.advisory, r.voter_key != f"o:{pid}")):
+        kind = basis[row.vote_id]
+        fits = (row.voter_key == f"p:{pid}" if kind == VoteBasis.PERSON else
+                row.voter_key.startswith("h:") if kind == VoteBasis.HOUSEHOLD else not row.voter_key.startswith("h:"))
+        if fits and pid in (row.person_ids or []):
+            found.setdefault(row.vote_id, row)
+    return found
+
+
 def votes_for(session: Session, person: Person) -> list[VoteAtCounter]:
     """The open votes of the resident's community whose electorate names them, with their ballot if any."""
     votes = [vote for vote in session.execute(
         select(Vote).where(Vote.community_id == person.community_id, Vote.opened_at.is_not(None),
                            Vote.closed_at.is_(None)).options(selectinload(Vote.options)).order_by(Vote.id.desc())
     ).scalars() if vote.state == VoteState.OPEN]
-    found = []
-    for vote in votes:  # a handful of open votes at a time: one electorate lookup each
-        voter = voter_of_person(session, vote, person.id)
-        if voter is not None:
-            found.append((vote, voter))
-    keys = [(vote.id, voter.voter_key) for vote, voter in found]
+    voters = voters_of_person(session, votes, person)
+    keys = [(vote_id, voter.voter_key) for vote_id, voter in voters.items()]
     ballots = {}
     if keys:
         rows = session.execute(select(Ballot).where(
             Ballot.vote_id.in_([k[0] for k in keys]), Ballot.voter_key.in_([k[1] for k in keys]))).scalars()
         ballots = {(b.vote_id, b.voter_key): b for b in rows}
-    return [VoteAtCounter(vote, ballots.get((vote.id, voter.voter_key))) for vote, voter in found]
+    return [VoteAtCounter(vote, ballots.get((vote.id, voters[vote.id].voter_key))) for vote in votes
+            if vote.id in voters]

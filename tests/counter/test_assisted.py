@@ -296,3 +296,21 @@ def test_a_moderator_of_one_community_finds_no_resident_of_another(client, login
 def test_a_resident_is_refused_the_counter(client, login, residents, community):
     login("wangayi")
     assert client.get(f"/communities/{community.id}/counter").status_code == 403
+
+
+@pytest.mark.parametrize("fields", [
+    pytest.param({}, id="per_person"),
+    pytest.param({"basis": "household", "title": "按户"}, id="per_household"),
+    pytest.param({"basis": "owner", "rule_name": "civil_code_ordinary", "advisory_all": True, "title": "业主"},
+                 id="owners_with_residents_advising"),
+])
+def test_the_counters_list_finds_each_residents_row_as_the_vote_page_does(session, secretary, residents, make_vote,
+                                                                         no_login, fields):
+    from deliberation.voting.assisted import voters_of_person
+    from deliberation.voting.electorate import voter_of_person
+
+    vote = make_vote(**fields)
+    for person in [user.person for user in residents.values()] + [no_login]:
+        one = voter_of_person(session, vote, person.id)
+        many = voters_of_person(session, [vote], person).get(vote.id)
+        assert (one.voter_key, one.advisory) == (many.voter_key, many.advisory) if one else many is None, person.name
