@@ -23,6 +23,7 @@ from deliberation.consultations.models import (
     Consultation,
     person_clause,
 )
+from deliberation.consultations.moderation import blocked_words
 from deliberation.consultations.notifications import consultation_link, notify
 from deliberation.db import utcnow
 from deliberation.errors import Conflict, Forbidden, NotFound, require
@@ -64,8 +65,8 @@ def may_comment_for(session: Session, consultation: Consultation, person: Person
 def record_comment(session: Session, actor: User, consultation: Consultation, person: Person, body: str,
                    consent: object) -> Comment:
     """A comment in the session's open round, recorded at the counter on the resident's behalf; audited with the
-    consent, and the resident told. Published as the resident's own would be (pre-moderation aside: the helper
-    typed what the resident said, and a moderator or floor captain is answerable for it)."""
+    consent, and the resident told. A moderator's entry is published; a floor captain's waits for moderation where
+    the resident's own would (pre-moderation, a blocked word)."""
     require(person.community_id == consultation.community_id and person.can_assist(actor),
             _("只有主持人或本楼楼组长可以为该居民代为录入"))
     consent = consent_of(consent)
@@ -76,14 +77,17 @@ def record_comment(session: Session, actor: User, consultation: Consultation, pe
     if round_ is None:
         raise Conflict(_("本轮意见征集已结束或尚未开始，暂时不能发表意见"))
     login = login_of(session, person)
+    status = CommentStatus.PUBLISHED
+    if not consultation.can_moderate(actor) and (consultation.pre_moderation or any(
+            word.casefold() in body.casefold() for word in blocked_words(session, consultation.community_id))):
+        status = CommentStatus.PENDING  # a floor captain's entry is moderated as the resident's own would be
     comment = Comment(consultation=consultation, round=round_, author_id=(login or actor).id, body=body,
-                      status=CommentStatus.PUBLISHED, for_person_id=person.id, recorded_by_id=actor.id,
-                      consent=consent)
+                      status=status, for_person_id=person.id, recorded_by_id=actor.id, consent=consent)
     session.add(comment)
     session.flush()
     audit.record(session, actor, "comment.assisted", comment, community_id=consultation.community_id,
                  consultation_id=consultation.id, person_id=person.id, consent=consent.value,
-                 round=round_.number)
+                 round=round_.number, status=status.value)
     tell_resident(session, actor, person, _("对“%(title)s”的意见", title=consultation.title), consent,
                   consultation_link(consultation.id, f"comment-{comment.id}"))
     return comment

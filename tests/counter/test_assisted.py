@@ -314,3 +314,16 @@ def test_the_counters_list_finds_each_residents_row_as_the_vote_page_does(sessio
         one = voter_of_person(session, vote, person.id)
         many = voters_of_person(session, [vote], person).get(vote.id)
         assert (one.voter_key, one.advisory) == (many.voter_key, many.advisory) if one else many is None, person.name
+
+
+def test_a_floor_captains_counter_comment_with_a_blocked_word_waits_for_moderation(session, secretary, captain,
+                                                                                  residents, commenting, community):
+    from deliberation.consultations.assisted import record_comment
+    from deliberation.consultations.models import CommentStatus
+    from deliberation.consultations.moderation import add_blocked_word
+
+    add_blocked_word(session, secretary, community, "骗子")
+    li = residents["li"]  # 5号楼, the captain's building
+    by_captain = record_comment(session, captain, commenting, li.person, "物业是骗子", "phone")
+    by_secretary = record_comment(session, secretary, commenting, li.person, "物业是骗子", "phone")
+    assert (by_captain.status, by_secretary.status) == (CommentStatus.PENDING, CommentStatus.PUBLISHED)
