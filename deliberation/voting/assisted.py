@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -113,14 +113,19 @@ class VoteAtCounter:
 
 def voters_of_person(session: Session, votes: list[Vote], person: Person) -> dict[int, VoteVoter]:
     """The person's row of each vote's frozen electorate (binding before advisory), as electorate.voter_of_person
-    answers for one vote, for several votes in one query."""
+    answers for one vote, for several votes in two queries."""
     pid = person.id
-    through_units = (select(VoteVoterUnit.voter_key).join(Ownership, Ownership.unit_id == VoteVoterUnit.unit_id)
-                     .where(VoteVoterUnit.vote_id == VoteVoter.vote_id, Ownership.person_id == pid))
-    keys = [f"p:{pid}", f"o:{pid}"] + ([f"h:{person.household_id}"] if person.household_id is not None else [])
-    rows = session.execute(select(VoteVoter).where(
-        VoteVoter.vote_id.in_([v.id for v in votes if v.opened_at is not None]),
-        or_(VoteVoter.voter_key.in_(keys), VoteVoter.voter_key.in_(through_units)))).scalars().all() if votes else []
+    ids = [v.id for v in votes if v.opened_at is not None]
+    if not ids:
+        return {}
+    # Two probes by key, never a subquery per row of the electorate (thousands of rows per vote).
+    through_units = {(vote_id, key) for vote_id, key in session.execute(
+        select(VoteVoterUnit.vote_id, VoteVoterUnit.voter_key).join(Ownership, Ownership.unit_id == VoteVoterUnit.unit_id)
+        .where(VoteVoterUnit.vote_id.in_(ids), Ownership.person_id == pid))}
+    keys = {f"p:{pid}", f"o:{pid}"} | ({f"h:{person.household_id}"} if person.household_id is not None else set())
+    rows = [row for row in session.execute(select(VoteVoter).where(
+        VoteVoter.vote_id.in_(ids), VoteVoter.voter_key.in_(keys | {key for _vote, key in through_units}))).scalars()
+        if row.voter_key in keys or (row.vote_id, row.voter_key) in through_units]
     basis = {v.id: v.basis for v in votes}
     found: dict[int, VoteVoter] = {}
     for row in sorted(rows, key=lambda r: (r.advisory, r.voter_key != f"o:{pid}")):

@@ -306,11 +306,16 @@ def test_a_resident_is_refused_the_counter(client, login, residents, community):
 ])
 def test_the_counters_list_finds_each_residents_row_as_the_vote_page_does(session, secretary, residents, make_vote,
                                                                          no_login, fields):
+    from deliberation.accounts.models import Ownership, Person, Tenure
     from deliberation.voting.assisted import voters_of_person
     from deliberation.voting.electorate import voter_of_person
 
+    wang = residents["wang"].person  # a co-owner of wang's flat who lives elsewhere: one owner with wang
+    co_owner = Person(community_id=wang.community_id, name="共有人", tenure=Tenure.OWNER, birth_year=1965)
+    session.add_all([co_owner, Ownership(person=co_owner, unit_id=wang.household.unit_id)])
+    session.commit()
     vote = make_vote(**fields)
-    for person in [user.person for user in residents.values()] + [no_login]:
+    for person in [user.person for user in residents.values()] + [no_login, co_owner]:
         one = voter_of_person(session, vote, person.id)
         many = voters_of_person(session, [vote], person).get(vote.id)
         assert (one.voter_key, one.advisory) == (many.voter_key, many.advisory) if one else many is None, person.name
