@@ -9,8 +9,8 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, Index, LargeBinary, Numeric, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Enum, ForeignKey, Index, LargeBinary, Numeric, String, UniqueConstraint, select, union
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from deliberation.db import UTCDateTime, bool_false, intpk, str50, str200, timestamp, timestamp_null
 from deliberation.extensions import db
@@ -43,6 +43,22 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
+class Consent(enum.StrEnum):
+    """How a resident gave their consent to an entry recorded on their behalf at the counter (帮办)."""
+
+    IN_PERSON = "in_person"  # 本人到场
+    PHONE = "phone"  # 电话确认
+    WRITTEN = "written"  # 书面委托
+
+    @property
+    def title(self) -> str:
+        """The words for this consent in the reader's language."""
+        return str(_CONSENT_TITLES[self])
+
+
+_CONSENT_TITLES = {Consent.IN_PERSON: _l("本人到场"), Consent.PHONE: _l("电话确认"), Consent.WRITTEN: _l("书面委托")}
+
+
 class Community(db.Model):
     """A residential neighbourhood (居民区) with its residents' committee."""
 
@@ -62,6 +78,18 @@ class Community(db.Model):
         return user.is_authenticated and (
             user.is_admin or user.role_in(self.id) in (Role.MODERATOR, Role.ADMIN)
         )
+
+    def can_serve_counter(self, user: User) -> bool:
+        """Who records entries on residents' behalf at the counter (帮办): the community's moderators and floor
+        captains (Person.can_assist says for whom)."""
+        if self.can_moderate(user):
+            return True
+        if not user.is_authenticated or self.id not in user.community_ids:
+            return False
+        return object_session(self).execute(
+            select(FloorCaptain.id).join(Building, Building.id == FloorCaptain.building_id)
+            .where(FloorCaptain.user_id == user.id, Building.community_id == self.id).limit(1)
+        ).first() is not None
 
     def can_manage_roles(self, user: User) -> bool:
         """Who makes and removes the community's moderators: administrators of the site or of the community."""
@@ -136,6 +164,26 @@ class Person(db.Model):
     @property
     def masked_phone(self) -> str:
         return mask_phone(self.phone)
+
+    def building_ids(self) -> set[int]:
+        """The buildings the person lives in or owns a unit in (one query)."""
+        lives = select(Unit.building_id).join(Household, Household.unit_id == Unit.id).where(
+            Household.id == self.household_id)
+        owns = select(Unit.building_id).join(Ownership, Ownership.unit_id == Unit.id).where(
+            Ownership.person_id == self.id)
+        return set(object_session(self).execute(union(lives, owns)).scalars())
+
+    def can_assist(self, user: User) -> bool:
+        """Who may record a comment, a survey answer or a ballot on this resident's behalf (帮办): the moderators
+        of the person's community, and the floor captains (楼组长) of a building the person lives or owns in."""
+        if not user.is_authenticated:
+            return False
+        if self.community.can_moderate(user):
+            return True
+        if self.community_id not in user.community_ids:
+            return False
+        captained = select(FloorCaptain.building_id).where(FloorCaptain.user_id == user.id)
+        return bool(set(object_session(self).execute(captained).scalars()) & self.building_ids())
 
 
 class Ownership(db.Model):

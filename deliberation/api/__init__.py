@@ -51,6 +51,7 @@ def init_api(app: Flask) -> None:
         announcement,
         booking,
         consultations,
+        counter,
         home,
         minutes,
         notices,
@@ -62,7 +63,8 @@ def init_api(app: Flask) -> None:
     from deliberation.extensions import csrf
 
     api.init_app(app)
-    modules = (accounts, home, consultations, voting, announcement, proxies, roll, notices, surveys, minutes, booking)
+    modules = (accounts, home, consultations, voting, announcement, proxies, roll, notices, surveys, minutes, booking,
+               counter)
     for blueprint in (module.bp for module in modules):
         csrf.exempt(blueprint)  # bearer tokens only, never cookies: no cross-site request can use it
         api.register_blueprint(blueprint, url_prefix="/api/v1")

@@ -309,6 +309,8 @@ def list_comments(
     shown_with = (
         joinedload(Comment.author).options(lazyload(User.memberships)),
         joinedload(Comment.proposal_version),
+        joinedload(Comment.for_person),  # a counter entry (帮办): whose words, typed in by whom
+        joinedload(Comment.recorded_by).options(lazyload(User.memberships)),
     )
     stmt = _visible_comments(stmt, consultation, viewer).options(*shown_with)
     order = (

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Mapped, aliased, mapped_column, object_session, relat
 from deliberation.accounts.models import (
     Building,
     Community,
+    Consent,
     Household,
     Ownership,
     Person,
@@ -340,6 +341,11 @@ class Comment(db.Model):
     hidden_at: Mapped[timestamp_null]
     support_count: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[timestamp]
+    # Recorded at the counter on a resident's behalf (帮办, consultations.assisted): the resident it speaks for
+    # (its author is their login, or the helper when they have none), by whom, with which consent.
+    for_person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id", ondelete="SET NULL"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    consent: Mapped[Consent | None] = enum_column(Consent, nullable=True)
 
     consultation: Mapped[Consultation] = relationship()
     round: Mapped[CommentRound] = relationship()
@@ -347,6 +353,18 @@ class Comment(db.Model):
     proposal_version: Mapped[ProposalVersion | None] = relationship()
     author: Mapped[User] = relationship(foreign_keys=[author_id])
     parent: Mapped[Comment | None] = relationship(remote_side="Comment.id", foreign_keys=[parent_id])
+    for_person: Mapped[Person | None] = relationship(foreign_keys=[for_person_id])
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+
+    @property
+    def speaker_name(self) -> str:
+        """Whose words these are: the resident a counter entry speaks for, else the author."""
+        return self.for_person.name if self.for_person is not None else self.author.display_name
+
+    def can_revise(self, user: User) -> bool:
+        """The resident a counter entry (帮办) speaks for changes its words themselves, while its round is open."""
+        return (self.recorded_by_id is not None and user.is_authenticated and self.for_person_id is not None
+                and user.person_id == self.for_person_id and self.round.state == RoundState.OPEN)
 
     def body_visible_to(self, user: User) -> bool:
         """Hidden text is for moderators only; pending text for moderators and its author."""

@@ -240,6 +240,8 @@ def save_response(session: Session, actor: User, survey: Survey, answers: dict[i
             response.person_id, response.user_id = (None, None) if hidden else (actor.person_id, actor.id)
             response.building_id, response.age_band, response.tenure = facts.building_id, facts.age_band, facts.tenure
             response.updated_at = now
+            # Saved by the resident: no longer an entry recorded for them at the counter (surveys.assisted).
+            response.recorded_by_id, response.consent = None, None
             if complete and response.submitted_at is None:
                 response.submitted_at = now
             write_answers(session, response, rows)

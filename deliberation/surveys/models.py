@@ -19,7 +19,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 from sqlalchemy.types import JSON
 
-from deliberation.accounts.models import Building, Community, Person, Unit, User, enum_column
+from deliberation.accounts.models import Building, Community, Consent, Person, Unit, User, enum_column
 from deliberation.consultations.eligibility import eligible_clause, resident_facts
 from deliberation.consultations.models import Consultation
 from deliberation.db import UTCDateTime, bool_false, intpk, str200, timestamp, timestamp_null, utcnow
@@ -204,10 +204,15 @@ class Response(db.Model):
     tenure: Mapped[str] = mapped_column(String(10), default="")
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[timestamp]
+    # Recorded at the counter on the resident's behalf (帮办, surveys.assisted): by whom, with which consent;
+    # cleared when the resident saves it themselves.
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    consent: Mapped[Consent | None] = enum_column(Consent, nullable=True)
 
     survey: Mapped[Survey] = relationship()
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
     entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
     unit: Mapped[Unit | None] = relationship()
     building: Mapped[Building | None] = relationship()
     answers: Mapped[list[Answer]] = relationship(

@@ -130,10 +130,14 @@ def cast_ballot(session: Session, actor: User, vote: Vote, choice: object,
             raise Conflict(_("您的纸质征询单已由工作人员录入；如需更改，请联系居委会"))
         if ballot.source == BallotSource.PROXY:
             raise Conflict(_("您委托的受托人已按委托书投票，不能再更改"))
-        if ballot.cast_by_id != actor.id and vote.basis == VoteBasis.OWNER:
+        # A ballot recorded at the counter for this voter (帮办) is theirs to change; their change clears its marker.
+        own = ballot.cast_by_id == actor.id or (ballot.recorded_by_id is not None and ballot.cast_by_id is None)
+        if not own and vote.basis == VoteBasis.OWNER:
             raise Conflict(_("本套房屋已由共有人投票：一套房屋只计一票，您的选票未计入"))
-        if ballot.cast_by_id != actor.id:
+        if not own:
             raise Conflict(_("本户已由家庭成员投票，由其代表全户"))
+        if ballot.recorded_by_id is not None:
+            ballot.cast_by_id, ballot.recorded_by_id, ballot.consent = actor.id, None, None
         ballot.choice = stored
         ballot.receipt_hash = digest
         ballot.proposal_version = version

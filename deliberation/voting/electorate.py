@@ -284,9 +284,16 @@ def voter_for(session: Session, vote: Vote, user: User) -> VoteVoter | None:
     The electorate was frozen from the session's eligible persons of the vote's community, so a row
     naming the user's person is the whole answer (no other check of the person is needed).
     """
-    if not user.is_authenticated or user.person_id is None or vote.opened_at is None:
+    if not user.is_authenticated or user.person_id is None:
         return None
-    person_id = user.person_id
+    return voter_of_person(session, vote, user.person_id)
+
+
+def voter_of_person(session: Session, vote: Vote, person_id: int) -> VoteVoter | None:
+    """The person's row in the frozen electorate (binding before advisory), or None: one query (voter_for;
+    a ballot recorded at the counter for a resident who may have no login, voting.assisted)."""
+    if vote.opened_at is None:
+        return None
     if vote.basis == VoteBasis.HOUSEHOLD:
         keys = None
         stmt = select(VoteVoter).join(Person, and_(

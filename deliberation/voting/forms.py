@@ -141,3 +141,18 @@ class ObjectionAnswerForm(SafeForm):
     answer = TextAreaField(_l("答复（异议人可以看到）"), validators=[Optional(), Length(max=1000)],
                            description=_l("不采纳时必须说明理由"))
     recount = BooleanField(_l("重新计票：按保存的选票重新统计，新旧数字一并记录"))
+
+
+def choice_from_form(vote, form):
+    """The ballot as a form sent it: one value, several (approval) or ranks per option (ranked) — the vote page's
+    and the counter's (帮办) forms alike."""
+    if vote.kind == "approval":
+        return form.getlist("choice")
+    if vote.kind == "ranked":
+        tiers: dict[int, list[str]] = {}
+        for option in vote.options:
+            rank = form.get(f"rank-{option.key}", "").strip()
+            if rank.isdigit():
+                tiers.setdefault(int(rank), []).append(option.key)
+        return [tiers[rank] for rank in sorted(tiers)]
+    return form.get("choice", "")

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
-from deliberation.accounts.models import Building, FloorCaptain, Person, User, enum_column
+from deliberation.accounts.models import Building, Consent, FloorCaptain, Person, User, enum_column
 from deliberation.consultations.models import Consultation, Proposal
 from deliberation.db import UTCDateTime, bool_false, intpk, str50, str200, timestamp, timestamp_null, utcnow
 from deliberation.extensions import db
@@ -313,8 +313,13 @@ class Ballot(db.Model):
     age_band: Mapped[str | None] = mapped_column(String(20))
     tenure: Mapped[str | None] = mapped_column(String(20))
     area_cents: Mapped[int | None] = mapped_column(Integer)
+    # Recorded at the counter on the voter's behalf (帮办, voting.assisted): by whom, with which consent;
+    # cleared when the voter changes it themselves.
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    consent: Mapped[Consent | None] = enum_column(Consent, nullable=True)
 
     entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
 
 
 class PaperConflict(db.Model):

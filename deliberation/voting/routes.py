@@ -50,8 +50,15 @@ from deliberation.voting import (
 from deliberation.voting import paper as paper_forms
 from deliberation.voting import receipts as receipt_codes
 from deliberation.voting.access import ballot_vote_or_404, paper_vote_or_404, vote_or_404
-from deliberation.voting.forms import CaptainForm, PaperForm, ResolveForm, SettleForm, VoteForm
-from deliberation.voting.models import Vote, VoteKind, VoteState
+from deliberation.voting.forms import (
+    CaptainForm,
+    PaperForm,
+    ResolveForm,
+    SettleForm,
+    VoteForm,
+    choice_from_form,
+)
+from deliberation.voting.models import Vote, VoteState
 from deliberation.voting.proxies import detail_context as proxy_context
 
 bp = Blueprint("voting", __name__)
@@ -196,20 +203,6 @@ def detail(vote_id: int):
         **proxy_context(db.session, current_user, vote, ballot))
 
 
-def _choice_from_form(vote: Vote):
-    """The ballot as the form sent it: one value, several (approval) or ranks per option (ranked)."""
-    if vote.kind == VoteKind.APPROVAL:
-        return request.form.getlist("choice")
-    if vote.kind == VoteKind.RANKED:
-        tiers: dict[int, list[str]] = {}
-        for option in vote.options:
-            rank = request.form.get(f"rank-{option.key}", "").strip()
-            if rank.isdigit():
-                tiers.setdefault(int(rank), []).append(option.key)
-        return [tiers[rank] for rank in sorted(tiers)]
-    return request.form.get("choice", "")
-
-
 @bp.post("/votes/<int:vote_id>/ballot")
 @login_required
 @ballot_limit
@@ -221,7 +214,7 @@ def cast(vote_id: int):
         return redirect(url_for(".detail", vote_id=vote_id))
     try:
         with audit.refusal_recorded(db.session, current_user, "ballot.refused", vote):
-            result = casting.cast_ballot(db.session, current_user, vote, _choice_from_form(vote), voter)
+            result = casting.cast_ballot(db.session, current_user, vote, choice_from_form(vote, request.form), voter)
     except DomainError as error:
         flash(error.message, "error")
         return redirect(url_for(".detail", vote_id=vote_id)), 303

@@ -129,6 +129,7 @@ def build_side(session, world: World, side: str, community, moderator, resident,
         (side, "team"): team.id,
         (side, "api_token"): api_token,
         (side, "team_member"): resident.id,
+        (side, "person"): resident.person_id,  # a resident at the counter (帮办)
         (side, "closed"): closed.id,
         (side, "vote"): vote.id,
         (side, "survey"): survey.id,

@@ -180,6 +180,19 @@ ACCESS: dict[str, tuple[str, dict[str, set[int]]]] = {
     # voting
     "voting.create": (MODERATOR, {}),
     "voting.captains": (MODERATOR, {}),
+    # the counter (帮办): moderators, and floor captains for the residents of their building; an empty form: 422
+    "counter.search": (CAPTAIN, {}),
+    "counter.resident": (CAPTAIN, {}),
+    "counter.ballot": (CAPTAIN, {"*": {422}}),
+    "counter.survey": (CAPTAIN, {"*": {422}}),
+    "counter.comment": (CAPTAIN, {"*": {422}}),
+    # only the resident a counter comment speaks for revises it (the world's comment is nobody's counter entry)
+    "counter.revise": (MEMBER, {"*": {403}}),
+    # the API's twin: the example body names person 1, a resident of A (404 to B's moderator with B's objects);
+    # its example choice and empty answers are refused as invalid (422)
+    "api_counter.record_ballot": (CAPTAIN, {"mod_b": {404}, "*": {422}}),
+    "api_counter.record_response": (CAPTAIN, {"mod_b": {404}, "*": {422}}),
+    "api_counter.record_comment": (CAPTAIN, {"mod_b": {404}}),
     "voting.revoke_captain": (MODERATOR, {"admin": {404}}),  # revoked by mod_a first
     "voting.detail": (MEMBER, {}),
     "voting.cast": (MEMBER, {}),
@@ -294,6 +307,7 @@ PARAMS: dict[str, str] = {
     "survey_id": "survey",
     "question_id": "question",
     "captain_id": "captain",
+    "person_id": "person",
     "fmt": "fmt",
     "stage": "notice_stage",
     "notice_format": "notice_format",
