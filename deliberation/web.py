@@ -108,6 +108,7 @@ def init_app(app: Flask) -> None:
     from deliberation.booking.routes import bp as booking_bp
     from deliberation.consultations.routes import bp as consultations_bp
     from deliberation.home.routes import bp as home_bp
+    from deliberation.jobs.routes import bp as jobs_bp
     from deliberation.minutes.routes import bp as minutes_bp
     from deliberation.surveys.routes import bp as surveys_bp
     from deliberation.voting import (
@@ -118,7 +119,8 @@ def init_app(app: Flask) -> None:
     from deliberation.voting.announcement_pages import bp as announcement_bp
     from deliberation.voting.routes import bp as voting_bp
 
-    for blueprint in (home_bp, accounts_bp, consultations_bp, voting_bp, announcement_bp, surveys_bp, minutes_bp, booking_bp):
+    for blueprint in (home_bp, accounts_bp, consultations_bp, voting_bp, announcement_bp, surveys_bp, minutes_bp, booking_bp,
+                      jobs_bp):
         app.register_blueprint(blueprint)
     init_api(app)
     cli.init_app(app)
