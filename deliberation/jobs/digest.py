@@ -65,7 +65,7 @@ def send_digests(session: Session, now: datetime, hour: int = DIGEST_HOUR) -> in
 
 
 def _words(day: date, items: list, channel: Channel) -> tuple[str, str]:
-    when = f"{day.month}月{day.day}日"
+    when = _("%(month)d月%(day)d日", month=day.month, day=day.day)
     subject = ngettext("【议事平台】%(day)s 的消息汇总（%(num)d 条）", "【议事平台】%(day)s 的消息汇总（%(num)d 条）",
                        len(items), day=when)
     if channel == Channel.SMS:
