@@ -105,8 +105,9 @@ def sms_text(text: str, link: str) -> str:
 
 
 def queue(session: Session, notifications: list[dict]) -> int:
-    """Rows for the notifications just written (dicts with id, user_id, text, link), per recipient's
-    channels; held for the digest where the recipient chose it. Sent once the transaction commits."""
+    """Rows for the notifications just written (dicts with id, user_id, text, link, and optionally key),
+    per recipient's channels; held for the digest where the recipient chose it. Sent once the transaction
+    commits; a key already queued is skipped."""
     if not notifications:
         return 0
     people = recipients(session, (n["user_id"] for n in notifications))
@@ -119,13 +120,16 @@ def queue(session: Session, notifications: list[dict]) -> int:
             continue
         link = absolute(n.get("link") or "")
         text = n["text"]
+        # A caller may name the message itself (e.g. "remind:v12:u5"), so that it is sent once however many
+        # notifications say it; otherwise the notification's id names it.
+        key = n.get("key") or f"n{n['id']}"
         if person.notify_digest:
-            values.append(_row(f"n{n['id']}:digest", person.id, Channel.DIGEST, "", text[:200],
+            values.append(_row(f"{key}:digest", person.id, Channel.DIGEST, "", text[:200],
                                email_body(text, link), DeliveryStatus.HELD))
             continue
         for channel, address in chosen:
             body = email_body(text, link) if channel == Channel.EMAIL else sms_text(text, link)
-            values.append(_row(f"n{n['id']}:{channel}", person.id, channel, address, subject_of(text), body))
+            values.append(_row(f"{key}:{channel}", person.id, channel, address, subject_of(text), body))
     return len(insert_rows(session, values))
 
 

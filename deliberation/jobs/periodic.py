@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from flask import Flask
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from deliberation.db import utcnow
 
@@ -79,14 +79,15 @@ def schedule_once(app: Flask, session: Session, now: datetime | None = None) -> 
     return True
 
 
-def run_forever(app: Flask, session: Session, interval: float = 60) -> None:  # pragma: no cover (a loop)
+def run_forever(app: Flask, session: scoped_session, interval: float = 60) -> None:  # pragma: no cover (a loop)
     """The scheduler process: one tick at the start of every minute, until stopped."""
     while True:
         try:
             schedule_once(app, session)
+            session.commit()
         except Exception:
             logger.exception("jobs: scheduling failed")
             session.rollback()
         finally:
-            session.remove() if hasattr(session, "remove") else None
+            session.remove()
         time.sleep(interval - time.time() % interval)

@@ -59,6 +59,15 @@ def test_the_same_notification_is_never_queued_twice(session, texting):
     assert len(_deliveries(session)) == 1
 
 
+def test_a_message_named_by_its_caller_is_queued_once_for_every_notification_saying_it(session, texting):
+    twice = [{"id": 1, "user_id": texting.id, "text": "投票明天截止", "link": "/votes/1", "key": "remind:v1:u1"},
+             {"id": 2, "user_id": texting.id, "text": "投票明天截止", "link": "/votes/1", "key": "remind:v1:u1"}]
+    assert deliver.queue(session, twice[:1]) == 1
+    assert deliver.queue(session, twice[1:]) == 0
+    session.commit()
+    assert [d.key for d in _deliveries(session)] == ["remind:v1:u1:sms"]
+
+
 def _local(day: int, hour: int) -> datetime:
     return datetime(2026, 12, day, hour, 0, tzinfo=LOCAL).astimezone(UTC)
 
