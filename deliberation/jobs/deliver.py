@@ -232,14 +232,29 @@ def due_ids(session: Session, now: datetime, limit: int = 500) -> list[int]:
 
 
 def claim(session: Session, delivery_id: int, now: datetime) -> bool:
-    """pending and due → sending, the attempt counted first; committed, so only one worker wins."""
+    """pending and due → sending (due_at: when this attempt began), the attempt counted first; committed, so
+    only one worker wins."""
     claimed = session.execute(
         update(Delivery)
         .where(Delivery.id == delivery_id, Delivery.status == DeliveryStatus.PENDING, Delivery.due_at <= now)
-        .values(status=DeliveryStatus.SENDING, attempts=Delivery.attempts + 1)
+        .values(status=DeliveryStatus.SENDING, attempts=Delivery.attempts + 1, due_at=now)
     ).rowcount
     session.commit()
     return claimed == 1
+
+
+STALE_AFTER = timedelta(minutes=15)
+
+
+def fail_interrupted(session: Session, now: datetime) -> int:
+    """Rows still `sending` long after their attempt began: the sender stopped midway (a killed worker).
+    Whether the message left is unknown, so they are not sent again by themselves: they are marked failed
+    for a moderator to look at and send again (消息发送记录)."""
+    return session.execute(
+        update(Delivery)
+        .where(Delivery.status == DeliveryStatus.SENDING, Delivery.due_at < now - STALE_AFTER)
+        .values(status=DeliveryStatus.FAILED, last_error="Interrupted: the sender stopped while sending")
+    ).rowcount
 
 
 def send_one(session: Session, delivery_id: int, now: datetime | None = None) -> tuple[str, timedelta | None]:

@@ -49,6 +49,7 @@ def tick(app: Flask, session: Session, now: datetime | None = None) -> dict:
             session.rollback()
             logger.exception("jobs: periodic task %s failed", name)
             done[name] = "error"
+    done["interrupted"] = deliver.fail_interrupted(session, now)
     ids = deliver.due_ids(session, now)
     session.commit()
     if ids:

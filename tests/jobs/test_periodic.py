@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from deliberation.consultations.notifications import notify
 from deliberation.db import utcnow
-from deliberation.jobs import periodic
+from deliberation.jobs import deliver, periodic
 from deliberation.jobs.models import Delivery, DeliveryStatus
 
 
@@ -30,7 +30,7 @@ def test_a_failing_task_does_not_stop_the_others_and_due_deliveries_are_sent(app
     session.commit()
     now = utcnow() + timedelta(seconds=1)
     done = periodic.tick(app, session, now)
-    assert done == {"a.broken": "error", "b.counts": 1, "deliveries": 1}
+    assert done == {"a.broken": "error", "b.counts": 1, "interrupted": 0, "deliveries": 1}
     assert ran == [now]
     assert sms_provider.received == [{"to": "13800138000", "text": "【议事平台】投票开始了 /votes/1"}]
     assert session.execute(select(Delivery.status)).scalar_one() == DeliveryStatus.SENT
@@ -44,3 +44,19 @@ def test_without_redis_the_scheduler_runs_the_minute_itself(app, session, monkey
     now = utcnow()
     assert periodic.schedule_once(app, session, now) is True
     assert ran == [now]
+
+
+def test_a_delivery_left_sending_by_a_stopped_worker_is_marked_failed_not_sent_again(app, session, texting):
+    app.config["DELIVER_AFTER_COMMIT"] = False
+    notify(session, [texting.id], "vote", "投票开始了", "/votes/1")
+    session.commit()
+    delivery_id = session.execute(select(Delivery.id)).scalar_one()
+    began = utcnow()
+    assert deliver.claim(session, delivery_id, began)  # and then the worker was killed
+    assert deliver.fail_interrupted(session, began + timedelta(minutes=14)) == 0
+    assert deliver.fail_interrupted(session, began + timedelta(minutes=16)) == 1
+    session.commit()
+    delivery = session.get(Delivery, delivery_id)
+    session.refresh(delivery)
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.FAILED, 1)
+    assert "Interrupted" in delivery.last_error
