@@ -124,16 +124,17 @@ def queue(session: Session, notifications: list[dict]) -> int:
         # notifications say it; otherwise the notification's id names it.
         key = n.get("key") or f"n{n['id']}"
         if person.notify_digest:
-            values.append(_row(f"{key}:digest", person.id, Channel.DIGEST, "", text[:200],
-                               email_body(text, link), DeliveryStatus.HELD))
+            values.append(delivery_values(f"{key}:digest", person.id, Channel.DIGEST, "", text[:200],
+                                          email_body(text, link), DeliveryStatus.HELD))
             continue
         for channel, address in chosen:
             body = email_body(text, link) if channel == Channel.EMAIL else sms_text(text, link)
-            values.append(_row(f"{key}:{channel}", person.id, channel, address, subject_of(text), body))
+            values.append(delivery_values(f"{key}:{channel}", person.id, channel, address, subject_of(text),
+                                          body))
     return len(insert_rows(session, values))
 
 
-def _row(key: str, user_id: int, channel: Channel, address: str, subject: str, body: str,
+def delivery_values(key: str, user_id: int, channel: Channel, address: str, subject: str, body: str,
          status: DeliveryStatus = DeliveryStatus.PENDING) -> dict:
     now = utcnow()
     return {"key": key, "user_id": user_id, "channel": channel, "address": address, "subject": subject[:200],

@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from deliberation.jobs import periodic
-from deliberation.jobs.deliver import _row, insert_rows, recipients, smtp_configured
+from deliberation.jobs.deliver import delivery_values, insert_rows, recipients, smtp_configured
 from deliberation.jobs.models import Channel, Delivery, DeliveryStatus
 
 LOCAL = ZoneInfo("Asia/Shanghai")
@@ -54,8 +54,8 @@ def send_digests(session: Session, now: datetime, hour: int = DIGEST_HOUR) -> in
         person = people.get(user_id)
         for channel, address in person.channels(smtp) if person else []:
             subject, body = _words(day, items, channel)
-            values.append(_row(f"digest:{day.isoformat()}:{user_id}:{channel}", user_id, channel, address,
-                               subject, body))
+            values.append(delivery_values(f"digest:{day.isoformat()}:{user_id}:{channel}", user_id, channel,
+                                          address, subject, body))
     queued = insert_rows(session, values)
     session.execute(
         update(Delivery).where(Delivery.id.in_([item.id for item in held]), Delivery.status == DeliveryStatus.HELD)
