@@ -79,3 +79,10 @@ def test_a_resident_chooses_channels_and_sees_plain_errors(client, login, sessio
     login("shuji")
     no_phone = client.post("/account/channels", data={"by_sms": "y"})
     assert no_phone.status_code == 422 and "名册中没有您的手机号" in no_phone.get_data(as_text=True)
+
+
+def test_the_api_tells_a_user_their_channels(client, api_token, session, texting):
+    texting.notify_digest = True
+    session.commit()
+    me = client.get("/api/v1/me", headers=api_token("wangayi")).get_json()
+    assert (me["notify_email"], me["notify_sms"], me["notify_digest"]) == (True, True, True)
