@@ -1,5 +1,5 @@
 """Commands: `flask --app deliberation demo | create-admin | roster import | audit verify | minutes export |
-backup | outbox send`."""
+backup | outbox send | jobs worker | jobs scheduler | jobs send`."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from deliberation.extensions import db
 
 def init_app(app: Flask) -> None:
     from deliberation.consultations.commands import outbox_group
+    from deliberation.jobs.commands import jobs_group
     from deliberation.minutes.commands import minutes_group
 
     app.cli.add_command(demo)
@@ -26,6 +27,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(minutes_group)
     app.cli.add_command(backup)
     app.cli.add_command(outbox_group)
+    app.cli.add_command(jobs_group)
 
 
 @click.command("demo")

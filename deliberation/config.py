@@ -52,6 +52,7 @@ OPTIONAL_SETTINGS = (
     "SURVEY_SAVE_RATE_LIMIT",  # "120 per minute"
     "MAIL_FROM",  # the sender of notification e-mails; else ?from= in SMTP_URL, else noreply@<host>
     "UPLOAD_FOLDER",  # pictures; one shared folder for several hosts (default instance/uploads)
+    "SMS_URL",  # console (default) | file:[path] | http(s)://provider/… (jobs/sms.py); its key in SMS_KEY
 )
 
 
@@ -63,7 +64,7 @@ def from_environment(instance_path: str) -> dict:
     secure = env("SESSION_COOKIE_SECURE", "1" if scheme == "https" else "0") == "1"
     idle = timedelta(hours=int(env("SESSION_IDLE_HOURS", str(7 * 24))))
     absolute = timedelta(hours=int(env("SESSION_ABSOLUTE_HOURS", str(30 * 24))))
-    # Read only when set; otherwise the code's own defaults apply (limits.py, pictures.py, outbox.py).
+    # Read only when set; otherwise the code's own defaults apply (limits.py, pictures.py, jobs/).
     optional = {key: env(key) for key in OPTIONAL_SETTINGS if env(key)}
     return optional | {
         "SECRET_KEY": secret_key(instance_path),

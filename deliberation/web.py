@@ -109,6 +109,7 @@ def init_app(app: Flask) -> None:
     from deliberation.consultations.routes import bp as consultations_bp
     from deliberation.counter.routes import bp as counter_bp
     from deliberation.home.routes import bp as home_bp
+    from deliberation.jobs.routes import bp as jobs_bp
     from deliberation.minutes.routes import bp as minutes_bp
     from deliberation.surveys.routes import bp as surveys_bp
     from deliberation.voting import (
@@ -120,7 +121,7 @@ def init_app(app: Flask) -> None:
     from deliberation.voting.routes import bp as voting_bp
 
     for blueprint in (home_bp, accounts_bp, consultations_bp, voting_bp, announcement_bp, surveys_bp, minutes_bp, booking_bp,
-                      counter_bp):
+                      counter_bp, jobs_bp):
         app.register_blueprint(blueprint)
     init_api(app)
     cli.init_app(app)

@@ -39,6 +39,15 @@ class EmptyForm(SafeForm):
     """A POST with nothing but its CSRF token: logout, toggles, confirmations."""
 
 
+class ChannelsForm(SafeForm):
+    """How notifications reach the user besides the site (jobs.deliver)."""
+
+    email = StringField(_l("电子邮箱"), validators=[Optional(), Length(max=254)], description=_l("用于接收邮件通知，可不填"))
+    by_email = BooleanField(_l("用电子邮件通知我"))
+    by_sms = BooleanField(_l("用短信通知我（发到名册登记的手机号）"))
+    digest = BooleanField(_l("每天汇总成一条，第二天早上发送（不再逐条发送）"))
+
+
 class LanguageForm(SafeForm):
     lang = SelectField(_l("语言"), choices=[SelectChoice("zh_Hans", "简体中文"), SelectChoice("en", "English")])
 

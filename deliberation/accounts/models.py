@@ -214,6 +214,11 @@ class User(UserMixin, db.Model):
     # Optional: notifications are also e-mailed where SMTP_URL is set and the user gave an address.
     email: Mapped[str | None] = mapped_column(String(254))
     care_mode: Mapped[bool_false]
+    # Channels besides the site (deliberation.jobs.deliver): e-mail to `email`, SMS to the person's phone,
+    # and the day's notifications gathered into one message the next morning instead of single ones.
+    notify_email: Mapped[bool] = mapped_column(default=True, server_default="1")
+    notify_sms: Mapped[bool_false]
+    notify_digest: Mapped[bool_false]
     # Changing it signs out every session of this user (password change, "log out everywhere").
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=lambda: secrets.token_urlsafe(32))
     created_at: Mapped[timestamp]

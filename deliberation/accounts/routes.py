@@ -17,6 +17,7 @@ from deliberation.accounts import roles, services, sessions
 from deliberation.accounts.access import community_or_404
 from deliberation.accounts.demographics import room_order
 from deliberation.accounts.forms import (
+    ChannelsForm,
     CommunityForm,
     EmptyForm,
     LanguageForm,
@@ -131,9 +132,33 @@ def account():
     return _account_page(form), 422 if form.is_submitted() else 200
 
 
-def _account_page(form):
+def _account_page(form, channels=None):
     tokens = services.api_tokens_of(db.session, current_user)
-    return render_template("accounts/account.html", form=form, tokens=tokens, revoke_form=EmptyForm())
+    if channels is None:
+        user = current_user
+        channels = ChannelsForm(formdata=None, email=user.email, by_email=user.notify_email and bool(user.email),
+                                by_sms=user.notify_sms, digest=user.notify_digest)
+    return render_template("accounts/account.html", form=form, tokens=tokens, revoke_form=EmptyForm(),
+                           channels=channels)
+
+
+@bp.post("/account/channels")
+@login_required
+def channels():
+    """Choose how notifications reach one besides the site: e-mail, SMS, the daily digest."""
+    form = ChannelsForm()
+    if form.validate_on_submit():
+        try:
+            services.set_channels(db.session, current_user, email=form.email.data, by_email=form.by_email.data,
+                                  by_sms=form.by_sms.data, digest=form.digest.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_errors(form, error)
+            return _account_page(PasswordForm(formdata=None), form), error.status
+        db.session.commit()
+        flash(_("通知方式已保存"))
+        return redirect(url_for("accounts.account") + "#channels")
+    return _account_page(PasswordForm(formdata=None), form), 422
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")

@@ -121,6 +121,33 @@ def set_preferences(session: Session, user: User, *, care_mode: bool | None = No
     audit.record(session, user, "user.preferences", user, care_mode=care_mode, locale=locale)
 
 
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def set_channels(session: Session, user: User, *, email: str | None, by_email: bool, by_sms: bool,
+                 digest: bool) -> User:
+    """The channels by which notifications reach the user besides the site: e-mail (to the address given),
+    SMS (to the phone of the user's person in the roster), and the daily digest instead of single messages.
+    Refused with a message per field when a chosen channel has no address."""
+    email = (email or "").strip() or None
+    problems = {}
+    if email and (len(email) > 254 or not EMAIL_PATTERN.match(email)):
+        problems["email"] = _("请填写有效的电子邮箱，例如 name@example.com")
+    elif by_email and not email:
+        problems["email"] = _("用电子邮件通知需要填写电子邮箱")
+    if by_sms and not (user.person and user.person.phone):
+        problems["by_sms"] = _("名册中没有您的手机号，请联系居委会登记后再选择短信")
+    if digest and not (by_email or by_sms):
+        problems["digest"] = _("每日汇总通过电子邮件或短信发送，请至少选择其中一种")
+    if problems:
+        raise Invalid(next(iter(problems.values())), fields=problems)
+    user.email, user.notify_email, user.notify_sms, user.notify_digest = email, by_email, by_sms, digest
+    audit.record(session, user, "user.channels", user, email=bool(email), by_email=by_email, by_sms=by_sms,
+                 digest=digest)
+    session.flush()
+    return user
+
+
 # -- API tokens --------------------------------------------------------------------------------
 
 def issue_api_token(session: Session, user: User, lifetime: timedelta) -> str:

@@ -53,6 +53,10 @@ class MeOut(Schema):
     is_admin = fields.Boolean()
     care_mode = fields.Boolean()
     locale = fields.String(allow_none=True)
+    # the channels chosen on the account page besides the site (jobs.deliver)
+    notify_email = fields.Boolean()
+    notify_sms = fields.Boolean()
+    notify_digest = fields.Boolean()
     memberships = fields.List(fields.Nested(MembershipOut))
 
 

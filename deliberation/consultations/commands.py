@@ -1,21 +1,18 @@
-"""`flask outbox send`: send the e-mails still waiting in the outbox (e.g. from cron)."""
+"""`flask outbox send`: the old name of `flask jobs send` (send what is pending now, e.g. from cron)."""
 
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
-outbox_group = AppGroup("outbox", help="E-mail notifications waiting to be sent (发件箱).")
+outbox_group = AppGroup("outbox", help="Notifications waiting to be sent (发件箱); same as `flask jobs send`.")
 
 
 @outbox_group.command("send")
 @click.option("--limit", default=200, show_default=True, help="At most this many messages.")
-def send(limit: int) -> None:
-    """Send unsent e-mails now; failures are retried up to 5 times, then marked failed."""
-    from deliberation.consultations.outbox import send_pending
+@click.pass_context
+def send(ctx: click.Context, limit: int) -> None:
+    """Send the pending e-mails and SMS now; failures are retried with growing waits, then marked failed."""
+    from deliberation.jobs.commands import send as jobs_send
 
-    if not current_app.config.get("SMTP_URL"):
-        raise click.ClickException("未设置 SMTP_URL，无法发送邮件。")
-    result = send_pending(current_app._get_current_object(), limit=limit)
-    click.echo(f"已发送 {result.sent} 封，失败 {result.failed} 封。")
+    ctx.invoke(jobs_send, limit=limit)

@@ -1,11 +1,10 @@
-"""Notifications: tell users inside the site (and queue their e-mail in the outbox), read them, count them, the
-newest unread."""
+"""Notifications: tell users inside the site (and queue them by their other channels: jobs.deliver), read
+them, count them, the newest unread."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask import current_app, has_app_context, has_request_context, request
 from flask_babel import gettext as _
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
@@ -13,9 +12,9 @@ from sqlalchemy.orm import Session
 from deliberation import audit
 from deliberation.accounts.models import Membership, Role, User
 from deliberation.accounts.roles import role_listeners
-from deliberation.consultations import outbox
 from deliberation.consultations.models import Comment, Notification
 from deliberation.db import utcnow
+from deliberation.jobs import deliver
 from deliberation.pagination import Page, paginate
 
 
@@ -25,27 +24,21 @@ def consultation_link(consultation_id: int, anchor: str = "") -> str:
 
 
 def notify(session: Session, user_ids: Iterable[int], kind: str, text: str, link: str = "") -> int:
-    """Tell users inside the site; with SMTP_URL set, also queue an e-mail to those with an address.
-
-    The e-mail rows are written in this same transaction and sent after the response (outbox.py).
+    """Tell users inside the site; then queue the same message by the other channels each chose
+    (jobs.deliver: e-mail, SMS, the daily digest), written in this same transaction, sent after it.
     """
     ids = sorted(set(user_ids))
     if not ids:
         return 0
     now = utcnow()
     text = text[:500]
-    session.execute(
-        insert(Notification),
-        [{"user_id": uid, "kind": kind, "text": text, "link": link, "created_at": now} for uid in ids],
-    )
-    if has_app_context() and current_app.config.get("SMTP_URL"):
-        absolute = (request.url_root.rstrip("/") + link) if link and has_request_context() else link
-        outbox.queue(
-            session,
-            ids,
-            _("【议事平台】%(text)s", text=text)[:200],
-            text + ("\n\n" + _("查看详情：%(link)s", link=absolute) if link else ""),
-        )
+    rows = [{"user_id": uid, "kind": kind, "text": text, "link": link, "created_at": now} for uid in ids]
+    written = session.execute(
+        insert(Notification).returning(Notification.id, Notification.user_id, sort_by_parameter_order=True), rows
+    ).all()
+    for row, (notification_id, _user_id) in zip(rows, written, strict=True):
+        row["id"] = notification_id
+    deliver.queue(session, rows)
     return len(ids)
 
 

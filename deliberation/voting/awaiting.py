@@ -13,7 +13,8 @@ from datetime import datetime
 from sqlalchemy import String, and_, cast, exists, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from deliberation.accounts.models import Ownership, Person, User
+from deliberation.accounts.models import Community, Ownership, Person, User
+from deliberation.jobs import periodic
 from deliberation.voting.lifecycle import catch_up
 from deliberation.voting.models import Ballot, PaperConflict, Vote, VoteObjection, VoteVoter, VoteVoterUnit
 
@@ -45,6 +46,13 @@ def catch_up_due(session: Session, community_ids: list[int], now: datetime) -> i
     for vote in due:
         catch_up(session, vote)
     return len(due)
+
+
+@periodic.task("votes.schedule")
+def catch_up_all(session: Session, now: datetime) -> int:
+    """The scheduler's minute (jobs.periodic): every community's votes whose opening or closing time has
+    passed are opened or closed, whether or not anyone reads a page (a page read still catches up too)."""
+    return catch_up_due(session, list(session.execute(select(Community.id)).scalars()), now)
 
 
 def _open_at(now: datetime):

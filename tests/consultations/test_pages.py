@@ -183,16 +183,16 @@ def test_the_care_mode_page_renders(client, login, session, consultation, reside
     assert 'class="care"' in page
 
 
-def test_email_goes_to_the_outbox_only_when_smtp_is_configured(
+def test_email_is_queued_only_when_smtp_is_configured(
     app, session, consultation, round_, resident, secretary
 ):
-    from deliberation.consultations.models import OutboxMessage
+    from deliberation.jobs.models import Delivery as OutboxMessage
 
     comment = comments.post_comment(session, resident, consultation, "问")
     comments.post_comment(session, secretary, consultation, "答", parent_id=comment.id, official_answer=True)
     assert session.execute(select(OutboxMessage)).first() is None
     app.config["SMTP_URL"] = "smtp://mail.example:25"
-    app.config["OUTBOX_SEND_AFTER_RESPONSE"] = False
+    app.config["DELIVER_AFTER_COMMIT"] = False
     comments.post_comment(session, secretary, consultation, "补充", parent_id=comment.id)
     assert session.execute(select(OutboxMessage)).first() is None  # the resident has no e-mail address
     resident.email = "wangayi@example.org"

@@ -104,6 +104,13 @@ def build_side(session, world: World, side: str, community, moderator, resident,
     objection = VoteObjection(vote_id=vote.id, stage=ObjectionStage.ROLL, lodged_by_id=resident.id,
                               person_id=resident.person_id, kind="other", reason=f"{mark} 异议")
     session.add(objection)
+    # A message to the side's resident that failed (the moderator's 消息发送记录 may send it again).
+    from deliberation.jobs.models import Channel, Delivery, DeliveryStatus
+
+    delivery = Delivery(key=f"world:{side}", user_id=resident.id, channel=Channel.SMS, address="13800138000",
+                        subject=f"{mark} 通知", body=f"{mark} 通知", status=DeliveryStatus.FAILED, attempts=5,
+                        last_error="SmsError: HTTP 500")
+    session.add(delivery)
     # An API token of the side's resident of its own, so revoking it in the matrix leaves the clients' tokens be.
     accounts.issue_api_token(session, resident, timedelta(days=1))
     session.flush()
@@ -137,6 +144,7 @@ def build_side(session, world: World, side: str, community, moderator, resident,
         (side, "captain"): captaincy.id,
         (side, "conflict"): conflict.id,
         (side, "objection"): objection.id,
+        (side, "delivery"): delivery.id,
         (side, "fmt"): "csv",
         (side, "notice_stage"): "call",  # the vote is open: its call to vote (表决公告) is printable
         (side, "notice_format"): "pdf",

@@ -58,6 +58,10 @@ ACCESS: dict[str, tuple[str, dict[str, set[int]]]] = {
     "accounts.roster_import_confirm": (MODERATOR, {"admin": {404}, "mod_b": {404}}),
     "accounts.issue_invites": (MODERATOR, {}),
     "accounts.members": (MODERATOR, {}),
+    "accounts.channels": (SIGNED_IN, {}),
+    # what was sent and what failed (jobs.records): a delivery of another community answers 404
+    "jobs.deliveries": (MODERATOR, {}),
+    "jobs.retry": (MODERATOR, {}),
     "accounts.change_role": (ADMIN, {}),  # administrators of the site or of the community
     "api_accounts.create_token": (PUBLIC, {}),
     "api_accounts.me": (SIGNED_IN, {}),
@@ -285,6 +289,7 @@ PARAMS: dict[str, str] = {
     "community_id": "community",
     "conflict_id": "conflict",
     "objection_id": "objection",
+    "delivery_id": "delivery",
     "consultation_id": "consultation",
     "round_id": "round",
     "proposal_id": "proposal",
