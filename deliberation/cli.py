@@ -1,5 +1,5 @@
 """Commands: `flask --app deliberation demo | create-admin | roster import | audit verify | minutes export |
-backup | outbox send`."""
+backup | outbox send | reminders send`."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from deliberation.extensions import db
 
 
 def init_app(app: Flask) -> None:
-    from deliberation.consultations.commands import outbox_group
+    from deliberation.consultations.commands import outbox_group, reminders_group
     from deliberation.minutes.commands import minutes_group
 
     app.cli.add_command(demo)
@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(minutes_group)
     app.cli.add_command(backup)
     app.cli.add_command(outbox_group)
+    app.cli.add_command(reminders_group)
 
 
 @click.command("demo")

@@ -411,6 +411,8 @@ def test_the_home_page_costs_the_same_however_much_waits(session, people, secret
         assert client.get("/").status_code == 200
 
     some(6, 1)
+    notifications.mark_notifications_read(session, people["owner"])  # their openings were announced
+    session.commit()
     login("wangayi")
     with counted() as many:
         page = client.get("/").get_data(as_text=True)

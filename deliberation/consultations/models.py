@@ -475,6 +475,32 @@ class Notification(db.Model):
     read_at: Mapped[timestamp_null]
 
 
+class NoticeRound(db.Model):
+    """That one round of notices about a vote or a survey was sent (consultations.reminders): "open",
+    "results", "remind:3" (3 days before the close). Claimed once — two workers at once, one sends."""
+
+    __tablename__ = "notice_rounds"
+    __table_args__ = (UniqueConstraint("subject", "subject_id", "round"),)
+    id: Mapped[intpk]
+    subject: Mapped[str] = mapped_column(String(10))  # "vote" or "survey"
+    subject_id: Mapped[int] = mapped_column(Integer)
+    round: Mapped[str] = mapped_column(String(20))
+    sent_at: Mapped[timestamp]
+
+
+class ReminderSent(db.Model):
+    """A reminder a person got before a vote or a survey closed: once per person and days before the close."""
+
+    __tablename__ = "reminders_sent"
+    __table_args__ = (UniqueConstraint("subject", "subject_id", "user_id", "days"),)
+    id: Mapped[intpk]
+    subject: Mapped[str] = mapped_column(String(10))
+    subject_id: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    days: Mapped[int] = mapped_column(Integer)
+    sent_at: Mapped[timestamp]
+
+
 class OutboxMessage(db.Model):
     """An e-mail queued in the transaction of its notification (only when SMTP_URL is set).
 
