@@ -3,7 +3,8 @@ when its results are out (closed by the moderator, or by its closes_at), and tho
 on the reminder days before the close (consultations.reminders).
 
 Who may answer is respondents.eligible_ids (the session's eligibility, else the community); who answered is
-survey_participations (online or on paper, whatever the anonymity). The rounds "open" and "results" are
+survey_participations (online or on paper, whatever the anonymity) with a submitted response: a draft left
+unsubmitted is not taking part yet. The rounds "open" and "results" are
 claimed in notice_rounds, so each is sent once however the survey got there.
 """
 
@@ -20,20 +21,27 @@ from deliberation.consultations import reminders
 from deliberation.consultations.notifications import notify
 from deliberation.formatting import format_datetime
 from deliberation.surveys.lists import open_clause
-from deliberation.surveys.models import Participation, Survey, SurveyState
-from deliberation.surveys.respondents import eligible_ids
+from deliberation.surveys.models import Participation, Response, Survey, SurveyState
+from deliberation.surveys.respondents import eligible_ids, respondent_key
 
 SUBJECT = "survey"
 LATE = timedelta(days=1)  # an opening or a close the clock passed longer ago than this is not announced any more
 
 
 def eligible_users(session: Session, survey: Survey, *, waiting: bool = False) -> list[int]:
-    """The active users who may answer the survey; ``waiting``: only those who have not answered: one query."""
-    stmt = select(User.id).where(User.person_id.in_(eligible_ids(session, survey)), User.is_active_account.is_(True))
-    if waiting:
-        stmt = stmt.where(~exists().where(Participation.survey_id == survey.id,
-                                          Participation.person_id == User.person_id))
-    return list(session.execute(stmt).scalars())
+    """The active users who may answer the survey; ``waiting``: only those who have not submitted a response
+    (none begun, or a draft left unsubmitted — found by its respondent key, anonymous ones too): two queries."""
+    began = exists().where(Participation.survey_id == survey.id, Participation.person_id == User.person_id)
+    rows = session.execute(select(User.id, User.person_id, began).where(
+        User.person_id.in_(eligible_ids(session, survey)), User.is_active_account.is_(True))).all()
+    if not waiting:
+        return [uid for uid, _person, _began in rows]
+    keys = {respondent_key(survey, person_id): person_id for _uid, person_id, started in rows if started}
+    drafts = set(session.execute(select(Response.respondent_key).where(
+        Response.survey_id == survey.id, Response.respondent_key.in_(list(keys)),
+        Response.submitted_at.is_(None))).scalars()) if keys else set()
+    unfinished = {keys[key] for key in drafts}
+    return [uid for uid, person_id, started in rows if not started or person_id in unfinished]
 
 
 def announce_opening(session: Session, survey: Survey, now: datetime) -> int:

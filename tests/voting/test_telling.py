@@ -225,3 +225,24 @@ def test_reminder_days_outside_one_to_fourteen_are_refused(given):
     with pytest.raises(Invalid) as refused:
         check_days(given)
     assert "reminder_days" in refused.value.fields
+
+
+def test_the_api_takes_and_shows_the_reminder_days(client, api_token, consultation, proposals, secretary):
+    headers = api_token(secretary.username)
+    body = {"title": "是否同意方案一", "kind": "proposal", "proposal_id": proposals[0].id, "reminder_days": "1,3"}
+    created = client.post(f"/api/v1/consultations/{consultation.id}/votes", json=body, headers=headers)
+    assert created.status_code == 201 and created.get_json()["reminder_days"] == "3,1"
+    refused = client.post(f"/api/v1/consultations/{consultation.id}/votes", json={**body, "reminder_days": "30"},
+                          headers=headers)
+    assert refused.status_code == 422 and "reminder_days" in refused.get_json()["error"]["fields"]
+
+
+def test_the_vote_form_takes_the_reminder_days(client, login, session, consultation, proposals, secretary):
+    login(secretary.username)
+    page = client.get(f"/consultations/{consultation.id}/votes/new").get_data(as_text=True)
+    assert 'name="reminder_days"' in page
+    response = client.post(f"/consultations/{consultation.id}/votes/new", data={
+        "title": "是否同意方案一", "kind": "proposal", "proposal_id": str(proposals[0].id),
+        "rule_name": "simple_majority", "basis": "person", "group": "age", "objection_days": "3",
+        "reminder_days": "0"})
+    assert response.status_code == 422 and "如 3,1" in response.get_data(as_text=True)
