@@ -3,6 +3,7 @@ vote's link), and reminders before the close to those who have not voted — nev
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from deliberation.consultations.models import NoticeRound, Notification, Reminde
 from deliberation.consultations.reminders import check_days, due_days, send_due
 from deliberation.db import utcnow
 from deliberation.errors import Invalid
+from deliberation.extensions import db
 from deliberation.formatting import format_datetime
 from deliberation.voting import proxies
 from deliberation.voting.announcement import announce
@@ -180,6 +182,35 @@ def test_a_worker_that_missed_the_round_still_reminds_nobody_twice(session, make
     session.execute(delete(NoticeRound).where(NoticeRound.subject == "vote"))
     assert send_due(session, before_close(vote, 1, minutes=1)) == 0
     assert told(session, "reminder") == ids(residents, *OWNERS)
+
+
+def test_two_workers_at_once_remind_each_person_once(app, session, make_vote, residents):
+    """Two schedulers run the same minute, each in its own transaction and connection: one sends, one finds the
+    round claimed and tells nobody."""
+    vote = make_vote(basis="owner", closes_at=utcnow() + timedelta(days=5))
+    moment = before_close(vote, 1)
+    owners = ids(residents, *OWNERS)
+    session.commit()
+    session.close()
+    barrier = threading.Barrier(2)
+    results: list = [None, None]
+
+    def work(n: int) -> None:
+        try:
+            with app.app_context():
+                barrier.wait(timeout=60)
+                results[n] = send_due(db.session, moment)
+                db.session.commit()
+        except BaseException as error:  # reported below
+            results[n] = error
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(results) == [0, 3], results
+    assert told(session, "reminder") == owners
 
 
 def test_the_command_sends_what_is_due(app, session, make_vote, residents):
