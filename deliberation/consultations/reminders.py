@@ -124,7 +124,8 @@ def claim_reminders(session: Session, subject: str, subject_id: int, day: int, u
 
 def send_due(session: Session, now: datetime) -> int:
     """Send every notice and reminder that is due (each source registered by its capability); flushes, never
-    commits (the caller does). How many people were told."""
+    commits (the caller does). How many notices the sources counted (a vote brought up to its schedule tells
+    its electorate through voting.lifecycle, uncounted)."""
     told = 0
     for source in sources:
         told += source(session, now)
