@@ -122,3 +122,13 @@ def test_the_moderator_sets_the_days_in_the_form(client, login, session, make_su
         "title": survey.title, "anonymity": "named", "consultation_id": "0", "reminder_days": "3,1"})
     session.refresh(survey)
     assert survey.reminder_days == "3,1"
+
+
+def test_the_api_takes_and_shows_the_reminder_days(client, api_token, community, secretary):
+    headers = api_token(secretary.username)
+    body = {"title": "楼道照明满意度调查", "reminder_days": "1 3"}
+    created = client.post(f"/api/v1/communities/{community.id}/surveys", json=body, headers=headers)
+    assert created.status_code == 201 and created.get_json()["reminder_days"] == "3,1"
+    refused = client.post(f"/api/v1/communities/{community.id}/surveys", json={**body, "reminder_days": "0"},
+                          headers=headers)
+    assert refused.status_code == 422 and "reminder_days" in refused.get_json()["error"]["fields"]
