@@ -1,5 +1,9 @@
 """Commands: `flask --app deliberation demo | create-admin | roster import | audit verify | minutes export |
+<<<<<<< HEAD
 backup | outbox send | jobs worker | jobs scheduler | jobs send`."""
+=======
+backup | outbox send | reminders send`."""
+>>>>>>> notify
 
 from __future__ import annotations
 
@@ -16,8 +20,12 @@ from deliberation.extensions import db
 
 
 def init_app(app: Flask) -> None:
+<<<<<<< HEAD
     from deliberation.consultations.commands import outbox_group
     from deliberation.jobs.commands import jobs_group
+=======
+    from deliberation.consultations.commands import outbox_group, reminders_group
+>>>>>>> notify
     from deliberation.minutes.commands import minutes_group
 
     app.cli.add_command(demo)
@@ -27,7 +35,11 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(minutes_group)
     app.cli.add_command(backup)
     app.cli.add_command(outbox_group)
+<<<<<<< HEAD
     app.cli.add_command(jobs_group)
+=======
+    app.cli.add_command(reminders_group)
+>>>>>>> notify
 
 
 @click.command("demo")

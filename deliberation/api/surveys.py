@@ -49,6 +49,9 @@ class SurveyIn(Schema):
     consultation_id = fields.Integer(load_default=None, allow_none=True)
     opens_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=UTC)
     closes_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=UTC)
+    reminder_days = fields.String(load_default="1", validate=validate.Length(max=40), metadata={
+        "description": 'days before the close on which those who have not answered are reminded, e.g. "3,1" '
+                       '(each 1 to 14); "" for none'})
     questions = fields.List(fields.Nested(SurveyQuestionIn), load_default=list,
                             validate=validate.Length(max=builder.MAX_QUESTIONS))
 
@@ -76,6 +79,7 @@ class SurveyOut(Schema):
     state = fields.String(metadata={"description": "draft | scheduled | open | closed (by the clock too)"})
     opens_at = fields.DateTime(allow_none=True)
     closes_at = fields.DateTime(allow_none=True)
+    reminder_days = fields.String(metadata={"description": 'days before the close to remind, e.g. "3,1"'})
     version = fields.Integer()
     previous_version_id = fields.Integer(allow_none=True)
     questions = fields.List(fields.Nested(SurveyQuestionOut))
@@ -179,6 +183,7 @@ def _survey(survey: Survey) -> dict:
         "state": survey.effective_state.value,
         "opens_at": survey.opens_at,
         "closes_at": survey.closes_at,
+        "reminder_days": survey.reminder_days,
         "version": survey.version,
         "previous_version_id": survey.previous_version_id,
         "questions": [

@@ -54,6 +54,9 @@ class VoteIn(Schema):
     objection_days = fields.Integer(load_default=3, validate=validate.Range(min=0, max=30), metadata={
         "description": "days the preliminary result is posted for objections after the close; 0 (announced "
                        "at the close) only for a vote that binds nobody (not an owners' vote)"})
+    reminder_days = fields.String(load_default="1", validate=validate.Length(max=40), metadata={
+        "description": 'days before the close on which those who have not voted are reminded, e.g. "3,1" '
+                       '(each 1 to 14); "" for none'})
 
 
 class VoteOut(Schema):
@@ -80,6 +83,7 @@ class VoteOut(Schema):
         "description": "the version of the proposal the vote asks about (fixed at the opening)"})
     options = fields.List(fields.Nested(VoteOptionOut))
     objection_days = fields.Integer()
+    reminder_days = fields.String(metadata={"description": 'days before the close to remind, e.g. "3,1"'})
     objections_until = fields.AwareDateTime(allow_none=True, metadata={
         "description": "set at the close: until when objections to the preliminary result are taken"})
     announced_at = fields.AwareDateTime(allow_none=True, metadata={"description": "when the result was announced"})
@@ -196,7 +200,7 @@ def vote_out(vote: Vote) -> dict:
         "electorate_text": labels.electorate_text(vote), "proposal_version": vote.proposal_version,
         "options": [{"key": o.key, "label": o.label, "proposal_id": o.proposal_id,
                      "proposal_version": o.proposal_version} for o in vote.options],
-        "objection_days": vote.objection_days, "objections_until": vote.objections_until,
+        "objection_days": vote.objection_days, "reminder_days": vote.reminder_days, "objections_until": vote.objections_until,
         "announced_at": vote.announced_at, "final": vote.announced_at is not None,
         "result_label": labels.result_stage_label(vote) if vote.closed_at else "",
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from flask_babel import gettext as _
@@ -28,6 +29,11 @@ from deliberation.booking.models import Booking, BookingStatus, Room, Team
 from deliberation.booking.schedule import bookings_between, closed_days, local_days
 from deliberation.db import utcnow
 from deliberation.errors import Conflict, Invalid, require
+
+# Called after a moderator approved or declined a booking, in the same transaction: (session, actor, booking).
+# The capability that tells people things registers here (consultations.notifications), so that booking
+# imports none of it.
+decision_listeners: list[Callable[[Session, User, Booking], None]] = []
 
 
 def bookings_of(user: User, *, past: bool = False) -> Select:
@@ -122,6 +128,8 @@ def _decide(session: Session, actor: User, booking: Booking, status: BookingStat
     audit.record(session, actor, f"booking.{'approve' if status == BookingStatus.APPROVED else 'decline'}",
                  booking, community_id=booking.community_id, note=booking.decision_note)
     session.flush()
+    for listener in decision_listeners:
+        listener(session, actor, booking)
     return booking
 
 

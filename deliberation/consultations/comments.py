@@ -27,7 +27,7 @@ from deliberation.consultations.models import (
     RoundState,
 )
 from deliberation.consultations.moderation import blocked_words
-from deliberation.consultations.notifications import announce_reply
+from deliberation.consultations.notifications import announce_reply, announce_report
 from deliberation.db import utcnow
 from deliberation.errors import Conflict, Forbidden, Invalid, NotFound, require
 from deliberation.pagination import Page, paginate
@@ -260,6 +260,7 @@ def report_comment(session: Session, actor: User, comment: Comment, reason: str)
     audit.record(
         session, actor, "comment.report", comment, community_id=consultation.community_id, reason=reason
     )
+    announce_report(session, actor, comment, reason)
     return report
 
 

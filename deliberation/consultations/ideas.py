@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
@@ -103,7 +104,7 @@ def answer_idea(session: Session, actor: User, idea: Idea, answer: str) -> Idea:
         session,
         [idea.author_id] if idea.author_id != actor.id else [],
         "idea",
-        _("您的心愿“%(title)s”收到了答复", title=idea.title),
+        _l("您的心愿“%(title)s”收到了答复", title=idea.title),
         f"/ideas/{idea.id}",
     )
     return idea
@@ -151,7 +152,7 @@ def merge_idea(session: Session, actor: User, idea: Idea, target_id: int) -> Ide
         session,
         [idea.author_id] if idea.author_id != actor.id else [],
         "idea",
-        _("您的心愿“%(title)s”与另一条相同，已合并到“%(target)s”", title=idea.title, target=target.title),
+        _l("您的心愿“%(title)s”与另一条相同，已合并到“%(target)s”", title=idea.title, target=target.title),
         f"/ideas/{target.id}",
     )
     return idea
@@ -197,7 +198,7 @@ def promote_idea(
         session,
         [idea.author_id] if idea.author_id != actor.id else [],
         "idea",
-        _(
+        _l(
             "您的心愿“%(title)s”已转为议事“%(consultation)s”中的方案",
             title=idea.title,
             consultation=consultation.title,

@@ -574,6 +574,55 @@ class Notification(db.Model):
     read_at: Mapped[timestamp_null]
 
 
+<<<<<<< HEAD
+=======
+class NoticeRound(db.Model):
+    """That one round of notices about a vote or a survey was sent (consultations.reminders): "open",
+    "results", "remind:3" (3 days before the close). Claimed once — two workers at once, one sends."""
+
+    __tablename__ = "notice_rounds"
+    __table_args__ = (UniqueConstraint("subject", "subject_id", "round"),)
+    id: Mapped[intpk]
+    subject: Mapped[str] = mapped_column(String(10))  # "vote" or "survey"
+    subject_id: Mapped[int] = mapped_column(Integer)
+    round: Mapped[str] = mapped_column(String(20))
+    sent_at: Mapped[timestamp]
+
+
+class ReminderSent(db.Model):
+    """A reminder a person got before a vote or a survey closed: once per person and days before the close."""
+
+    __tablename__ = "reminders_sent"
+    __table_args__ = (UniqueConstraint("subject", "subject_id", "user_id", "days"),)
+    id: Mapped[intpk]
+    subject: Mapped[str] = mapped_column(String(10))
+    subject_id: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    days: Mapped[int] = mapped_column(Integer)
+    sent_at: Mapped[timestamp]
+
+
+class OutboxMessage(db.Model):
+    """An e-mail queued in the transaction of its notification (only when SMTP_URL is set).
+
+    consultations.outbox sends it after the response (or `flask outbox send` does), so a slow mail
+    server never slows a page: sent_at once delivered; after MAX_ATTEMPTS failures failed_at.
+    """
+
+    __tablename__ = "outbox_messages"
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    subject: Mapped[str200]
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[timestamp]
+    sent_at: Mapped[timestamp_null] = mapped_column(index=True)
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    to_address: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    failed_at: Mapped[timestamp_null]
+    last_error: Mapped[str] = mapped_column(String(500), default="", server_default="")
+
+
+>>>>>>> notify
 # -- one person's eligibility ------------------------------------------------------------------
 # Beside the tables it reads; eligibility.py holds the clauses for lists of sessions and of persons.
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
@@ -81,7 +82,7 @@ def hide_comment(session: Session, actor: User, comment: Comment, reason: str) -
         session,
         [comment.author_id],
         "hidden",
-        _("您在“%(title)s”中的意见已被隐藏，理由：%(reason)s", title=consultation.title, reason=reason),
+        _l("您在“%(title)s”中的意见已被隐藏，理由：%(reason)s", title=consultation.title, reason=reason),
         consultation_link(consultation.id, f"comment-{comment.id}"),
     )
     return comment

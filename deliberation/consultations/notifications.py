@@ -3,15 +3,29 @@ them, count them, the newest unread."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 
+<<<<<<< HEAD
+=======
+from flask import current_app, has_app_context, has_request_context, request
+from flask_babel import force_locale
+>>>>>>> notify
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from deliberation import audit
 from deliberation.accounts.models import Membership, Role, User
 from deliberation.accounts.roles import role_listeners
+<<<<<<< HEAD
+=======
+from deliberation.booking.bookings import decision_listeners
+from deliberation.booking.models import Booking, BookingStatus
+from deliberation.consultations import outbox
+>>>>>>> notify
 from deliberation.consultations.models import Comment, Notification
 from deliberation.db import utcnow
 from deliberation.jobs import deliver
@@ -23,14 +37,54 @@ def consultation_link(consultation_id: int, anchor: str = "") -> str:
     return f"/consultations/{consultation_id}" + (f"#{anchor}" if anchor else "")
 
 
+<<<<<<< HEAD
 def notify(session: Session, user_ids: Iterable[int], kind: str, text: str, link: str = "") -> int:
     """Tell users inside the site; then queue the same message by the other channels each chose
     (jobs.deliver: e-mail, SMS, the daily digest), written in this same transaction, sent after it.
+=======
+# What a notification says: a plain str (already worded), or a message worded for each recipient in their own
+# language — a lazy_gettext string with its parameters (``_l("…%(title)s", title=…)``) or a callable.
+Message = str | LazyString | Callable[[], str]
+
+LANGUAGES = ("zh_Hans", "en")
+
+
+def _language(locale: str | None) -> str:
+    """The language a user reads notifications in: their chosen one, Chinese first."""
+    return locale if locale in LANGUAGES else "zh_Hans"
+
+
+def word(message: Message) -> str:
+    """The message in the language now in force."""
+    if isinstance(message, str):
+        return message
+    if isinstance(message, LazyString):
+        return str(message)
+    return str(message())
+
+
+def _readers(session: Session, ids: list[int], text: Message) -> dict[str | None, list[int]]:
+    """The recipients grouped by the language their text is worded in (None: worded already, a plain str)."""
+    if isinstance(text, str):
+        return {None: ids}
+    groups: dict[str | None, list[int]] = {}
+    for uid, locale in session.execute(select(User.id, User.locale).where(User.id.in_(ids))).all():
+        groups.setdefault(_language(locale), []).append(uid)
+    return groups
+
+
+def notify(session: Session, user_ids: Iterable[int], kind: str, text: Message, link: str = "") -> int:
+    """Tell users inside the site, each in their language (see Message); with SMTP_URL set, also queue an
+    e-mail to those with an address.
+
+    The e-mail rows are written in this same transaction and sent after the response (outbox.py).
+>>>>>>> notify
     """
     ids = sorted(set(user_ids))
     if not ids:
         return 0
     now = utcnow()
+<<<<<<< HEAD
     text = text[:500]
     rows = [{"user_id": uid, "kind": kind, "text": text, "link": link, "created_at": now} for uid in ids]
     written = session.execute(
@@ -39,8 +93,39 @@ def notify(session: Session, user_ids: Iterable[int], kind: str, text: str, link
     for row, (notification_id, _user_id) in zip(rows, written, strict=True):
         row["id"] = notification_id
     deliver.queue(session, rows)
+=======
+    worded: dict[str | None, str] = {}
+    groups = _readers(session, ids, text)
+    for language in groups:
+        with speaking(language):
+            worded[language] = word(text)[:500]
+    session.execute(
+        insert(Notification),
+        [{"user_id": uid, "kind": kind, "text": worded[language], "link": link, "created_at": now}
+         for language, group in groups.items() for uid in group],
+    )
+    if has_app_context() and current_app.config.get("SMTP_URL"):
+        absolute = (request.url_root.rstrip("/") + link) if link and has_request_context() else link
+        for language, group in groups.items():
+            with speaking(language):
+                outbox.queue(
+                    session,
+                    group,
+                    _("【议事平台】%(text)s", text=worded[language])[:200],
+                    worded[language] + ("\n\n" + _("查看详情：%(link)s", link=absolute) if link else ""),
+                )
+>>>>>>> notify
     return len(ids)
 
+
+@contextmanager
+def speaking(language: str | None):
+    """Word what follows in this language (None: leave the language in force as it is)."""
+    if language is None or not has_app_context():
+        yield
+        return
+    with force_locale(language):
+        yield
 
 
 def announce_reply(session: Session, comment: Comment) -> None:
@@ -50,9 +135,9 @@ def announce_reply(session: Session, comment: Comment) -> None:
         return
     title = comment.consultation.title
     if comment.is_official_answer:
-        text = _("您在“%(title)s”中的意见收到了正式答复", title=title)
+        text = _l("您在“%(title)s”中的意见收到了正式答复", title=title)
     else:
-        text = _("有人回复了您在“%(title)s”中的意见", title=title)
+        text = _l("有人回复了您在“%(title)s”中的意见", title=title)
     notify(
         session,
         [parent.author_id],
@@ -67,15 +152,54 @@ def announce_role_change(session: Session, actor: User, membership: Membership, 
     """Tell a member that an administrator made them a moderator, or no longer one (accounts.roles)."""
     community = membership.community
     if membership.role == Role.MODERATOR:
-        text = _("%(actor)s 已任命您为“%(community)s”的主持人", actor=actor.display_name, community=community.name)
+        text = _l("%(actor)s 已任命您为“%(community)s”的主持人", actor=actor.display_name, community=community.name)
     else:
-        text = _("%(actor)s 已撤销您在“%(community)s”的主持人角色", actor=actor.display_name,
+        text = _l("%(actor)s 已撤销您在“%(community)s”的主持人角色", actor=actor.display_name,
                  community=community.name)
     notify(session, [membership.user_id], "role", text, f"/communities/{community.id}")
 
 
 if announce_role_change not in role_listeners:
     role_listeners.append(announce_role_change)
+
+
+def moderators_of(session: Session, community_id: int) -> list[int]:
+    """The users who run a community: its moderators and its own administrators."""
+    return list(session.execute(
+        select(Membership.user_id).where(Membership.community_id == community_id,
+                                         Membership.role.in_([Role.MODERATOR, Role.ADMIN]))
+    ).scalars())
+
+
+def announce_report(session: Session, actor: User, comment: Comment, reason: str) -> None:
+    """Tell the community's moderators that a comment was reported (comments.report_comment)."""
+    consultation = comment.consultation
+    notify(
+        session,
+        [uid for uid in moderators_of(session, consultation.community_id) if uid != actor.id],
+        "report",
+        _l("“%(title)s”中的一条意见被举报，理由：%(reason)s", title=consultation.title, reason=reason),
+        f"/communities/{consultation.community_id}/moderation",
+    )
+
+
+def announce_booking_decision(session: Session, actor: User, booking: Booking) -> None:
+    """Tell the holder of a booking that a moderator approved or declined it (booking.bookings)."""
+    if booking.booked_by_id == actor.id:
+        return
+    facts = {"room": booking.room.name, "title": booking.title, "when": booking.when}
+    if booking.status == BookingStatus.APPROVED:
+        text = _l("您预约的%(room)s（%(when)s，“%(title)s”）已获批准", **facts)
+    elif booking.decision_note:
+        text = _l("您预约的%(room)s（%(when)s，“%(title)s”）未获批准，说明：%(note)s", note=booking.decision_note,
+                  **facts)
+    else:
+        text = _l("您预约的%(room)s（%(when)s，“%(title)s”）未获批准", **facts)
+    notify(session, [booking.booked_by_id], "booking", text, "/bookings/mine")
+
+
+if announce_booking_decision not in decision_listeners:
+    decision_listeners.append(announce_booking_decision)
 
 
 def unread_count(session: Session, user: User) -> int:

@@ -291,7 +291,7 @@ def move_phase(
         session,
         [uid for uid in commenters if uid != actor.id],
         "phase",
-        _(
+        lambda: _(
             "您参与的议事“%(title)s”进入了“%(phase)s”阶段",
             title=consultation.title,
             phase=phase_label(target),

@@ -132,13 +132,15 @@ def bring_up_to_date(session: Session, user: User, communities: list[Community],
 
 
 def resident_door(session: Session, user: User, communities: list[Community], now: datetime) -> ResidentDoor:
-    """What waits for the user as a resident of the community their person lives in (a member of it)."""
-    if user.person_id is None:
-        return ResidentDoor()
-    person_community = session.execute(select(Person.community_id).where(Person.id == user.person_id)).scalar()
+    """What waits for the user as a resident of the community their person lives in (a member of it); for
+    anyone else, their unread notices."""
+    person_community = None
+    if user.person_id is not None:
+        person_community = session.execute(select(Person.community_id).where(Person.id == user.person_id)).scalar()
     community = next((c for c in communities if c.id == person_community and c.id in user.community_ids), None)
-    if community is None:
-        return ResidentDoor()
+    if community is None:  # no resident here (a secretary): only their unread notices, a report among them
+        return ResidentDoor(unread=notifications.unread_count(session, user),
+                            notices=notifications.latest_unread(session, user, limit=NOTICES_SHOWN))
     ids = [community.id]
     facts = resident_facts(session, user)
     return ResidentDoor(

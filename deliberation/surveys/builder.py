@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 
 from deliberation import audit
 from deliberation.accounts.models import Community, User
+from deliberation.consultations import reminders
 from deliberation.consultations.models import Consultation
 from deliberation.db import utcnow
 from deliberation.errors import Conflict, Invalid, require
+from deliberation.surveys import telling
 from deliberation.surveys.models import (
     Anonymity,
     Question,
@@ -55,6 +57,7 @@ class SurveyInput:
     consultation_id: int | None = None
     opens_at: datetime | None = None
     closes_at: datetime | None = None
+    reminder_days: str | None = None  # days before the close to remind who has not answered (consultations.reminders)
 
 
 def _apply(session: Session, survey: Survey, community: Community, data: SurveyInput) -> None:
@@ -83,6 +86,7 @@ def _apply(session: Session, survey: Survey, community: Community, data: SurveyI
     survey.consultation_id = consultation_id
     survey.opens_at = data.opens_at
     survey.closes_at = data.closes_at
+    survey.reminder_days = reminders.check_days(data.reminder_days)
 
 
 def create_survey(session: Session, actor: User, community: Community, data: SurveyInput) -> Survey:
@@ -128,6 +132,8 @@ def publish_survey(session: Session, actor: User, survey: Survey) -> Survey:
                      reason="new_version", new_version_id=survey.id)
     session.flush()
     audit.record(session, actor, "survey.publish", survey, community_id=survey.community_id, version=survey.version)
+    if survey.opens_at is None or survey.opens_at <= now:
+        telling.announce_opening(session, survey, now)
     logger.info("survey %s published by user %s", survey.id, actor.id)
     return survey
 
@@ -142,6 +148,7 @@ def close_survey(session: Session, actor: User, survey: Survey) -> Survey:
     survey.state = SurveyState.CLOSED
     session.flush()
     audit.record(session, actor, "survey.close", survey, community_id=survey.community_id)
+    telling.announce_results(session, survey, utcnow())
     return survey
 
 
@@ -154,6 +161,7 @@ def new_version(session: Session, actor: User, survey: Survey) -> Survey:
     copy = Survey(
         community_id=survey.community_id, consultation_id=survey.consultation_id, title=survey.title,
         intro=survey.intro, anonymity=survey.anonymity, state=SurveyState.DRAFT, opens_at=None,
+        reminder_days=survey.reminder_days,
         closes_at=survey.closes_at if survey.closes_at and survey.closes_at > utcnow() else None,
         version=survey.version + 1, previous_version_id=survey.id, created_by=actor,
     )

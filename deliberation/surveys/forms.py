@@ -39,6 +39,9 @@ class SurveyForm(SafeForm):
                                   description=_l("属于某次议事时，只有该议事范围内的居民可以填写"))
     opens_at = DateTimeLocalField(_l("开始时间（可不填）"), format=LOCAL_FORMAT, validators=[Optional()])
     closes_at = DateTimeLocalField(_l("截止时间（可不填）"), format=LOCAL_FORMAT, validators=[Optional()])
+    reminder_days = StringField(
+        _l("截止前提醒（天）"), default="1", validators=[Optional(), Length(max=40)],
+        description=_l("在截止前几天提醒还没有填写的居民，多个用逗号分开，如 3,1；留空则不提醒。已填写的人不会收到提醒。"))
 
 
 class QuestionForm(SafeForm):

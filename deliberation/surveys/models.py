@@ -77,6 +77,8 @@ class Survey(db.Model):
     state: Mapped[SurveyState] = enum_column(SurveyState, default=SurveyState.DRAFT)
     opens_at: Mapped[timestamp_null]
     closes_at: Mapped[timestamp_null]
+    # Days before the close on which those who have not answered are reminded, e.g. "3,1" (consultations.reminders).
+    reminder_days: Mapped[str] = mapped_column(String(40), default="1", server_default="1")
     version: Mapped[int] = mapped_column(default=1, server_default="1")
     previous_version_id: Mapped[int | None] = mapped_column(ForeignKey("surveys.id", ondelete="SET NULL"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

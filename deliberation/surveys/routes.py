@@ -73,7 +73,7 @@ def _survey_input(form: SurveyForm) -> survey_builder.SurveyInput:
     return survey_builder.SurveyInput(
         title=form.title.data, intro=form.intro.data or "", anonymity=form.anonymity.data,
         consultation_id=form.consultation_id.data or None, opens_at=to_utc(form.opens_at.data),
-        closes_at=to_utc(form.closes_at.data),
+        closes_at=to_utc(form.closes_at.data), reminder_days=form.reminder_days.data,
     )
 
 

@@ -40,7 +40,7 @@ from deliberation.consultations.models import Consultation
 from deliberation.db import utcnow
 from deliberation.errors import Conflict, Invalid, NotFound, require
 from deliberation.formatting import format_datetime
-from deliberation.voting import objections, results
+from deliberation.voting import objections, results, telling
 from deliberation.voting.labels import describe_choice
 from deliberation.voting.models import (
     YES_NO,
@@ -225,6 +225,7 @@ def announce(session: Session, actor: User, vote: Vote) -> Vote:
                      VoteObjection.vote_id == vote.id, VoteObjection.stage == RESULT)).scalar_one(),
                  agreed=(decision.get("decision") or {}).get("agreed"))
     logger.info("vote %s announced by %s", vote.id, actor.id)
+    telling.announce_result(session, vote)
     return vote
 
 

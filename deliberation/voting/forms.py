@@ -63,6 +63,9 @@ class VoteForm(SafeForm):
         validators=[Optional(), NumberRange(0, 30, _l("须为 0 到 30 的整数"))],
         description=_l("表决结束后先公示初步结果，期间表决权人可以提出异议，期满并答复全部异议后由主持人公告。"
                        "业主表决至少 1 天；0 天（结束即公告）只用于不约束任何人的居民意见征询。"))
+    reminder_days = StringField(
+        _l("截止前提醒（天）"), default="1", validators=[Optional(), Length(max=40)],
+        description=_l("在截止前几天提醒还没有投票的表决权人，多个用逗号分开，如 3,1；留空则不提醒。已投票的人不会收到提醒。"))
 
 
 class PaperForm(SafeForm):

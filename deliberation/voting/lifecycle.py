@@ -20,12 +20,13 @@ from sqlalchemy.orm import Session, selectinload
 
 from deliberation import audit, rules
 from deliberation.accounts.models import User
+from deliberation.consultations import reminders
 from deliberation.consultations.models import Consultation, Phase, Proposal, ProposalVersion
 from deliberation.consultations.proposals import version_checks
 from deliberation.db import utcnow, write_intent
 from deliberation.errors import Conflict, Invalid, require
 from deliberation.validation import check_planned
-from deliberation.voting import announcement
+from deliberation.voting import announcement, telling
 from deliberation.voting.electorate import count_electorate, freeze_electorate
 from deliberation.voting.models import (
     VARIANT_RULES,
@@ -66,6 +67,7 @@ class VoteInput:
     opens_at: datetime | None = None
     closes_at: datetime | None = None
     objection_days: int | str | None = None  # the result's objection window (voting.announcement)
+    reminder_days: str | None = None  # days before the close to remind who has not voted (consultations.reminders)
 
 
 def build_rule(rule_name: str, quorum: str | None = None, group: str | None = None) -> rules.Rule:
@@ -131,6 +133,7 @@ def create_vote(session: Session, actor: User, consultation: Consultation, data:
             for n, label in enumerate(all_labels)
         ]
     objection_days = announcement.check_days(data.objection_days, basis)
+    reminder_days = reminders.check_days(data.reminder_days)
     now = utcnow()
     if data.opens_at and data.closes_at and data.closes_at <= data.opens_at:
         raise Invalid(_("结束时间须晚于开始时间"), fields={"closes_at": _("须晚于开始时间")})
@@ -156,6 +159,7 @@ def create_vote(session: Session, actor: User, consultation: Consultation, data:
         opens_at=data.opens_at,
         closes_at=data.closes_at,
         objection_days=objection_days,
+        reminder_days=reminder_days,
         created_by_id=actor.id,
         options=options,
     )
@@ -164,7 +168,7 @@ def create_vote(session: Session, actor: User, consultation: Consultation, data:
     audit.record(session, actor, "vote.create", vote, community_id=vote.community_id,
                  consultation_id=consultation.id, title=title, kind=kind.value, rule=rule_name,
                  params=rule_params, basis=basis.value, secret=vote.secret, advisory_all=vote.advisory_all,
-                 objection_days=objection_days)
+                 objection_days=objection_days, reminder_days=reminder_days)
     return vote
 
 
@@ -225,6 +229,7 @@ def _open(session: Session, actor: User | None, vote: Vote, when: datetime, sche
     audit.record(session, actor, "vote.open", vote, community_id=vote.community_id, electorate=size,
                  scheduled=scheduled, proposal_version=vote.proposal_version, counted=vote.electorate_counted)
     logger.info("vote %s opened (%s voters) by %s", vote.id, size, getattr(actor, "id", "schedule"))
+    telling.announce_opening(session, vote)
 
 
 def open_vote(session: Session, actor: User, vote: Vote) -> Vote:
@@ -322,6 +327,22 @@ def catch_up(session: Session, vote: Vote) -> Vote:
     return fresh
 
 
+def catch_up_scheduled(session: Session, now: datetime) -> int:
+    """Bring the votes whose scheduled opening or close has come up to their schedule (refresh), so that their
+    notices go out even when nobody opens their page (consultations.reminders runs it; the caller commits)."""
+    due_votes = session.execute(select(Vote).where(
+        or_((Vote.opened_at.is_(None)) & (Vote.opens_at <= now),
+            (Vote.opened_at.is_not(None)) & Vote.closed_at.is_(None) & (Vote.closes_at <= now))
+    ).order_by(Vote.id).limit(50)).scalars().all()
+    for vote in due_votes:
+        refresh(session, vote)
+    return 0
+
+
+if catch_up_scheduled not in reminders.sources:
+    reminders.sources.insert(0, catch_up_scheduled)
+
+
 def close_vote(session: Session, actor: User, vote: Vote) -> Vote:
     """Close an open vote and store its decision; closing a closed vote changes nothing."""
     require(vote.can_moderate(actor), _("只有本居民区的主持人可以进行此操作"))
@@ -356,6 +377,7 @@ def _close(session: Session, actor: User | None, vote: Vote, when: datetime) -> 
                  scheduled=actor is None, objections_until=vote.objections_until.isoformat(),
                  announced=vote.announced_at is not None)
     logger.info("vote %s closed by %s", vote.id, getattr(actor, "id", "schedule"))
+    telling.announce_result(session, vote)
 
 
 def _unlink_ballots(session: Session, vote: Vote, when: datetime) -> None:

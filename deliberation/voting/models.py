@@ -95,6 +95,8 @@ class Vote(db.Model):
     objections_until: Mapped[timestamp_null]
     announced_at: Mapped[timestamp_null]
     announced_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Days before the close on which those who have not voted are reminded, e.g. "3,1" (consultations.reminders).
+    reminder_days: Mapped[str] = mapped_column(String(40), default="1", server_default="1")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[timestamp]
 

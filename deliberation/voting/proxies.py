@@ -26,6 +26,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
@@ -205,7 +206,7 @@ def record_proxy(session: Session, actor: User, vote: Vote, owner_person_id: int
                  with_document=document is not None,
                  **({} if vote.secret else {"instruction": stored if stored is not None else "proxy_decides"}))
     notify(session, _owners_users(session, [proxy_person.id]), "vote",
-           _("%(owner)s委托您在表决“%(title)s”中代为投票", owner=owner.name, title=vote.title),
+           _l("%(owner)s委托您在表决“%(title)s”中代为投票", owner=owner.name, title=vote.title),
            f"/votes/{vote.id}/proxy-ballot?proxy={proxy.id}")
     logger.info("proxy %s recorded on vote %s by user %s", proxy.id, vote.id, actor.id)
     return proxy
@@ -227,7 +228,7 @@ def revoke_proxy(session: Session, actor: User, vote: Vote, proxy_id: int | None
     session.flush()
     audit.record(session, actor, "proxy.revoke", proxy, community_id=vote.community_id, vote_id=vote.id)
     notify(session, _owners_users(session, [proxy.proxy_person_id]), "vote",
-           _("您在表决“%(title)s”中的一份受托已撤销", title=vote.title), f"/votes/{vote.id}")
+           _l("您在表决“%(title)s”中的一份受托已撤销", title=vote.title), f"/votes/{vote.id}")
     return proxy
 
 
@@ -263,7 +264,7 @@ def cast_by_proxy(session: Session, actor: User, vote: Vote, proxy_id: int | Non
     audit.record(session, actor, "ballot.proxy_cast", vote, community_id=vote.community_id, proxy_id=proxy.id,
                  advisory=False, **audit_choice(vote, stored))
     notify(session, _owners_users(session, row.person_ids or []), "vote",
-           _("受托人已按您的委托在表决“%(title)s”中投票；回执码请在表决页查看", title=vote.title), f"/votes/{vote.id}")
+           _l("受托人已按您的委托在表决“%(title)s”中投票；回执码请在表决页查看", title=vote.title), f"/votes/{vote.id}")
     return CastResult(stored, digest, True, "")
 
 

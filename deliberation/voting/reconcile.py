@@ -237,12 +237,12 @@ def _tell_voters(session: Session, vote: Vote, replaced: list[tuple[PaperConflic
                 select(User.id, User.person_id).where(User.person_id.in_(person_ids))).all():
             users[person_id].append(user_id)
     for conflict, code in replaced:
-        if vote.secret:
-            text = _("您在“%(title)s”中已计入的选票已由%(unit)s的纸质征询单取代（主持人核对后以征询单为准）。"
-                     "现在有效的回执码印在该征询单的回执联上；原回执码已作废。",
-                     title=vote.title, unit=conflict.unit_label)
-        else:
-            text = _("您在“%(title)s”中已计入的选票已由%(unit)s的纸质征询单取代（主持人核对后以征询单为准），"
+        def text(conflict=conflict, code=code) -> str:  # worded for each voter in their language (notify)
+            if vote.secret:
+                return _("您在“%(title)s”中已计入的选票已由%(unit)s的纸质征询单取代（主持人核对后以征询单为准）。"
+                         "现在有效的回执码印在该征询单的回执联上；原回执码已作废。",
+                         title=vote.title, unit=conflict.unit_label)
+            return _("您在“%(title)s”中已计入的选票已由%(unit)s的纸质征询单取代（主持人核对后以征询单为准），"
                      "现计入：%(choice)s。新的回执码：%(code)s；原回执码已作废。",
                      title=vote.title, unit=conflict.unit_label, choice=describe_choice(vote, conflict.choice),
                      code=code)

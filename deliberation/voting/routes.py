@@ -100,7 +100,7 @@ def create(consultation_id: int):
             quorum=form.quorum.data, group=form.group.data, basis=form.basis.data, secret=form.secret.data,
             advisory_all=form.advisory_all.data, show_running=form.show_running.data,
             opens_at=to_utc(form.opens_at.data), closes_at=to_utc(form.closes_at.data),
-            objection_days=form.objection_days.data)
+            objection_days=form.objection_days.data, reminder_days=form.reminder_days.data)
         try:
             vote = lifecycle.create_vote(db.session, current_user, consultation, data)
         except DomainError as error:
