@@ -7,6 +7,7 @@ import fcntl
 import logging
 import os
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -106,12 +107,23 @@ def begin_writes(session: scoped_session | Session) -> None:
         return
     write_intent.set(True)  # reset with the request's own token at its end (web._reset_write_intent)
     current = session() if isinstance(session, scoped_session) else session
-    if current.in_transaction() and current.get_bind().dialect.name == "sqlite":
-        current.expire_on_commit = False
-        try:
-            current.commit()
-        finally:
-            current.expire_on_commit = True
+    if current.in_transaction():
+        to_writing(current.connection())
+
+
+def to_writing(connection) -> None:
+    """On SQLite, a connection in a read transaction (plain BEGIN) ends it and begins the write transaction
+    in its place: COMMIT, a turn in the writers' line, BEGIN IMMEDIATE. The same connection and, for
+    SQLAlchemy, the same transaction (its COMMIT or ROLLBACK ends the write transaction). Nothing on
+    PostgreSQL, nor on a connection already writing."""
+    info = connection.connection.info
+    if connection.dialect.name != "sqlite" or not info.get("reading"):
+        return
+    connection.exec_driver_sql("COMMIT")
+    if not info.get("writer"):
+        info["writer"] = _queues[connection.engine].enter()
+    info["reading"] = False
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class WriteInReadTransaction(RuntimeError):
@@ -135,6 +147,9 @@ def written_apart(session: Session) -> Iterator[None]:
         write_intent.reset(intent)
 
 
+_queues: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # each SQLite engine's writers' line
+
+
 def configure_sqlite(engine: Engine) -> None:
     """WAL, a busy timeout, foreign keys, and write transactions that take the lock up front.
 
@@ -153,7 +168,7 @@ def configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    queue = _WriterQueue(engine.url.database)
+    queue = _queues[engine] = _WriterQueue(engine.url.database)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):

@@ -27,7 +27,7 @@ from deliberation import audit
 from deliberation.accounts.models import ApiToken, Membership, User
 from deliberation.accounts.services import API_TOKEN_USE_GRANULARITY
 from deliberation.consultations.models import Consultation, Phase, ProposalVersion
-from deliberation.db import utcnow, write_intent
+from deliberation.db import to_writing, utcnow, write_intent
 from deliberation.extensions import db
 from deliberation.limits import counted
 from deliberation.voting.models import YES_NO, Ballot, BallotSource, Vote, VoteBasis, VoteKind, VoteVoter
@@ -91,16 +91,16 @@ def cast_ballot(vote_id: int, token: str, body: Any) -> dict | None:
     now = utcnow()
     reading = write_intent.set(False)
     try:
-        row = session.connection().execute(READ, {"token_hash": _sha256(token), "now": now, "vote_id": vote_id}).first()
+        connection = session.connection()
+        row = connection.execute(READ, {"token_hash": _sha256(token), "now": now, "vote_id": vote_id}).first()
         if not _ordinary(row, now):
             return None
-        if dialect == "sqlite":
-            session.commit()  # the read transaction ends (nothing was written); the writes begin with BEGIN IMMEDIATE
         if not counted("voting-ballot", "BALLOT_RATE_LIMIT", "30 per minute", row.user_id):
             return None
         writing = write_intent.set(True)
         try:
-            answer = _write(session.connection(), row, choice)
+            to_writing(connection)  # SQLite: the read transaction ends, the writes begin with BEGIN IMMEDIATE
+            answer = _write(connection, row, choice)
             if answer is None:
                 session.rollback()
             else:
