@@ -100,6 +100,11 @@ def counted(scope: str, config_key: str, default: str, user_id: int) -> bool:
     return True
 
 
+def ballot_counted(user_id: int) -> bool:
+    """A ballot counted as `ballot_limit` counts it, by `counted` (the ordinary ballot of the API)."""
+    return counted("voting-ballot", "BALLOT_RATE_LIMIT", "30 per minute", user_id)
+
+
 # -- signing in and registering -----------------------------------------------------------------
 
 def login_account_key() -> str:

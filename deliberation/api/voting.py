@@ -19,7 +19,7 @@ from deliberation.api.auth import token_required
 from deliberation.consultations.access import consultation_or_404
 from deliberation.db import reads_first
 from deliberation.extensions import db
-from deliberation.limits import ballot_limit
+from deliberation.limits import ballot_counted, ballot_limit
 from deliberation.rules import PRESETS
 from deliberation.voting import casting, electorate, labels, lifecycle, live, paper, quick, receipts, results
 from deliberation.voting.access import ballot_vote_or_404, paper_vote_or_404, vote_or_404
@@ -272,8 +272,11 @@ def ordinary_ballot(view):
 
     @wraps(view)
     def wrapper(vote_id: int):
-        body = quick.cast_ballot(vote_id, quick.bearer(request.headers.get("Authorization", "")),
-                                 request.get_json(silent=True))
+        data = request.get_json(silent=True)
+        row = quick.ordinary(vote_id, quick.bearer(request.headers.get("Authorization", "")), data)
+        if row is None or not ballot_counted(row.user_id):
+            return view(vote_id=vote_id)
+        body = quick.cast(row, data["choice"])
         if body is None:
             return view(vote_id=vote_id)
         live.publish(vote_id)

@@ -8,10 +8,11 @@ the token's last use when due, the audit event, the commit; each statement compi
 loaded. On SQLite the read runs in a read transaction (plain BEGIN) and the write lock is taken only
 for the writes (db.reads_first, db.begin_writes).
 
+The API's endpoint counts the ballot against the user's rate limit between the two (api.voting).
 Everything else — a changed ballot, a household's or an owners' vote, variants, someone outside the
 electorate, a closed vote, a bad choice or body, an unknown token, a rate limit reached — is answered
 by the full way (api.voting.cast_ballot → voting.casting), with its refusals and their audit events.
-`cast` says None for those before it writes anything, and the full way then decides as it always has:
+`ordinary` and `cast` say None for those before anything is written, and the full way then decides as it always has:
 nothing is checked here that the full way would not check, and nothing it refuses is accepted here.
 """
 
@@ -29,7 +30,6 @@ from deliberation.accounts.services import API_TOKEN_USE_GRANULARITY
 from deliberation.consultations.models import Consultation, Phase, ProposalVersion
 from deliberation.db import to_writing, utcnow, write_intent
 from deliberation.extensions import db
-from deliberation.limits import counted
 from deliberation.voting.models import YES_NO, Ballot, BallotSource, Vote, VoteBasis, VoteKind, VoteVoter
 from deliberation.voting.receipts import new_receipt
 
@@ -79,37 +79,36 @@ def bearer(authorization: str) -> str:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
-def cast_ballot(vote_id: int, token: str, body: Any) -> dict | None:
-    """Cast the ordinary new ballot and answer its body (201), or None for the full way (see the module)."""
+def ordinary(vote_id: int, token: str, body: Any):
+    """The read of the short way: the row of an ordinary new ballot (what `cast` needs), or None for the full
+    way. In a request that reads first (db.reads_first) its transaction stays a read transaction."""
     if not token or not isinstance(body, dict) or len(body) != 1 or body.get("choice") not in YES_NO:
         return None
-    choice = body["choice"]
     session = db.session
-    dialect = session.get_bind().dialect.name
-    if dialect not in INSERT:
+    if session.get_bind().dialect.name not in INSERT:
         return None
     now = utcnow()
-    reading = write_intent.set(False)
+    row = session.connection().execute(READ, {"token_hash": _sha256(token), "now": now, "vote_id": vote_id}).first()
+    return row if _ordinary(row, now) else None
+
+
+def cast(row, choice: str) -> dict | None:
+    """The writes of the short way for a row of `ordinary`: committed, and the answer's body (201); or nothing
+    written (rolled back) and None for the full way. On SQLite the read transaction becomes the write
+    transaction here (db.to_writing)."""
+    session = db.session
+    writing = write_intent.set(True)
     try:
         connection = session.connection()
-        row = connection.execute(READ, {"token_hash": _sha256(token), "now": now, "vote_id": vote_id}).first()
-        if not _ordinary(row, now):
-            return None
-        if not counted("voting-ballot", "BALLOT_RATE_LIMIT", "30 per minute", row.user_id):
-            return None
-        writing = write_intent.set(True)
-        try:
-            to_writing(connection)  # SQLite: the read transaction ends, the writes begin with BEGIN IMMEDIATE
-            answer = _write(connection, row, choice)
-            if answer is None:
-                session.rollback()
-            else:
-                session.commit()
-            return answer
-        finally:
-            write_intent.reset(writing)
+        to_writing(connection)
+        answer = _write(connection, row, choice)
+        if answer is None:
+            session.rollback()
+        else:
+            session.commit()
+        return answer
     finally:
-        write_intent.reset(reading)
+        write_intent.reset(writing)
 
 
 def _ordinary(row, now) -> bool:
