@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from functools import lru_cache
 
-from flask import after_this_request, current_app, g, request
+from flask import after_this_request, current_app, request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from limits import parse_many
@@ -41,7 +41,7 @@ def per_user(scope: str, config_key: str, default: str, methods: list[str] | Non
     counts only what is sent.
     """
     return limiter.shared_limit(configured(config_key, default), scope=scope, key_func=user_key, methods=methods,
-                                exempt_when=lambda: scope in g.get("rate_counted", ()))
+                                exempt_when=lambda: scope in request.environ.get(COUNTED, ()))
 
 
 # Every per-user limit, each one bucket for the pages and the API alike (switching channel does not
@@ -51,6 +51,9 @@ ballot_limit = per_user("voting-ballot", "BALLOT_RATE_LIMIT", "30 per minute")
 booking_limit = per_user("booking-create", "BOOKING_RATE_LIMIT", "30 per hour", methods=["POST"])
 # Autosave sends at most one request per pause in typing: a generous allowance, still a ceiling.
 survey_save_limit = per_user("surveys-save", "SURVEY_SAVE_RATE_LIMIT", "120 per minute")
+
+
+COUNTED = "deliberation.rate_counted"  # the scopes `counted` has counted for the request, in its environ
 
 
 @lru_cache(maxsize=64)
@@ -68,7 +71,7 @@ def counted(scope: str, config_key: str, default: str, user_id: int) -> bool:
         return True
     config = current_app.config
     strategy = limiter.limiter
-    prefix = config.get("RATELIMIT_KEY_PREFIX") or ""
+    prefix = getattr(limiter, "_key_prefix", "") or ""  # the decorator's own (RATELIMIT_KEY_PREFIX as bound)
     identifiers = (prefix, f"user:{user_id}", scope) if prefix else (f"user:{user_id}", scope)
     items = _items(config.get(config_key, default))
     fixed = isinstance(strategy, FixedWindowRateLimiter)
@@ -81,7 +84,7 @@ def counted(scope: str, config_key: str, default: str, user_id: int) -> bool:
             remaining = item.amount - count if n == 0 else remaining
         elif not strategy.hit(item, *identifiers):
             return False
-    g.setdefault("rate_counted", set()).add(scope)
+    request.environ.setdefault(COUNTED, set()).add(scope)  # this request's, not the app context's (g)
     if config.get("RATELIMIT_HEADERS_ENABLED") and items:
         first = items[0]
         if fixed:
