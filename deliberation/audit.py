@@ -36,7 +36,7 @@ from flask import current_app
 from sqlalchemy import JSON, ForeignKey, Index, String, func, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from deliberation.db import intpk, timestamp, utcnow
+from deliberation.db import intpk, timestamp, utcnow, written_apart
 from deliberation.errors import DomainError
 from deliberation.extensions import db
 
@@ -173,6 +173,27 @@ def record(session: Session, actor, action: str, obj: Any = None, *, community_i
     logger.info("audit %s by user %s on %s %s", action, event["actor_id"], event["object_type"], event["object_id"])
 
 
+_LAST_HASH = select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+_PG_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
+
+
+def append(connection, actor_id: int | None, action: str, object_type: str | None, object_id: int | None, *,
+           community_id: int | None, **data: Any) -> None:
+    """`record` for a caller on a Core connection that loaded no models (the ordinary online ballot,
+    voting.quick): the same event, the same chain, in statements compiled once."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(_PG_LOCK, {"k": _PG_LOCK_KEY})
+    prev = connection.execute(_LAST_HASH).scalar() or GENESIS
+    created_at = utcnow()
+    data = json.loads(json.dumps(data, ensure_ascii=False, default=str))
+    digest = _digest(prev, created_at, actor_id, community_id, action, object_type, object_id, data)
+    connection.execute(AuditEvent.__table__.insert(), {
+        "created_at": created_at, "actor_id": actor_id, "community_id": community_id, "action": action,
+        "object_type": object_type, "object_id": object_id, "data": data, "prev_hash": prev, "hash": digest,
+        "mac": mac(digest)})
+    logger.info("audit %s by user %s on %s %s", action, actor_id, object_type, object_id)
+
+
 @contextmanager
 def refusal_recorded(session: Session, actor, action: str, obj: Any = None, *, community_id: int | None = None,
                      **data: Any) -> Iterator[None]:
@@ -193,10 +214,10 @@ def refusal_recorded(session: Session, actor, action: str, obj: Any = None, *, c
 def record_apart(session: Session, actor, action: str, obj: Any = None, *, community_id: int | None = None,
                  **data: Any) -> None:
     """Roll back the unfinished work, then record one event and commit it on its own: a refusal is kept
-    even though what was refused is not (`refusal_recorded`, and the app's hook for refused access)."""
-    session.rollback()
-    record(session, actor, action, obj, community_id=community_id, **data)
-    session.commit()
+    even though what was refused is not (`refusal_recorded`, and the app's hook for refused access). A write
+    transaction of its own, also where the refused request was still reading (db.reads_first)."""
+    with written_apart(session):
+        record(session, actor, action, obj, community_id=community_id, **data)
 
 
 # -- anchors ---------------------------------------------------------------------------------

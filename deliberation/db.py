@@ -7,9 +7,11 @@ import fcntl
 import logging
 import os
 import threading
-from collections.abc import Iterator
+import weakref
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import wraps
 from typing import Annotated
 
 from sqlalchemy import Boolean, DateTime, MetaData, String, TypeDecorator, event
@@ -71,6 +73,66 @@ BUSY_TIMEOUT_S = 15  # how long a SQLite writer waits for the write lock before 
 write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent", default=True)
 
 
+# Inside a request that reads first (reads_first): its reads run under a plain BEGIN, and a write
+# before begin_writes is a mistake the SQLite engine refuses (it would meet the lock, or a snapshot
+# another writer has moved on from, at its first write, outside the writers' line).
+reading_first: contextvars.ContextVar[bool] = contextvars.ContextVar("reading_first", default=False)
+
+
+def reads_first(view: Callable) -> Callable:
+    """A write request whose reads and checks come first (a ballot: token, vote, voter row): on SQLite
+    they run in a read transaction (plain BEGIN), beside other writers, and the write lock is taken
+    only by `begin_writes`, for the writes and the commit. Nothing changes on PostgreSQL."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        intent, first = write_intent.set(False), reading_first.set(True)
+        try:
+            return view(*args, **kwargs)
+        finally:
+            reading_first.reset(first)
+            write_intent.reset(intent)
+
+    return wrapper
+
+
+def begin_writes(session: scoped_session | Session) -> None:
+    """The writes of a request that read first: on SQLite the read transaction ends here (nothing was
+    written in it; the loaded objects are kept, not expired) and the next statement begins the write
+    transaction with BEGIN IMMEDIATE, in the writers' line. What was read may have changed in between:
+    the caller re-checks, inside the write transaction, whatever its decision rests on that another
+    writer could change (a vote still open, a slot still free). A no-op in a request that writes from
+    its start, and on PostgreSQL (one transaction; rows are locked as they are read for update)."""
+    if write_intent.get():
+        return
+    write_intent.set(True)  # reset with the request's own token at its end (web._reset_write_intent)
+    current = session() if isinstance(session, scoped_session) else session
+    if current.in_transaction():
+        to_writing(current.connection())
+
+
+def to_writing(connection) -> None:
+    """On SQLite, a connection in a read transaction (plain BEGIN) ends it and begins the write transaction
+    in its place: COMMIT, a turn in the writers' line, BEGIN IMMEDIATE. The same connection and, for
+    SQLAlchemy, the same transaction (its COMMIT or ROLLBACK ends the write transaction). Nothing on
+    PostgreSQL, nor on a connection already writing."""
+    info = connection.connection.info
+    if connection.dialect.name != "sqlite" or not info.get("reading"):
+        return
+    connection.exec_driver_sql("COMMIT")
+    if not info.get("writer"):
+        info["writer"] = _queues[connection.engine].enter()
+    info["reading"] = False
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class WriteInReadTransaction(RuntimeError):
+    """A request that reads first wrote before begin_writes (a programming error, never the user's)."""
+
+
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
 @contextmanager
 def written_apart(session: Session) -> Iterator[None]:
     """A short write transaction of its own, even inside a read-only request: the request's unfinished
@@ -83,6 +145,9 @@ def written_apart(session: Session) -> Iterator[None]:
         session.commit()
     finally:
         write_intent.reset(intent)
+
+
+_queues: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # each SQLite engine's writers' line
 
 
 def configure_sqlite(engine: Engine) -> None:
@@ -103,17 +168,25 @@ def configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    queue = _WriterQueue(engine.url.database)
+    queue = _queues[engine] = _WriterQueue(engine.url.database)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
+        info = connection.connection.info  # the pooled connection's, seen again at checkin
         if write_intent.get():
-            info = connection.connection.info  # the pooled connection's, seen again at checkin
             if not info.get("writer"):
                 info["writer"] = queue.enter()
+            info["reading"] = False
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         else:
+            info["reading"] = True
             connection.exec_driver_sql("BEGIN")
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _no_write_while_reading(connection, cursor, statement, parameters, context, executemany):
+        if (reading_first.get() and connection.connection.info.get("reading")
+                and statement.lstrip()[:7].upper().startswith(_WRITES)):
+            raise WriteInReadTransaction(f"write before begin_writes in a request that reads first: {statement[:80]}")
 
     @event.listens_for(engine, "checkin")
     def _on_checkin(dbapi_connection, connection_record):

@@ -7,9 +7,14 @@ reads its rate from the app's config when a request comes in, e.g. COMMENT_RATE_
 
 from __future__ import annotations
 
-from flask import current_app, request
+import time
+from functools import lru_cache
+
+from flask import after_this_request, current_app, request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
+from limits import parse_many
+from limits.strategies import FixedWindowRateLimiter
 
 from deliberation.extensions import limiter
 
@@ -35,7 +40,8 @@ def per_user(scope: str, config_key: str, default: str, methods: list[str] | Non
     `methods` limits only those methods (e.g. POST), so a page that shows a form and takes it
     counts only what is sent.
     """
-    return limiter.shared_limit(configured(config_key, default), scope=scope, key_func=user_key, methods=methods)
+    return limiter.shared_limit(configured(config_key, default), scope=scope, key_func=user_key, methods=methods,
+                                exempt_when=lambda: scope in request.environ.get(COUNTED, ()))
 
 
 # Every per-user limit, each one bucket for the pages and the API alike (switching channel does not
@@ -45,6 +51,61 @@ ballot_limit = per_user("voting-ballot", "BALLOT_RATE_LIMIT", "30 per minute")
 booking_limit = per_user("booking-create", "BOOKING_RATE_LIMIT", "30 per hour", methods=["POST"])
 # Autosave sends at most one request per pause in typing: a generous allowance, still a ceiling.
 survey_save_limit = per_user("surveys-save", "SURVEY_SAVE_RATE_LIMIT", "120 per minute")
+
+
+COUNTED = "deliberation.rate_counted"  # the scopes `counted` has counted for the request, in its environ
+
+
+@lru_cache(maxsize=64)
+def _items(rate: str) -> tuple:
+    return tuple(sorted(parse_many(rate)))
+
+
+def counted(scope: str, config_key: str, default: str, user_id: int) -> bool:
+    """One request of the user counted against the per_user limit `scope` as its decorator counts it (the same
+    key and counters: the pages, the API and this share one bucket), without Flask-Limiter's per-request
+    machinery: for the ordinary ballot (voting.quick). True when within the limit: the answer gets the
+    decorator's rate-limit headers, and the decorator, should the request go on to it, does not count it
+    again. False when a limit is reached: the caller goes the decorated way, which answers 429."""
+    if not limiter.enabled:
+        return True
+    config = current_app.config
+    strategy = limiter.limiter
+    prefix = getattr(limiter, "_key_prefix", "") or ""  # the decorator's own (RATELIMIT_KEY_PREFIX as bound)
+    identifiers = (prefix, f"user:{user_id}", scope) if prefix else (f"user:{user_id}", scope)
+    items = _items(config.get(config_key, default))
+    fixed = isinstance(strategy, FixedWindowRateLimiter)
+    remaining = 0
+    for n, item in enumerate(items):
+        if fixed:  # the default strategy: the count comes back with the hit, no second read
+            count = strategy.storage.incr(item.key_for(*identifiers), item.get_expiry(), amount=1)
+            if count > item.amount:
+                return False
+            remaining = item.amount - count if n == 0 else remaining
+        elif not strategy.hit(item, *identifiers):
+            return False
+    request.environ.setdefault(COUNTED, set()).add(scope)  # this request's, not the app context's (g)
+    if config.get("RATELIMIT_HEADERS_ENABLED") and items:
+        first = items[0]
+        if fixed:
+            reset = int(strategy.storage.get_expiry(first.key_for(*identifiers)))
+        else:
+            stats = strategy.get_window_stats(first, *identifiers)
+            reset, remaining = int(stats.reset_time), stats.remaining
+        headers = {"X-RateLimit-Limit": str(first.amount), "X-RateLimit-Remaining": str(max(0, remaining)),
+                   "X-RateLimit-Reset": str(reset), "Retry-After": str(int(reset - time.time()))}
+
+        @after_this_request
+        def _headers(response):
+            for name, value in headers.items():
+                response.headers.setdefault(name, value)
+            return response
+    return True
+
+
+def ballot_counted(user_id: int) -> bool:
+    """A ballot counted as `ballot_limit` counts it, by `counted` (the ordinary ballot of the API)."""
+    return counted("voting-ballot", "BALLOT_RATE_LIMIT", "30 per minute", user_id)
 
 
 # -- signing in and registering -----------------------------------------------------------------

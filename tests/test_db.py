@@ -105,3 +105,49 @@ def test_commit_as_written_answers_from_memory(app):
         assert statements, "a plain commit should expire the object"
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
+
+
+def test_a_request_that_reads_first_takes_the_lock_only_for_its_writes(app, sqlite_only):
+    """db.reads_first: the reads under a plain BEGIN, outside the writers' line; a write before begin_writes is
+    refused (it would meet the lock, or a stale snapshot, at its first write); begin_writes turns the read
+    transaction into the write transaction on the same connection, in line."""
+    from deliberation.db import WriteInReadTransaction, begin_writes, reads_first
+
+    path = f"{db.engine.url.database}-writers"
+    db.session.add(Community(name="先到小区"))
+    db.session.commit()  # the writers' line has its file
+    statements: list[str] = []
+
+    def listen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    @reads_first
+    def early_write():
+        db.session.execute(select(Community.id)).all()
+        db.session.add(Community(name="抢先小区"))
+        db.session.flush()
+
+    @reads_first
+    def read_then_write():
+        db.session.execute(select(Community.id)).all()
+        held_while_reading = _locked_elsewhere(path)
+        begin_writes(db.session)
+        db.session.add(Community(name="后写小区"))
+        db.session.flush()
+        held_while_writing = _locked_elsewhere(path)
+        db.session.commit()
+        return held_while_reading, held_while_writing
+
+    with pytest.raises(WriteInReadTransaction):
+        early_write()
+    db.session.rollback()
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        assert read_then_write() == (False, True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    assert statements[0] == "BEGIN" and statements[1].startswith("SELECT"), statements
+    assert statements[2:4] == ["COMMIT", "BEGIN IMMEDIATE"], statements
+    assert db.session.execute(select(Community.id).where(Community.name == "后写小区")).scalar() is not None
+    assert db.session.execute(select(Community.id).where(Community.name == "抢先小区")).scalar() is None
+    db.session.remove()

@@ -11,12 +11,21 @@ from sqlalchemy.orm import Session
 
 from deliberation import audit, rules
 from deliberation.accounts.models import User
-from deliberation.db import utcnow
+from deliberation.db import begin_writes, utcnow
 from deliberation.errors import Conflict, Forbidden, Invalid, require
 from deliberation.voting.electorate import SHANGHAI, of_age, voter_facts, voter_for
 from deliberation.voting.labels import option_labels
-from deliberation.voting.lifecycle import open_with_version, refresh
-from deliberation.voting.models import YES_NO, Ballot, BallotSource, Vote, VoteBasis, VoteKind, VoteVoter
+from deliberation.voting.lifecycle import due, open_with_version, refresh
+from deliberation.voting.models import (
+    YES_NO,
+    Ballot,
+    BallotSource,
+    Vote,
+    VoteBasis,
+    VoteKind,
+    VoteState,
+    VoteVoter,
+)
 from deliberation.voting.receipts import new_receipt
 
 
@@ -105,16 +114,14 @@ def cast_ballot(session: Session, actor: User, vote: Vote, choice: object,
     ``voter``: the actor's row of the frozen electorate when the caller looked it up already
     (voting.access.ballot_vote_or_404); otherwise it is looked up here.
     """
+    if not due(vote):
+        # Nothing the clock has to move on: read and check before the write lock (in a request that reads
+        # first, db.reads_first), then again under it what another writer could have changed (the close).
+        voter = _admitted(session, actor, vote, choice, voter, vote.state == VoteState.OPEN)[0]
+    begin_writes(session)
     refresh(session, vote)
     still_open, version = open_with_version(session, vote)
-    if not still_open:
-        raise Conflict(_("表决未在进行中，不能投票"), detail={"state": vote.state.value})
-    if voter is _UNSET or voter is None:  # None: perhaps looked up before refresh() opened the vote
-        voter = voter_for(session, vote, actor)
-    if (voter is None or vote.basis == VoteBasis.OWNER) and is_minor(actor):
-        raise Forbidden(_("未满18周岁的居民不能参加表决"))
-    require(vote.can_cast(actor, voter), _("您不在本次表决的表决权人名册中"))
-    stored = canonical_choice(vote, choice)
+    voter, stored = _admitted(session, actor, vote, choice, voter, still_open)
     code, digest = new_receipt(vote.id)
     now = utcnow()
     created = _insert_once(session, {
@@ -147,6 +154,20 @@ def cast_ballot(session: Session, actor: User, vote: Vote, choice: object,
     audit.record(session, actor, "ballot.cast" if created else "ballot.change", vote,
                  community_id=vote.community_id, advisory=voter.advisory, **audit_choice(vote, stored))
     return CastResult(stored, digest, created, code, voter.advisory)
+
+
+def _admitted(session: Session, actor: User, vote: Vote, choice: object, voter: VoteVoter | None | object,
+              is_open: bool) -> tuple[VoteVoter, str]:
+    """The checks of a ballot, in the order its refusals are answered: the vote open (409), of age and in the
+    electorate (403), a known choice (422). The voter's row and the stored choice."""
+    if not is_open:
+        raise Conflict(_("表决未在进行中，不能投票"), detail={"state": vote.state.value})
+    if voter is _UNSET or voter is None:  # None: perhaps looked up before refresh() opened the vote
+        voter = voter_for(session, vote, actor)
+    if (voter is None or vote.basis == VoteBasis.OWNER) and is_minor(actor):
+        raise Forbidden(_("未满18周岁的居民不能参加表决"))
+    require(vote.can_cast(actor, voter), _("您不在本次表决的表决权人名册中"))
+    return voter, canonical_choice(vote, choice)
 
 
 def is_minor(user: User) -> bool:

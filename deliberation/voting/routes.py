@@ -30,7 +30,7 @@ from deliberation.accounts.forms import EmptyForm
 from deliberation.consultations.access import consultation_or_404
 from deliberation.consultations.forms import to_utc
 from deliberation.consultations.models import Proposal
-from deliberation.db import utcnow, write_intent
+from deliberation.db import reads_first, utcnow, write_intent
 from deliberation.errors import Conflict, DomainError, Invalid
 from deliberation.extensions import db
 from deliberation.forms import ConfirmForm, show_errors
@@ -204,6 +204,7 @@ def detail(vote_id: int):
 
 
 @bp.post("/votes/<int:vote_id>/ballot")
+@reads_first  # SQLite's write lock only for the ballot's writes (casting.cast_ballot: db.begin_writes)
 @login_required
 @ballot_limit
 def cast(vote_id: int):
