@@ -1,9 +1,5 @@
 """Commands: `flask --app deliberation demo | create-admin | roster import | audit verify | minutes export |
-<<<<<<< HEAD
-backup | outbox send | jobs worker | jobs scheduler | jobs send`."""
-=======
-backup | outbox send | reminders send`."""
->>>>>>> notify
+backup | outbox send | jobs worker | jobs scheduler | jobs send | reminders send`."""
 
 from __future__ import annotations
 
@@ -20,12 +16,8 @@ from deliberation.extensions import db
 
 
 def init_app(app: Flask) -> None:
-<<<<<<< HEAD
-    from deliberation.consultations.commands import outbox_group
-    from deliberation.jobs.commands import jobs_group
-=======
     from deliberation.consultations.commands import outbox_group, reminders_group
->>>>>>> notify
+    from deliberation.jobs.commands import jobs_group
     from deliberation.minutes.commands import minutes_group
 
     app.cli.add_command(demo)
@@ -35,11 +27,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(minutes_group)
     app.cli.add_command(backup)
     app.cli.add_command(outbox_group)
-<<<<<<< HEAD
     app.cli.add_command(jobs_group)
-=======
     app.cli.add_command(reminders_group)
->>>>>>> notify
 
 
 @click.command("demo")

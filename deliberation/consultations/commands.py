@@ -1,9 +1,5 @@
-<<<<<<< HEAD
-"""`flask outbox send`: the old name of `flask jobs send` (send what is pending now, e.g. from cron)."""
-=======
-"""`flask outbox send`: send the e-mails still waiting in the outbox; `flask reminders send`: the reminders and
-scheduled notices now due (both e.g. from cron)."""
->>>>>>> notify
+"""`flask outbox send`: the old name of `flask jobs send` (send what is pending now); `flask reminders send`:
+the reminders and scheduled notices now due (both e.g. from cron)."""
 
 from __future__ import annotations
 
@@ -20,13 +16,7 @@ def send(ctx: click.Context, limit: int) -> None:
     """Send the pending e-mails and SMS now; failures are retried with growing waits, then marked failed."""
     from deliberation.jobs.commands import send as jobs_send
 
-<<<<<<< HEAD
     ctx.invoke(jobs_send, limit=limit)
-=======
-    if not current_app.config.get("SMTP_URL"):
-        raise click.ClickException("未设置 SMTP_URL，无法发送邮件。")
-    result = send_pending(current_app._get_current_object(), limit=limit)
-    click.echo(f"已发送 {result.sent} 封，失败 {result.failed} 封。")
 
 
 reminders_group = AppGroup("reminders", help="Reminders before votes and surveys close, and scheduled notices (提醒).")
@@ -42,4 +32,3 @@ def send_reminders() -> None:
     told = send_due(db.session, utcnow())
     db.session.commit()
     click.echo(f"已通知 {told} 人次。")
->>>>>>> notify

@@ -574,8 +574,6 @@ class Notification(db.Model):
     read_at: Mapped[timestamp_null]
 
 
-<<<<<<< HEAD
-=======
 class NoticeRound(db.Model):
     """That one round of notices about a vote or a survey was sent (consultations.reminders): "open",
     "results", "remind:3" (3 days before the close). Claimed once — two workers at once, one sends."""
@@ -602,27 +600,6 @@ class ReminderSent(db.Model):
     sent_at: Mapped[timestamp]
 
 
-class OutboxMessage(db.Model):
-    """An e-mail queued in the transaction of its notification (only when SMTP_URL is set).
-
-    consultations.outbox sends it after the response (or `flask outbox send` does), so a slow mail
-    server never slows a page: sent_at once delivered; after MAX_ATTEMPTS failures failed_at.
-    """
-
-    __tablename__ = "outbox_messages"
-    id: Mapped[intpk]
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    subject: Mapped[str200]
-    body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[timestamp]
-    sent_at: Mapped[timestamp_null] = mapped_column(index=True)
-    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
-    to_address: Mapped[str] = mapped_column(String(254), default="", server_default="")
-    failed_at: Mapped[timestamp_null]
-    last_error: Mapped[str] = mapped_column(String(500), default="", server_default="")
-
-
->>>>>>> notify
 # -- one person's eligibility ------------------------------------------------------------------
 # Beside the tables it reads; eligibility.py holds the clauses for lists of sessions and of persons.
 

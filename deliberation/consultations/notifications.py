@@ -6,11 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 
-<<<<<<< HEAD
-=======
-from flask import current_app, has_app_context, has_request_context, request
+from flask import has_app_context
 from flask_babel import force_locale
->>>>>>> notify
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
@@ -20,12 +17,8 @@ from sqlalchemy.orm import Session
 from deliberation import audit
 from deliberation.accounts.models import Membership, Role, User
 from deliberation.accounts.roles import role_listeners
-<<<<<<< HEAD
-=======
 from deliberation.booking.bookings import decision_listeners
 from deliberation.booking.models import Booking, BookingStatus
-from deliberation.consultations import outbox
->>>>>>> notify
 from deliberation.consultations.models import Comment, Notification
 from deliberation.db import utcnow
 from deliberation.jobs import deliver
@@ -37,11 +30,6 @@ def consultation_link(consultation_id: int, anchor: str = "") -> str:
     return f"/consultations/{consultation_id}" + (f"#{anchor}" if anchor else "")
 
 
-<<<<<<< HEAD
-def notify(session: Session, user_ids: Iterable[int], kind: str, text: str, link: str = "") -> int:
-    """Tell users inside the site; then queue the same message by the other channels each chose
-    (jobs.deliver: e-mail, SMS, the daily digest), written in this same transaction, sent after it.
-=======
 # What a notification says: a plain str (already worded), or a message worded for each recipient in their own
 # language — a lazy_gettext string with its parameters (``_l("…%(title)s", title=…)``) or a callable.
 Message = str | LazyString | Callable[[], str]
@@ -74,47 +62,30 @@ def _readers(session: Session, ids: list[int], text: Message) -> dict[str | None
 
 
 def notify(session: Session, user_ids: Iterable[int], kind: str, text: Message, link: str = "") -> int:
-    """Tell users inside the site, each in their language (see Message); with SMTP_URL set, also queue an
-    e-mail to those with an address.
-
-    The e-mail rows are written in this same transaction and sent after the response (outbox.py).
->>>>>>> notify
+    """Tell users inside the site, each in their language (see Message); then queue the same message by the
+    other channels each chose (jobs.deliver: e-mail, SMS, the daily digest), written in this same transaction,
+    sent after it, worded in the recipient's language too.
     """
     ids = sorted(set(user_ids))
     if not ids:
         return 0
     now = utcnow()
-<<<<<<< HEAD
-    text = text[:500]
-    rows = [{"user_id": uid, "kind": kind, "text": text, "link": link, "created_at": now} for uid in ids]
-    written = session.execute(
-        insert(Notification).returning(Notification.id, Notification.user_id, sort_by_parameter_order=True), rows
-    ).all()
-    for row, (notification_id, _user_id) in zip(rows, written, strict=True):
-        row["id"] = notification_id
-    deliver.queue(session, rows)
-=======
     worded: dict[str | None, str] = {}
     groups = _readers(session, ids, text)
     for language in groups:
         with speaking(language):
             worded[language] = word(text)[:500]
-    session.execute(
-        insert(Notification),
-        [{"user_id": uid, "kind": kind, "text": worded[language], "link": link, "created_at": now}
-         for language, group in groups.items() for uid in group],
-    )
-    if has_app_context() and current_app.config.get("SMTP_URL"):
-        absolute = (request.url_root.rstrip("/") + link) if link and has_request_context() else link
-        for language, group in groups.items():
-            with speaking(language):
-                outbox.queue(
-                    session,
-                    group,
-                    _("【议事平台】%(text)s", text=worded[language])[:200],
-                    worded[language] + ("\n\n" + _("查看详情：%(link)s", link=absolute) if link else ""),
-                )
->>>>>>> notify
+    for language, group in groups.items():
+        rows = [{"user_id": uid, "kind": kind, "text": worded[language], "link": link, "created_at": now}
+                for uid in group]
+        written = session.execute(
+            insert(Notification).returning(Notification.id, Notification.user_id, sort_by_parameter_order=True),
+            rows,
+        ).all()
+        for row, (notification_id, _user_id) in zip(rows, written, strict=True):
+            row["id"] = notification_id
+        with speaking(language):
+            deliver.queue(session, rows)
     return len(ids)
 
 
