@@ -129,6 +129,8 @@ class Consultation(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[timestamp]
     updated_at: Mapped[timestamp]
+    # Bumped by every change the shared comment list shows (consultations.versions), the key of its cache.
+    comments_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     community: Mapped[Community] = relationship()
     created_by: Mapped[User | None] = relationship()
