@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import inspect, update
 
 from deliberation.consultations import comments, moderation
-from deliberation.consultations.models import Comment, Consultation
+from deliberation.consultations.models import Comment
 from deliberation.extensions import db
 from tests.conftest import PASSWORD
 
