@@ -69,7 +69,8 @@ def cache_settings(config) -> dict:
         defaults = {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": config["REDIS_URL"],
                     "CACHE_KEY_PREFIX": "deliberation:"}
     else:
-        defaults = {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 500}
+        # A page of comments is some 40 KB: a hundred of them stay well inside a worker's memory budget.
+        defaults = {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 100}
     return {**defaults, "CACHE_DEFAULT_TIMEOUT": 600, **given}
 
 
