@@ -30,7 +30,7 @@ run: $(VENV)/.installed translations
 	$(FLASK) demo --if-empty
 	@echo "Serving at http://$(HOST):$(PORT)/ — press Ctrl-C to stop."
 	@FLASK="$(FLASK)" scripts/jobs-beside.sh $$PPID &
-	MALLOC_ARENA_MAX=2 $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --worker-class gthread --threads 8 --access-logfile - 'deliberation:create_app()'
+	MALLOC_ARENA_MAX=2 $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --worker-class gthread --threads 8 --reuse-port --access-logfile - 'deliberation:create_app()'
 
 system-packages:
 	@scripts/system-packages.sh

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from bench import communities, load, weight
 from bench import data as gen
-from bench.server import THREADS, WORKERS, Server
+from bench.server import REUSE_PORT, THREADS, WORKERS, Server
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -40,6 +40,8 @@ TARGETS = {
     "ballots_cpu_ratio": 4.0,  # server CPU per request, ballots over the floor's
     "ballots_p99_ms": 50,
     "session_p95_ms": 30,
+    "session_cpu_vs_floor": 10,  # the session page's server CPU per request, at most this many floors'
+    "worker_share": 0.65,  # no worker serves more than this share of kept-alive connections' requests
     "result_s": 1.0,
     "minutes_s": 5.0,
     "booking_p99_ms": 20,
@@ -196,8 +198,10 @@ class Bench:
                              + " / ".join(f"{p:.0f} MB" for p in at_start))
         else:
             ballots = None
-        if self.wants("floor", "ballots"):
+        if self.wants("floor", "ballots", "session"):
             self.floor(ballots)
+            if getattr(self, "session_cpu_ms", None) is not None:
+                self.session_against_floor(self.last_cpu_ms)
         if self.wants("result"):
             self.result()
         if self.wants("minutes"):
@@ -214,8 +218,10 @@ class Bench:
         before = server.cpu_by_worker()
         run = load.run(url, connections=connections, seconds=self.sizes.seconds, **kw)
         used = [after - before.get(pid, 0.0) for pid, after in server.cpu_by_worker().items()]
-        self.cpu_ms = sum(used) * 1000 / run.requests if run.requests else 0.0
-        cpu = f"server CPU {self.cpu_ms:.1f} ms/request"
+        self.last_cpu_ms = sum(used) * 1000 / run.requests if run.requests else 0.0
+        self.cpu_ms = self.last_cpu_ms
+        self.last_shares = [u / sum(used) for u in used] if sum(used) > 0 else []
+        cpu = f"server CPU {self.last_cpu_ms:.1f} ms/request"
         # A kept-alive connection stays with the worker that accepted it; with few connections one
         # worker can end up with most of them (and the run then measures one core, not two).
         if sum(used) > 0 and len(used) > 1:
@@ -302,11 +308,33 @@ class Bench:
             self.row("session page", f"answered {check.status_code}", holds=False)
             return
         _warm, run, cpu = self._measure(server, url, PAGE_CONNECTIONS, headers={"Cookie": cookie})
+        self.session_cpu_ms = self.last_cpu_ms
         note = (f"{self.sizes.session_comments:,} comments, first page; {run.rate:,.0f} req/s; "
                 + cpu + self._errors(run))
         self.row(f"session page ({PAGE_CONNECTIONS} conn)", f"p50 {run.p50_ms:.1f} ms, p95 {run.p95_ms:.1f} ms",
                  f"p95 < {TARGETS['session_p95_ms']} ms", run.p95_ms < TARGETS["session_p95_ms"] and not run.errors,
                  note)
+        self.worker_shares(server, url, cookie)
+
+    def worker_shares(self, server: Server, url: str, cookie: str) -> None:
+        """The same page over BALLOT_CONNECTIONS kept-alive connections: how the workers share the requests
+        (their CPU time, every request being alike). A kept-alive connection stays with the worker that
+        accepted it; a listening socket per worker (--reuse-port) lets the kernel spread them."""
+        _warm, run, cpu = self._measure(server, url, BALLOT_CONNECTIONS, headers={"Cookie": cookie})
+        shares = self.last_shares
+        figure = " / ".join(f"{share:.0%}" for share in shares) or "not measured"
+        self.row(f"workers' shares ({BALLOT_CONNECTIONS} kept-alive conn)", figure,
+                 f"≤ {TARGETS['worker_share']:.0%} each",
+                 bool(shares) and max(shares) <= TARGETS["worker_share"] and not run.errors,
+                 f"session page; {run.rate:,.0f} req/s; {cpu}; reuse_port {'on' if server.reuse_port else 'off'}"
+                 + self._errors(run))
+
+    def session_against_floor(self, floor_cpu_ms: float) -> None:
+        """The session page's server CPU per request against the floor's (both measured above)."""
+        ratio = self.session_cpu_ms / floor_cpu_ms if floor_cpu_ms else float("inf")
+        self.row("session page CPU / floor CPU", f"{ratio:.1f}× ({self.session_cpu_ms:.1f} ms / {floor_cpu_ms:.1f} ms)",
+                 f"≤ {TARGETS['session_cpu_vs_floor']}×", ratio <= TARGETS["session_cpu_vs_floor"],
+                 "server CPU per request: the session page at 4 connections, the floor's insert at 16")
 
     def booking(self, server: Server) -> None:
         d = self.data
@@ -376,8 +404,8 @@ def markdown(rows: list[Row], info: dict) -> str:
         lines += [f"> **Not final.** {info['provisional']}", ""]
     lines += [f"Machine: {info['cores']} cores ({info['cpu']}), {info['memory']} RAM; {info['system']}; "
               f"Python {info['python']}; load average before the run {info['load_before']:.2f}, after "
-              f"{info['load_after']:.2f}. Server: gunicorn, {WORKERS} workers × {THREADS} threads (gthread), "
-              f"on loopback; load from wrk (1 thread).", "",
+              f"{info['load_after']:.2f}. Server: gunicorn, {WORKERS} workers × {THREADS} threads (gthread"
+              f"{', reuse_port' if REUSE_PORT else ''}), on loopback; load from wrk (1 thread).", "",
               "| database | measurement | figure | target | holds | note |", "|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r.database} | {r.measurement} | {r.figure} | {r.target} | {r.verdict} | {r.note} |")

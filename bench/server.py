@@ -13,9 +13,11 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# The settings of `make run`: two workers, threads so that a hall display's stream holds no worker.
+# The settings of `make run`: two workers, threads so that a hall display's stream holds no worker, a
+# listening socket per worker (--reuse-port) so that the kernel spreads the connections over them.
 WORKERS = 2
 THREADS = 8
+REUSE_PORT = True
 
 
 def free_port() -> int:
@@ -25,12 +27,13 @@ def free_port() -> int:
 
 
 class Server:
-    """`gunicorn --workers 2 --worker-class gthread --threads 8 APP` on 127.0.0.1:<free port>."""
+    """`gunicorn --workers 2 --worker-class gthread --threads 8 --reuse-port APP` on 127.0.0.1:<free port>."""
 
     def __init__(self, app: str, env: dict[str, str], log: Path, *, workers: int = WORKERS,
-                 threads: int = THREADS, ready_path: str = "/login"):
+                 threads: int = THREADS, ready_path: str = "/login", reuse_port: bool = REUSE_PORT):
         self.app, self.env, self.log = app, env, log
         self.workers, self.threads, self.ready_path = workers, threads, ready_path
+        self.reuse_port = reuse_port
         self.port = free_port()
         self.process: subprocess.Popen | None = None
 
@@ -41,6 +44,7 @@ class Server:
     def command(self) -> list[str]:
         return [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}",
                 "--workers", str(self.workers), "--worker-class", "gthread", "--threads", str(self.threads),
+                *(["--reuse-port"] if self.reuse_port else []),
                 "--graceful-timeout", "5", "--no-control-socket", "--error-logfile", str(self.log), self.app]
 
     def __enter__(self) -> Server:

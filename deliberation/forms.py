@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
+from babel import support
 from flask import flash
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from flask_wtf.i18n import translations as wtf_translations
 from wtforms import Form, HiddenField
+from wtforms.i18n import messages_path
 from wtforms.validators import AnyOf
 
 from deliberation import inputs
@@ -46,17 +49,24 @@ _PLAIN: dict[str, Callable[[], str]] = {
 }
 
 
+@functools.cache
+def _wtforms_catalogue(locale: str) -> support.Translations:
+    """WTForms' own catalogue for a language, read once per process (Flask-WTF reads it again for every
+    request that builds a form: a field without a label asks for one)."""
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
 class PlainMessages:
     """The translations every page's form uses: WTForms' default messages in plain words from our
-    catalogue (in the reader's language); anything else through Flask-WTF's translations."""
+    catalogue (in the reader's language); anything else through WTForms' own catalogue."""
 
     def gettext(self, string: str) -> str:
         words = _PLAIN.get(string)
-        return words() if words else wtf_translations.gettext(string)
+        return words() if words else _wtforms_catalogue(str(get_locale())).ugettext(string)
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         words = _PLAIN.get(singular)
-        return words() if words else wtf_translations.ngettext(singular, plural, n)
+        return words() if words else _wtforms_catalogue(str(get_locale())).ungettext(singular, plural, n)
 
 
 PLAIN_MESSAGES = PlainMessages()

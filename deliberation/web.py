@@ -19,7 +19,7 @@ from werkzeug.routing import IntegerConverter
 from deliberation import formatting, http_errors, inputs
 from deliberation.db import configure_sqlite, write_intent
 from deliberation.errors import DomainError
-from deliberation.extensions import babel, csrf, db, limiter, login_manager
+from deliberation.extensions import babel, cache, csrf, db, limiter, login_manager
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +61,19 @@ def migrations(app: Flask | None = None):
     return app.extensions["migrate"]
 
 
+def cache_settings(config) -> dict:
+    """Flask-Caching's settings: Redis where REDIS_URL is set (one copy for every process and host), else a
+    bounded store in each process; CACHE_* settings given explicitly win."""
+    given = {key: value for key, value in config.items() if key.startswith("CACHE_")}
+    if config.get("REDIS_URL"):
+        defaults = {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": config["REDIS_URL"],
+                    "CACHE_KEY_PREFIX": "deliberation:"}
+    else:
+        # A page of comments is some 40 KB: a hundred of them stay well inside a worker's memory budget.
+        defaults = {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 100}
+    return {**defaults, "CACHE_DEFAULT_TIMEOUT": 600, **given}
+
+
 def init_app(app: Flask) -> None:
     from deliberation.accounts import passwords, sessions
 
@@ -76,6 +89,7 @@ def init_app(app: Flask) -> None:
         migrations(app)  # the `flask` command line is loading the app: offer `flask db …`
     csrf.init_app(app)
     limiter.init_app(app)
+    cache.init_app(app, config=cache_settings(app.config))
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"

@@ -28,6 +28,7 @@ from deliberation.consultations.models import (
 )
 from deliberation.consultations.moderation import blocked_words
 from deliberation.consultations.notifications import announce_reply, announce_report
+from deliberation.consultations.versions import bump_comments_version
 from deliberation.db import utcnow
 from deliberation.errors import Conflict, Forbidden, Invalid, NotFound, require
 from deliberation.pagination import Page, paginate
@@ -169,6 +170,7 @@ def post_comment(
     )
     session.add(comment)
     session.flush()
+    bump_comments_version(session, consultation)
     audit.record(
         session,
         actor,
@@ -212,6 +214,7 @@ def support_comment(session: Session, actor: User, comment: Comment) -> Comment:
         .execution_options(synchronize_session=False)
     )
     session.expire(comment, ["support_count"])
+    bump_comments_version(session, consultation)
     audit.record(session, actor, "comment.support", comment, community_id=consultation.community_id)
     return comment
 
@@ -235,6 +238,7 @@ def withdraw_support(session: Session, actor: User, comment: Comment) -> Comment
         .execution_options(synchronize_session=False)
     )
     session.expire(comment, ["support_count"])
+    bump_comments_version(session, consultation)
     audit.record(session, actor, "comment.unsupport", comment, community_id=consultation.community_id)
     return comment
 
@@ -276,6 +280,13 @@ def _visible_comments(stmt: Select, consultation: Consultation, viewer: User) ->
     )
 
 
+def shown_round(consultation: Consultation, wanted: CommentRound | None = None) -> CommentRound | None:
+    """The round whose comments are listed: the one asked for, else the open one, else the last."""
+    if wanted is not None:
+        return wanted
+    return consultation.open_round or (consultation.rounds[-1] if consultation.rounds else None)
+
+
 @dataclass
 class CommentListing:
     page: Page
@@ -295,11 +306,12 @@ def list_comments(
     page: int | None = None,
     per_page: int = 20,
     proposal_id: int | None = None,
+    supports: bool = True,
 ) -> CommentListing:
-    """Top-level comments of a round, most supported or newest first, with their replies (answers first)."""
+    """Top-level comments of a round, most supported or newest first, with their replies (answers first),
+    and the ones the viewer supports (not asked with supports=False: the list shared by every resident)."""
     sort = sort if sort in SORTS else "supported"
-    if round_ is None:
-        round_ = consultation.open_round or (consultation.rounds[-1] if consultation.rounds else None)
+    round_ = shown_round(consultation, round_)
     if round_ is None:
         return CommentListing(Page([], 1, per_page, 0), {}, set(), None, sort)
     stmt = select(Comment).where(Comment.round_id == round_.id, Comment.parent_id.is_(None))
@@ -341,7 +353,7 @@ def list_comments(
                 )
             ).scalars()
         )
-        if shown
+        if shown and supports
         else set()
     )
     return CommentListing(found, replies, supported, round_, sort)

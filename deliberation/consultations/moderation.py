@@ -20,6 +20,7 @@ from deliberation.consultations.models import (
     Consultation,
 )
 from deliberation.consultations.notifications import announce_reply, consultation_link, notify
+from deliberation.consultations.versions import bump_comments_version
 from deliberation.db import utcnow
 from deliberation.errors import Conflict, NotFound, require
 from deliberation.pagination import Page, paginate
@@ -68,6 +69,7 @@ def hide_comment(session: Session, actor: User, comment: Comment, reason: str) -
     comment.hidden_at = utcnow()
     _resolve_reports(session, comment)
     session.flush()
+    bump_comments_version(session, consultation)
     audit.record(
         session,
         actor,
@@ -101,6 +103,7 @@ def restore_comment(session: Session, actor: User, comment: Comment) -> Comment:
     comment.hidden_at = None
     _resolve_reports(session, comment)
     session.flush()
+    bump_comments_version(session, consultation)
     audit.record(
         session,
         actor,

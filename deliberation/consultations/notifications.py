@@ -8,7 +8,6 @@ from contextlib import contextmanager
 
 from flask import has_app_context
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import func, insert, select, update

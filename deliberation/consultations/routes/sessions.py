@@ -13,7 +13,7 @@ from deliberation.accounts.forms import EmptyForm
 from deliberation.accounts.models import Community
 from deliberation.booking.models import Room as BookingRoom
 from deliberation.booking.rooms import rooms_of
-from deliberation.consultations import comments, meetings, proposals, sessions
+from deliberation.consultations import meetings, proposals, sessions
 from deliberation.consultations.access import (
     consultation_or_404,
 )
@@ -22,7 +22,6 @@ from deliberation.consultations.forms import (
     ConsultationForm,
     MeetingForm,
     PhaseForm,
-    ReasonForm,
     ReplyForm,
     RoundForm,
     to_local,
@@ -31,10 +30,12 @@ from deliberation.consultations.forms import (
 from deliberation.consultations.models import (
     PHASE_ORDER,
     Consultation,
+    Eligibility,
     Phase,
     RoundState,
 )
 from deliberation.consultations.routes.blueprint import bp
+from deliberation.consultations.routes.comment_list import comment_list
 from deliberation.errors import DomainError
 from deliberation.extensions import db
 from deliberation.forms import show_errors
@@ -155,56 +156,52 @@ def render_detail(
     rounds = consultation.rounds
     wanted = request.args.get("round", "")
     selected = next((r for r in rounds if str(r.number) == wanted), None)
-    listing = comments.list_comments(
-        db.session,
-        current_user,
-        consultation,
-        round_=selected,
-        sort=request.args.get("sort", "supported"),
-        page=page_number(),
-    )
     can_moderate = consultation.can_moderate(current_user)
-    comment_form = comment_form or CommentForm()
-    comment_form.proposal_id.choices = [SelectChoice("", _("整个议事"))] + [
-        SelectChoice(str(p.id), p.title) for p in found
-    ]
-    # This page of comments, for the links that choose the comment to reply to or to report.
-    comment_link = url_for(
-        ".detail",
-        consultation_id=consultation.id,
-        round=listing.round.number if listing.round else None,
-        sort=listing.sort,
-        page=listing.page.number if listing.page.number > 1 else None,
+    shown = comment_list(
+        consultation,
+        current_user,
+        selected,
+        request.args.get("sort", "supported"),
+        page_number(),
+        moderator=can_moderate,
+        reply_to=reply_to,
+        report_to=report_to,
+        reply_form=reply_form or ReplyForm() if reply_to is not None else None,
+        empty_form=EmptyForm() if can_moderate else None,
     )
-    phase_form = PhaseForm()
-    phase_form.phase.choices = [
-        SelectChoice(p.value, sessions.phase_label(p)) for p in sessions.next_phases(consultation)
-    ]
+    # The forms a resident's page does not show are not built (nor their choices loaded).
+    round_open = shown.round is not None and shown.round.state == RoundState.OPEN
+    if round_open:
+        comment_form = comment_form or CommentForm()
+        comment_form.proposal_id.choices = [SelectChoice("", _("整个议事"))] + [
+            SelectChoice(str(p.id), p.title) for p in found
+        ]
+    phase_form = None
+    if can_moderate:
+        phase_form = PhaseForm()
+        phase_form.phase.choices = [
+            SelectChoice(p.value, sessions.phase_label(p)) for p in sessions.next_phases(consultation)
+        ]
     return render_template(
         "consultations/detail.html",
         consultation=consultation,
         proposals=found,
         rounds=rounds,
-        listing=listing,
+        comment_round=shown.round,
+        comment_list=shown.html,
         can_moderate=can_moderate,
         can_take_part=True,
         comment_form=comment_form,
-        reply_form=reply_form or ReplyForm(),
-        reply_to=reply_to,
-        report_to=report_to,
-        comment_link=comment_link,
-        comment_sep="&" if "?" in comment_link else "?",
-        reason_form=ReasonForm(),
-        empty_form=EmptyForm(),
+        empty_form=EmptyForm() if can_moderate else None,
         phase_form=phase_form,
-        round_form=RoundForm(),
+        round_form=RoundForm() if can_moderate else None,
         meeting_form=_meeting_form(consultation, meeting_form) if can_moderate else None,
         meeting_open=meeting_form is not None,
         meeting_attendance=meetings.attendance_by_meeting(db.session, [m.id for m in consultation.meetings]),
         phases=PHASE_ORDER,
-        staircases=sessions.staircases_of(db.session, consultation),
+        staircases=sessions.staircases_of(db.session, consultation) if consultation.eligibility == Eligibility.BUILDINGS else (),
         effective_phase=consultation.effective_phase,
-        round_open=listing.round is not None and listing.round.state == RoundState.OPEN,
+        round_open=round_open,
         votes=votes_for_consultation(db.session, current_user, consultation),
         surveys=surveys_for_consultation(db.session, current_user, consultation),
     ), status
