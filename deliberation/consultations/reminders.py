@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from deliberation.consultations.models import NoticeRound, ReminderSent
 from deliberation.errors import Invalid
+from deliberation.jobs import periodic
 
 logger = logging.getLogger(__name__)
 
@@ -122,6 +123,7 @@ def claim_reminders(session: Session, subject: str, subject_id: int, day: int, u
                                           "days": day, "sent_at": now} for uid in ids]).scalars())
 
 
+@periodic.task("reminders.due")
 def send_due(session: Session, now: datetime) -> int:
     """Send every notice and reminder that is due (each source registered by its capability); flushes, never
     commits (the caller does). How many notices the sources counted (a vote brought up to its schedule tells

@@ -4,7 +4,7 @@ The session page caches the shared part of its comment list under this number (c
 bumped in the transaction that changes a comment, so a page read after the commit never meets an older list.
 
 Revision ID: c0mm3n7v3r01
-Revises: l3g4lcyc1e01
+Revises: n0t1fyr3m1nd
 Create Date: 2026-12-02 19:30:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "c0mm3n7v3r01"
-down_revision = "l3g4lcyc1e01"
+down_revision = "n0t1fyr3m1nd"
 branch_labels = None
 depends_on = None
 

@@ -5,7 +5,7 @@ it in) and ``consent`` (in_person / phone / written); a comment also names the r
 (``for_person_id``), since its author may be the helper when the resident has no login.
 
 Revision ID: c0unt3r0001
-Revises: l3g4lcyc1e01
+Revises: m33t1ng5g001
 Create Date: 2026-12-02 19:15:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "c0unt3r0001"
-down_revision = "l3g4lcyc1e01"
+down_revision = "m33t1ng5g001"
 branch_labels = None
 depends_on = None
 

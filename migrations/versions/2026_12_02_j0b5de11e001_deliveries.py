@@ -5,7 +5,7 @@ the site, with its state, attempts and last error, replaces the e-mail outbox; u
 carried over as pending e-mail deliveries.
 
 Revision ID: j0b5de11e001
-Revises: l3g4lcyc1e01
+Revises: c0unt3r0001
 Create Date: 2026-12-02 19:30:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 from deliberation.db import UTCDateTime
 
 revision = "j0b5de11e001"
-down_revision = "l3g4lcyc1e01"
+down_revision = "c0unt3r0001"
 branch_labels = None
 depends_on = None
 

@@ -6,7 +6,7 @@ recorded (the meeting's QR code or the sign-in sheet) and by whom. Ideas gain in
 in_progress_by_id: a moderator marked the wish as being dealt with before answering it.
 
 Revision ID: m33t1ng5g001
-Revises: l3g4lcyc1e01
+Revises: ch41n5000001
 Create Date: 2026-12-02 19:30:00
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 from deliberation.db import UTCDateTime
 
 revision = "m33t1ng5g001"
-down_revision = "l3g4lcyc1e01"
+down_revision = "ch41n5000001"
 branch_labels = None
 depends_on = None
 

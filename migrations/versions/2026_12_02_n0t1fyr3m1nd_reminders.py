@@ -6,7 +6,7 @@ vote or survey (its opening, its result, each reminder day) once; reminders_sent
 per vote or survey and day.
 
 Revision ID: n0t1fyr3m1nd
-Revises: l3g4lcyc1e01
+Revises: j0b5de11e001
 Create Date: 2026-12-02 19:30:00
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 from deliberation.db import UTCDateTime
 
 revision = "n0t1fyr3m1nd"
-down_revision = "l3g4lcyc1e01"
+down_revision = "j0b5de11e001"
 branch_labels = None
 depends_on = None
 
