@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import JSON, ForeignKey, Index, String, func, select, text
+from sqlalchemy import JSON, ForeignKey, Index, String, bindparam, func, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from deliberation.db import intpk, timestamp, utcnow, written_apart
@@ -173,24 +173,29 @@ def record(session: Session, actor, action: str, obj: Any = None, *, community_i
     logger.info("audit %s by user %s on %s %s", action, event["actor_id"], event["object_type"], event["object_id"])
 
 
-_LAST_HASH = select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
-_PG_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
+_LAST_HASH = (select(AuditEvent.hash).where(AuditEvent.chain == bindparam("chain"))
+              .order_by(AuditEvent.id.desc()).limit(1))
+_LEGACY_HASH = select(AuditEvent.hash).where(AuditEvent.chain.is_(None)).order_by(AuditEvent.id.desc()).limit(1)
+_PG_LOCK = text("SELECT pg_advisory_xact_lock(CAST(:k AS integer), CAST(:c AS integer))")
 
 
 def append(connection, actor_id: int | None, action: str, object_type: str | None, object_id: int | None, *,
            community_id: int | None, **data: Any) -> None:
     """`record` for a caller on a Core connection that loaded no models (the ordinary online ballot,
-    voting.quick): the same event, the same chain, in statements compiled once."""
+    voting.quick): the same event on the same community's chain, under the same lock, in statements
+    compiled once."""
+    chain = chain_of(community_id)
     if connection.dialect.name == "postgresql":
-        connection.execute(_PG_LOCK, {"k": _PG_LOCK_KEY})
-    prev = connection.execute(_LAST_HASH).scalar() or GENESIS
+        connection.execute(_PG_LOCK, {"k": _PG_LOCK_KEY, "c": chain})
+    prev = (connection.execute(_LAST_HASH, {"chain": chain}).scalar()
+            or connection.execute(_LEGACY_HASH).scalar() or GENESIS)
     created_at = utcnow()
     data = json.loads(json.dumps(data, ensure_ascii=False, default=str))
     digest = _digest(prev, created_at, actor_id, community_id, action, object_type, object_id, data)
     connection.execute(AuditEvent.__table__.insert(), {
-        "created_at": created_at, "actor_id": actor_id, "community_id": community_id, "action": action,
-        "object_type": object_type, "object_id": object_id, "data": data, "prev_hash": prev, "hash": digest,
-        "mac": mac(digest)})
+        "created_at": created_at, "actor_id": actor_id, "community_id": community_id, "chain": chain,
+        "action": action, "object_type": object_type, "object_id": object_id, "data": data, "prev_hash": prev,
+        "hash": digest, "mac": mac(digest)})
     logger.info("audit %s by user %s on %s %s", action, actor_id, object_type, object_id)
 
 

@@ -369,7 +369,7 @@ class Comment(db.Model):
     def can_revise(self, user: User) -> bool:
         """The resident a counter entry (帮办) speaks for changes its words themselves, while its round is open."""
         return (self.recorded_by_id is not None and user.is_authenticated and self.for_person_id is not None
-                and user.person_id == self.for_person_id and self.round.state == RoundState.OPEN)
+                and getattr(user, "person_id", None) == self.for_person_id and self.round.state == RoundState.OPEN)
 
     def body_visible_to(self, user: User) -> bool:
         """Hidden text is for moderators only; pending text for moderators and its author."""

@@ -90,9 +90,10 @@ def test_the_session_page_takes_the_same_few_statements_for_any_number_of_commen
         assert sum("FROM comment_supports" in s for s in statements) == 1
         assert sum("FROM ownerships" in s for s in statements) == 1  # eligibility asked once, not twice
         assert not any(s.startswith("SELECT buildings.id, buildings.name") for s in statements)  # not shown
-    # The page and the replies, then the viewer's own and supported comments of the page.
-    assert sum(s.lstrip().startswith("SELECT comments.") for s in rendered) == 3
-    assert sum(s.lstrip().startswith("SELECT comments.") for s in many) == 1
+    # The page and the replies, then the viewer's own and supported comments of the page and the official
+    # answers their own questions got (their state: 已收到 / 已答复).
+    assert sum(s.lstrip().startswith("SELECT comments.") for s in rendered) == 4
+    assert sum(s.lstrip().startswith("SELECT comments.") for s in many) == 2
 
 
 def test_reply_and_report_forms_only_for_the_chosen_comment(client, session, consultation, round_, resident,

@@ -25,7 +25,9 @@ def events(session, action: str) -> list[dict]:
 
 
 def notes_of(session, user) -> list[Notification]:
-    return list(session.execute(select(Notification).where(Notification.user_id == user.id)).scalars())
+    """The user's notices of help at the counter (a vote's or survey's opening tells them too)."""
+    return list(session.execute(select(Notification).where(Notification.user_id == user.id,
+                                                           Notification.kind == "assisted")).scalars())
 
 
 def ballot_of(session, vote, key: str) -> Ballot:
@@ -87,7 +89,7 @@ def test_a_resident_with_no_login_gets_a_ballot_of_their_voter_key_and_may_chang
     session.commit()
     ballot = ballot_of(session, vote, f"o:{no_login.id}")
     assert result.created and ballot.cast_by_id is None and ballot.recorded_by_id == secretary.id
-    assert session.execute(select(Notification)).first() is None  # nobody to tell yet
+    assert session.execute(select(Notification).where(Notification.kind == "assisted")).first() is None  # nobody to tell yet
     from deliberation.accounts.services import create_user
 
     user = create_user(session, None, "qianapo", "correct horse battery", "钱阿婆", person=no_login)
@@ -202,7 +204,7 @@ def test_a_comment_for_a_resident_with_no_login_speaks_in_their_name(session, se
     comment = record_comment(session, secretary, commenting, no_login, "楼道灯坏了", "in_person")
     session.commit()
     assert comment.author_id == secretary.id and comment.speaker_name == "钱阿婆"
-    assert session.execute(select(Notification)).first() is None
+    assert session.execute(select(Notification).where(Notification.kind == "assisted")).first() is None
 
 
 # -- pages -------------------------------------------------------------------------------------

@@ -143,6 +143,13 @@ def _own_items(consultation: Consultation, viewer: User, listing: comments.Comme
             joinedload(Comment.author).options(lazyload(User.memberships)), joinedload(Comment.proposal_version))
     ).scalars()}
     items = [(found[i], i in replies) for i, _author in entry_items if i in found]
+    # The state of the viewer's own questions (已收到 / 已答复) reads their thread's official answers.
+    answers: dict[int, list[Comment]] = {i: [] for i in ids}
+    for answer in db.session.execute(select(Comment).where(
+            Comment.thread_id.in_(ids), Comment.is_official_answer.is_(True),
+            Comment.status == CommentStatus.PUBLISHED)).scalars():
+        answers[answer.thread_id].append(answer)
+    listing.replies.update(answers)
     html = render_template("consultations/_comment_items.html", items=items, consultation=consultation,
                            listing=listing, current_user=viewer, can_moderate=False, reply_to=None, report_to=None,
                            reply_form=None, comment_link=link, comment_sep="&" if "?" in link else "?")
