@@ -327,22 +327,6 @@ def catch_up(session: Session, vote: Vote) -> Vote:
     return fresh
 
 
-def catch_up_scheduled(session: Session, now: datetime) -> int:
-    """Bring the votes whose scheduled opening or close has come up to their schedule (refresh), so that their
-    notices go out even when nobody opens their page (consultations.reminders runs it; the caller commits)."""
-    due_votes = session.execute(select(Vote).where(
-        or_((Vote.opened_at.is_(None)) & (Vote.opens_at <= now),
-            (Vote.opened_at.is_not(None)) & Vote.closed_at.is_(None) & (Vote.closes_at <= now))
-    ).order_by(Vote.id).limit(50)).scalars().all()
-    for vote in due_votes:
-        refresh(session, vote)
-    return 0
-
-
-if catch_up_scheduled not in reminders.sources:
-    reminders.sources.insert(0, catch_up_scheduled)
-
-
 def close_vote(session: Session, actor: User, vote: Vote) -> Vote:
     """Close an open vote and store its decision; closing a closed vote changes nothing."""
     require(vote.can_moderate(actor), _("只有本居民区的主持人可以进行此操作"))
