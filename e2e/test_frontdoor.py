@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from deliberation.demo import DEMO_PASSWORD
-from deliberation.home.deadlines import SHANGHAI
+from deliberation.formatting import SHANGHAI
 from e2e.conftest import assert_accessible, first_proposal, open_vote, sign_in
 
 pytestmark = pytest.mark.e2e
