@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from flask_migrate import upgrade
-from sqlalchemy import bindparam, create_engine, insert, make_url, select, text
+from sqlalchemy import bindparam, create_engine, insert, make_url, or_, select, text
 from sqlalchemy.orm import Session
 
 from deliberation.accounts.models import ApiToken, Community, Membership, Person, Role, User
 from deliberation.accounts.passwords import hash_password
 from deliberation.db import UTCDateTime, utcnow
+from deliberation.voting.electorate import ADULT_AGE
 from deliberation.web import migrations
 
 VOTER_PASSWORD = "bench-password-2026"  # noqa: S105 -- the generated voters' password, for the page logins
@@ -121,10 +122,12 @@ def load_community(session: Session, data: Dataset) -> None:
 
 
 def add_voters(session: Session, data: Dataset, n: int) -> None:
-    """n residents of the demo community with logins, memberships and API tokens, in bulk."""
+    """n adult residents of the demo community with logins, memberships and API tokens, in bulk (adults only:
+    a minor's ballot is refused, and the benchmark measures ballots, not refusals)."""
     started = clock.perf_counter()
+    adult = or_(Person.birth_year.is_(None), Person.birth_year <= utcnow().year - ADULT_AGE)
     person_ids = session.execute(
-        select(Person.id).where(Person.community_id == data.community_id,
+        select(Person.id).where(Person.community_id == data.community_id, adult,
                                 Person.id.not_in(select(User.person_id).where(User.person_id.is_not(None))))
         .order_by(Person.id).limit(n)).scalars().all()
     password_hash = hash_password(VOTER_PASSWORD)

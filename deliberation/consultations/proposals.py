@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session, selectinload
 
 from deliberation import audit
@@ -179,15 +180,19 @@ class VersionDiff:
         return self.title_changed or any(line.kind != "same" for line in self.lines)
 
 
+@functools.cache
+def _proposals_statement() -> Select:
+    """The statement of proposals_of, built once (every session page runs it)."""
+    return (select(Proposal)
+            .where(Proposal.consultation_id == bindparam("consultation_id"))
+            .order_by(Proposal.id)
+            .options(selectinload(Proposal.versions).selectinload(ProposalVersion.pictures),
+                     selectinload(Proposal.ideas)))
+
+
 def proposals_of(session: Session, consultation: Consultation) -> list[Proposal]:
     """A session's proposals in order, with their versions, pictures and linked ideas (four queries)."""
-    return list(session.execute(
-        select(Proposal)
-        .where(Proposal.consultation_id == consultation.id)
-        .order_by(Proposal.id)
-        .options(selectinload(Proposal.versions).selectinload(ProposalVersion.pictures),
-                 selectinload(Proposal.ideas))
-    ).scalars())
+    return list(session.execute(_proposals_statement(), {"consultation_id": consultation.id}).scalars())
 
 
 def version_diff(proposal: Proposal, number: int) -> VersionDiff | None:

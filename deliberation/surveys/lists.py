@@ -3,7 +3,9 @@ those open for a person to answer and those closing soon (the front door)."""
 
 from __future__ import annotations
 
-from sqlalchemy import Select, exists, func, select
+import functools
+
+from sqlalchemy import Select, bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
 from deliberation.accounts.models import Community, Person, User
@@ -35,10 +37,18 @@ def surveys_for_consultation(session: Session, viewer: User, consultation: Consu
     Whoever may see the session may see its published surveys (they share its eligibility), so the
     caller's access check on the session is the only one needed.
     """
-    stmt = select(Survey).where(Survey.consultation_id == consultation.id)
-    if not consultation.can_moderate(viewer):
+    statement = _session_surveys_statement(drafts=consultation.can_moderate(viewer))
+    return list(session.execute(statement, {"consultation_id": consultation.id}).scalars())
+
+
+@functools.cache
+def _session_surveys_statement(drafts: bool) -> Select:
+    """The statement of surveys_for_consultation, built once for each kind of viewer (every session page
+    runs it)."""
+    stmt = select(Survey).where(Survey.consultation_id == bindparam("consultation_id"))
+    if not drafts:
         stmt = stmt.where(Survey.state != SurveyState.DRAFT)
-    return list(session.execute(stmt.order_by(Survey.created_at.desc(), Survey.id.desc())).scalars())
+    return stmt.order_by(Survey.created_at.desc(), Survey.id.desc())
 
 
 def response_counts(session: Session, survey_ids: list[int]) -> dict[int, int]:

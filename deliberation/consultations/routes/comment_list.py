@@ -10,6 +10,7 @@ opens a reply or report form. Those are rendered for their viewer by the same te
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from flask import render_template, url_for
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from sqlalchemy import literal, select, union_all
+from sqlalchemy import CompoundSelect, Select, bindparam, literal, select, union_all
 from sqlalchemy.orm import joinedload, lazyload
 
 from deliberation.accounts.models import Role, User
@@ -121,17 +122,26 @@ def _shared(consultation: Consultation, round_: CommentRound, sort: str, page: i
     return entry
 
 
+@functools.cache
+def _viewer_facts_statement(with_supports: bool) -> CompoundSelect | Select:
+    """The statement of _viewer_facts, built once (its union took a tenth of the page's time to build)."""
+    pending = select(Comment.id.label("id"), literal("p").label("kind")).where(
+        Comment.round_id == bindparam("round_id"), Comment.author_id == bindparam("viewer_id"),
+        Comment.status == CommentStatus.PENDING
+    ).limit(1).subquery()
+    stmt = select(pending.c.id, pending.c.kind)
+    if not with_supports:
+        return stmt
+    return union_all(select(CommentSupport.comment_id, literal("s")).where(
+        CommentSupport.user_id == bindparam("viewer_id"), CommentSupport.comment_id.in_(bindparam("ids", expanding=True))),
+        stmt)
+
+
 def _viewer_facts(round_: CommentRound, viewer: User, ids: list[int]) -> tuple[set[int], bool]:
     """The comments of the list the viewer supports, and whether they have comments waiting for review in
     the round (one query)."""
-    pending = select(Comment.id.label("id"), literal("p").label("kind")).where(
-        Comment.round_id == round_.id, Comment.author_id == viewer.id, Comment.status == CommentStatus.PENDING
-    ).limit(1).subquery()
-    stmt = select(pending.c.id, pending.c.kind)
-    if ids:
-        stmt = union_all(select(CommentSupport.comment_id, literal("s")).where(
-            CommentSupport.user_id == viewer.id, CommentSupport.comment_id.in_(ids)), stmt)
-    rows = db.session.execute(stmt).all()
+    rows = db.session.execute(_viewer_facts_statement(bool(ids)),
+                              {"round_id": round_.id, "viewer_id": viewer.id, "ids": ids}).all()
     return {i for i, kind in rows if kind == "s"}, any(kind == "p" for _i, kind in rows)
 
 
