@@ -7,6 +7,8 @@ TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# The address in the links of e-mail and SMS (the scheduler's too); none when serving on every interface.
+SITE_URL ?= $(if $(filter 0.0.0.0 ::,$(HOST)),,http://$(HOST):$(PORT))
 
 .PHONY: run test test-sqlite test-postgres bench lint translations system-packages services clean
 
@@ -29,8 +31,8 @@ run: $(VENV)/.installed translations
 	$(FLASK) db upgrade
 	$(FLASK) demo --if-empty
 	@echo "Serving at http://$(HOST):$(PORT)/ — press Ctrl-C to stop."
-	@FLASK="$(FLASK)" scripts/jobs-beside.sh $$PPID &
-	MALLOC_ARENA_MAX=2 $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --worker-class gthread --threads 8 --reuse-port --access-logfile - 'deliberation:create_app()'
+	@SITE_URL="$(SITE_URL)" FLASK="$(FLASK)" scripts/jobs-beside.sh $$PPID &
+	SITE_URL="$(SITE_URL)" MALLOC_ARENA_MAX=2 $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --worker-class gthread --threads 8 --reuse-port --access-logfile - 'deliberation:create_app()'
 
 system-packages:
 	@scripts/system-packages.sh

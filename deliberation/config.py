@@ -76,6 +76,9 @@ def from_environment(instance_path: str) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,
         "SMTP_URL": env("SMTP_URL") or None,
+        # The address residents open the site at (https://yishi.example.org): links in e-mail and SMS
+        # (jobs.deliver.absolute), also those the scheduler and the worker write outside any request.
+        "SITE_URL": (env("SITE_URL") or "").rstrip("/") or None,
         # Counters shared by every process: Redis, or a file of the instance folder (limit_store.py).
         "RATELIMIT_STORAGE_URI": redis_url or f"sqlitefile://{Path(instance_path).resolve() / 'limits.sqlite'}",
         "RATELIMIT_HEADERS_ENABLED": True,

@@ -90,8 +90,19 @@ def subject_of(text: str) -> str:
 
 
 def absolute(link: str) -> str:
-    """The link as a recipient outside the site opens it (the request's own address)."""
-    if link and has_request_context():
+    """The link as a recipient outside the site opens it: the site's address (SITE_URL) before the path.
+
+    SITE_URL wins inside a request too. Behind nginx the request's address is built from the Host header (or
+    X-Forwarded-Host through ProxyFix), which the client chooses: a message written during one person's
+    request goes to others (a report tells the moderators), and must not carry an address that person made
+    up. Without SITE_URL, a request's own address is the best there is; the scheduler and the worker have
+    none, and the path stays as it is."""
+    if not link:
+        return link
+    site = current_app.config.get("SITE_URL") if has_app_context() else None
+    if site:
+        return site.rstrip("/") + link
+    if has_request_context():
         return request.url_root.rstrip("/") + link
     return link
 

@@ -68,6 +68,23 @@ def test_a_message_named_by_its_caller_is_queued_once_for_every_notification_say
     assert [d.key for d in _deliveries(session)] == ["remind:v1:u1:sms"]
 
 
+@pytest.mark.parametrize(("site_url", "request_from", "expected"), [
+    pytest.param("https://yishi.example.org", None, "https://yishi.example.org/votes/12", id="the_scheduler"),
+    pytest.param("https://yishi.example.org", "http://forged.example.com", "https://yishi.example.org/votes/12",
+                 id="a_request_whatever_its_host_header_says"),
+    pytest.param(None, "http://192.168.1.20:5000", "http://192.168.1.20:5000/votes/12",
+                 id="a_request_without_site_url"),
+    pytest.param(None, None, "/votes/12", id="neither"),
+])
+def test_a_link_sent_outside_the_site_carries_the_sites_address(app, site_url, request_from, expected):
+    app.config["SITE_URL"] = site_url
+    if request_from is None:
+        assert deliver.absolute("/votes/12") == expected
+        return
+    with app.test_request_context("/votes/12/ballot", base_url=request_from):
+        assert deliver.absolute("/votes/12") == expected
+
+
 def _local(day: int, hour: int) -> datetime:
     return datetime(2026, 12, day, hour, 0, tzinfo=LOCAL).astimezone(UTC)
 

@@ -20,6 +20,7 @@ def test_capabilities_register_their_periodic_work(app):
 def test_a_failing_task_does_not_stop_the_others_and_due_deliveries_are_sent(app, session, sms_provider, texting,
                                                                             monkeypatch):
     app.config["DELIVER_AFTER_COMMIT"] = False  # left for the scheduler, as after a restart
+    app.config["SITE_URL"] = "https://yishi.example.org"
     ran = []
 
     def broken(session, now):
@@ -32,7 +33,8 @@ def test_a_failing_task_does_not_stop_the_others_and_due_deliveries_are_sent(app
     done = periodic.tick(app, session, now)
     assert done == {"a.broken": "error", "b.counts": 1, "interrupted": 0, "deliveries": 1}
     assert ran == [now]
-    assert sms_provider.received == [{"to": "13800138000", "text": "【议事平台】投票开始了 /votes/1"}]
+    assert sms_provider.received == [{"to": "13800138000",
+                                      "text": "【议事平台】投票开始了 https://yishi.example.org/votes/1"}]
     assert session.execute(select(Delivery.status)).scalar_one() == DeliveryStatus.SENT
     assert periodic.tick(app, session, now)["deliveries"] == 0  # nothing twice
     assert len(sms_provider.received) == 1

@@ -15,6 +15,7 @@ from deliberation.db import utcnow
 from deliberation.errors import Invalid
 from deliberation.extensions import db
 from deliberation.formatting import format_datetime
+from deliberation.jobs.models import Channel, Delivery
 from deliberation.voting import proxies
 from deliberation.voting.announcement import announce
 from deliberation.voting.awaiting import catch_up_all
@@ -138,6 +139,22 @@ def test_each_is_reminded_once_and_a_second_run_sends_nothing(session, make_vote
     note = session.execute(select(Notification).where(Notification.kind == "reminder")).scalars().first()
     assert note.link == f"/votes/{vote.id}"
     assert note.text == f"表决“{vote.title}”将于 {format_datetime(vote.closes_at)} 结束，您还没有投票"
+
+
+def test_a_reminder_by_sms_and_email_carries_the_sites_address(app, session, make_vote, residents):
+    """Sent by the scheduler, outside any request: the link is the site's (SITE_URL), one can open it."""
+    app.config |= {"SITE_URL": "https://yishi.example.org", "SMTP_URL": "smtp://mail.example.org:25",
+                   "DELIVER_AFTER_COMMIT": False}
+    wang = residents["wang"]
+    wang.email, wang.notify_email, wang.notify_sms = "wang@example.org", True, True
+    vote = make_vote(basis="owner", closes_at=utcnow() + timedelta(days=5))
+    session.execute(delete(Delivery))
+    send_due(session, before_close(vote, 1))
+    session.commit()
+    sent = dict(session.execute(select(Delivery.channel, Delivery.body).where(Delivery.user_id == wang.id)).all())
+    page = f"https://yishi.example.org/votes/{vote.id}"
+    assert sent[Channel.SMS].endswith(f"您还没有投票 {page}")
+    assert sent[Channel.EMAIL].endswith(f"查看详情：{page}")
 
 
 def test_reminders_three_days_and_one_day_before_each_at_its_time(session, make_vote, residents):
