@@ -168,14 +168,16 @@ def test_the_speak_button_reads_aloud_in_chinese_where_the_browser_can_and_is_hi
     page.goto(url + pages["vote"])
     button = page.locator("button.speak").first
     assert button.is_visible() and button.inner_text().startswith("朗读")
+    assert button.get_attribute("aria-pressed") == "false"
     button.click()
     spoken = [s for s in page.evaluate("window.__spoken") if s[0] != "<cancel>"]
     title = page.inner_text("h1")
     assert len(spoken) == 1 and spoken[0][1] == "zh-CN"
     assert spoken[0][0].startswith(title) and "需参与表决的业主" in spoken[0][0] and "朗读" not in spoken[0][0]
-    assert button.inner_text().startswith("停止朗读")
+    assert button.inner_text().startswith("停止朗读") and button.get_attribute("aria-pressed") == "true"
     button.click()
     assert page.evaluate("window.__spoken")[-1][0] == "<cancel>" and button.inner_text().startswith("朗读")
+    assert button.get_attribute("aria-pressed") == "false"
 
     page.goto(url + pages["survey"])
     assert page.locator("fieldset.question button.speak:visible").count() == page.locator("fieldset.question").count()

@@ -31,8 +31,9 @@
     }).filter(Boolean).join("。 ");
   }
 
+  // A toggle button: aria-pressed says whether it is reading now (the CSS styles it by the same attribute).
   function show(button, speaking) {
-    button.classList.toggle("speaking", speaking);
+    button.setAttribute("aria-pressed", speaking ? "true" : "false");
     button.querySelector(".speak-label").textContent = speaking ? button.dataset.labelStop : button.dataset.labelSpeak;
   }
 
@@ -43,6 +44,7 @@
   }
 
   document.querySelectorAll("button.speak[data-speak]").forEach(function (button) {
+    button.setAttribute("aria-pressed", "false");
     button.hidden = false;
     button.addEventListener("click", function () {
       var again = current === button;
