@@ -1,4 +1,4 @@
-"""The front door (待我参与): an elderly owner signs in on a 375 px phone in 关怀版 and finds the open vote and a
+"""The front door (待我参与): an elderly owner turns on 关怀版 on a 375 px phone, signs in and finds the open vote and a
 survey of the whole community on the home page, votes, and the vote leaves the list; a comment she reports shows
 up on the secretary's home. axe-core finds nothing serious on either home, in either mode."""
 
@@ -70,11 +70,13 @@ def test_a_resident_finds_what_waits_votes_and_the_vote_leaves(live_server, desk
     reports_before = reports_on_desk(desktop, community_id)
     assert_accessible(desktop, "frontdoor-moderator-desktop")
 
-    # The resident signs in on her phone and lands on the front door; she turns on 关怀版.
+    # On her phone the resident turns on 关怀版 on the welcome page, signs in, and lands on the front door in it.
+    phone.goto(url + "/")
+    assert_accessible(phone, "welcome-phone")
+    care_on(phone)
     sign_in(phone, url, "resident1", DEMO_PASSWORD)
     assert phone.url.rstrip("/") == url
-    assert_accessible(phone, "frontdoor-resident-phone")
-    care_on(phone)
+    assert phone.get_attribute("#care-toggle", "aria-pressed") == "true"
     votes = phone.inner_text("#door-votes")
     assert VOTE in votes and "还剩 2 天" in votes and f"截止 {closes.replace('T', ' ')}" in votes
     assert SURVEY in phone.inner_text("#door-surveys")
@@ -97,6 +99,9 @@ def test_a_resident_finds_what_waits_votes_and_the_vote_leaves(live_server, desk
     phone.fill("input[name=reason]", "与议题无关的广告")
     submit(phone, "button:has-text('提交举报')")
     assert "已举报" in phone.inner_text(".flashes")
+    phone.goto(url + "/")
+    submit(phone, "#care-toggle")  # and her front door without 关怀版
+    assert_accessible(phone, "frontdoor-resident-phone")
 
     desktop.goto(url + "/")
     assert reports_on_desk(desktop, community_id) == reports_before + 1

@@ -62,6 +62,14 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+def _keep_care_mode(user: User) -> None:
+    """关怀版 turned on before signing in stays on after it: signed in, the page follows the user's preference
+    (web.care_mode), so the browser's choice becomes theirs, recorded as the switch records it. A choice of
+    off leaves a preference of on as it is."""
+    if session.get("care") and not user.care_mode:
+        services.set_preferences(db.session, user, care_mode=True)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(configured("LOGIN_RATE_LIMIT"), methods=["POST"])
 @login_account_limit
@@ -74,6 +82,7 @@ def login():
             db.session.commit()
             flash(_("用户名或密码不正确"), "error")
             return render_template("accounts/login.html", form=form), 401
+        _keep_care_mode(user)
         sessions.start(user, remember=form.remember.data)
         db.session.commit()
         return redirect(_safe_next(form.next.data) or url_for("home.index"))
@@ -105,6 +114,7 @@ def register():
             db.session.rollback()
             show_errors(form, error)
             return render_template("accounts/register.html", form=form), error.status
+        _keep_care_mode(user)
         sessions.start(user)
         db.session.commit()
         flash(_("欢迎，%(name)s！您已注册成功。", name=user.display_name))

@@ -159,6 +159,27 @@ def test_care_mode_and_language_are_remembered_for_the_user(app, client, login, 
     assert user.care_mode is True and user.locale == "en"
 
 
+def test_care_mode_turned_on_before_signing_in_stays_on_after(client, make_user, community, session):
+    user = make_user("resident1", community)
+    client.post("/preferences/care", data={"next": "/login"})  # on the welcome page, not signed in yet
+    assert 'class="care"' in client.get("/login").get_data(as_text=True)
+    client.post("/login", data={"username": "resident1", "password": PASSWORD})
+    assert 'class="care"' in client.get("/account").get_data(as_text=True)
+    session.refresh(user)
+    assert user.care_mode is True
+    event = session.execute(select(AuditEvent).where(AuditEvent.action == "user.preferences")).scalar_one()
+    assert (event.actor_id, event.data["care_mode"]) == (user.id, True)
+
+
+def test_signing_in_without_care_mode_keeps_the_users_own_preference(client, make_user, community, session):
+    user = make_user("resident1", community)
+    user.care_mode = True
+    session.commit()
+    client.post("/login", data={"username": "resident1", "password": PASSWORD})
+    assert 'class="care"' in client.get("/account").get_data(as_text=True)
+    assert session.execute(select(func.count()).where(AuditEvent.action == "user.preferences")).scalar() == 0
+
+
 @pytest.mark.parametrize("config_overrides", [{"WTF_CSRF_ENABLED": True}])
 def test_a_form_post_without_csrf_token_is_refused(client, make_user, community, session):
     make_user("resident1", community)
