@@ -201,24 +201,51 @@ def test_a_sessions_survey_waits_only_for_those_the_session_includes(session, pe
     assert [s.title for s in door_of(session, people["owner"]).surveys] == []
 
 
+def _round(session, actor, consultation, days: float, opens_in: float = 0):
+    """A comment round of the session closing in ``days`` (opening in ``opens_in`` days: 0, now)."""
+    opens_at = utcnow() + timedelta(days=opens_in) if opens_in else None
+    return comments.open_round(session, actor, consultation, utcnow() + timedelta(days=days), opens_at)
+
+
 def test_sessions_taking_comments_for_those_they_include(session, people, secretary, community, other_community):
     commenting = _session(session, secretary, community, title="正在征求意见的议事", phase=Phase.COMMENTING)
-    comments.open_round(session, secretary, commenting, utcnow() + timedelta(days=4))
+    _round(session, secretary, commenting, days=4)
     _session(session, secretary, community, title="表决阶段的议事", phase=Phase.VOTING)
     _session(session, secretary, community, title="草拟中的议事", phase=Phase.DRAFT)
     scheduled = _session(session, secretary, community, title="定时进入征求意见", phase=Phase.DRAFT)
+    _round(session, secretary, scheduled, days=5)
     scheduled.commenting_at = utcnow() - timedelta(hours=1)
     past = _session(session, secretary, community, title="已过征求意见", phase=Phase.COMMENTING)
+    _round(session, secretary, past, days=3)
     past.voting_at = utcnow() - timedelta(hours=1)
     owners_only = _session(session, secretary, community, title="只请业主", phase=Phase.COMMENTING,
                            eligibility=Eligibility.OWNERS)
-    _session(session, people["other_moderator"], other_community, title="别的小区的议事", phase=Phase.COMMENTING)
+    _round(session, secretary, owners_only, days=6)
+    other = _session(session, people["other_moderator"], other_community, title="别的小区的议事",
+                     phase=Phase.COMMENTING)
+    _round(session, people["other_moderator"], other, days=2)
     session.commit()
-    assert owners_only.id
     owner_door = door_of(session, people["owner"])
     assert [s.title for s in owner_door.sessions] == ["正在征求意见的议事", "定时进入征求意见", "只请业主"]
-    assert owner_door.sessions.items[0].round_closes_at is not None
+    assert [s.round_closes_at for s in owner_door.sessions] == sorted(s.round_closes_at for s in owner_door.sessions)
     assert [s.title for s in door_of(session, people["tenant"]).sessions] == ["正在征求意见的议事", "定时进入征求意见"]
+
+
+def test_a_session_between_comment_rounds_is_not_offered(session, people, secretary, community):
+    """In the commenting phase, but no round takes comments now (none yet, the next not begun, the last one
+    closed): a comment would be refused, so the front door does not offer it."""
+    open_now = _session(session, secretary, community, title="本轮开放中", phase=Phase.COMMENTING)
+    open_round = _round(session, secretary, open_now, days=2)
+    _session(session, secretary, community, title="还没有开设轮次", phase=Phase.COMMENTING)
+    later = _session(session, secretary, community, title="下一轮明天开始", phase=Phase.COMMENTING)
+    _round(session, secretary, later, days=3, opens_in=1)
+    closed = _session(session, secretary, community, title="上一轮已截止", phase=Phase.COMMENTING)
+    last = _round(session, secretary, closed, days=1)
+    last.closes_at = utcnow() - timedelta(minutes=1)
+    session.commit()
+    door = door_of(session, people["owner"])
+    assert [s.title for s in door.sessions] == ["本轮开放中"]
+    assert door.sessions.items[0].round_closes_at == open_round.closes_at
 
 
 def test_ones_own_wishes_bookings_and_unread_notices(session, people, secretary, community):

@@ -391,12 +391,12 @@ def consultations_of(
 
 @dataclass(frozen=True)
 class OpenForComment:
-    """A session taking comments, and when its open round closes (None: no round open yet)."""
+    """A session taking comments, and when its open round closes."""
 
     id: int
     community_id: int
     title: str
-    round_closes_at: datetime | None
+    round_closes_at: datetime
 
 
 def commenting_clause(now: datetime) -> ColumnElement[bool]:
@@ -414,16 +414,19 @@ def commenting_clause(now: datetime) -> ColumnElement[bool]:
 def open_for_comment(session: Session, user: User, facts: ResidentFacts, community_ids: Sequence[int],
                      now: datetime, limit: int = 5) -> list[OpenForComment]:
     """The sessions of these communities taking comments that the person is eligible for, the one whose round
-    closes first first (one query). ``facts``: consultations.eligibility.resident_facts, asked once."""
+    closes first first (one query). ``facts``: consultations.eligibility.resident_facts, asked once.
+
+    Taking comments: in the commenting phase with a round open now (CommentRound.state_at: opened, not past its
+    close). A session in that phase between rounds refuses every comment, so it is not offered."""
     if not community_ids:
         return []
-    round_closes = (select(func.min(CommentRound.closes_at))
-                    .where(CommentRound.consultation_id == Consultation.id, CommentRound.opens_at <= now,
-                           CommentRound.closes_at > now)
-                    .correlate(Consultation).scalar_subquery())
+    open_rounds = (select(CommentRound.consultation_id, func.min(CommentRound.closes_at).label("closes"))
+                   .where(CommentRound.opens_at <= now, CommentRound.closes_at > now)
+                   .group_by(CommentRound.consultation_id).subquery())
     rows = session.execute(
-        select(Consultation.id, Consultation.community_id, Consultation.title, round_closes.label("closes"))
+        select(Consultation.id, Consultation.community_id, Consultation.title, open_rounds.c.closes)
+        .join(open_rounds, open_rounds.c.consultation_id == Consultation.id)
         .where(Consultation.community_id.in_(community_ids), commenting_clause(now), eligible_clause(facts))
-        .order_by(round_closes.is_(None), round_closes, Consultation.id).limit(limit)
+        .order_by(open_rounds.c.closes, Consultation.id).limit(limit)
     ).all()
     return [OpenForComment(*row) for row in rows]
