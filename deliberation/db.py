@@ -96,19 +96,32 @@ def reads_first(view: Callable) -> Callable:
     return wrapper
 
 
-def begin_writes(session: scoped_session | Session) -> None:
+def begin_writes(session: scoped_session | Session) -> bool:
     """The writes of a request that read first: on SQLite the read transaction ends here (nothing was
     written in it; the loaded objects are kept, not expired) and the next statement begins the write
     transaction with BEGIN IMMEDIATE, in the writers' line. What was read may have changed in between:
     the caller re-checks, inside the write transaction, whatever its decision rests on that another
     writer could change (a vote still open, a slot still free). A no-op in a request that writes from
-    its start, and on PostgreSQL (one transaction; rows are locked as they are read for update)."""
+    its start, and on PostgreSQL (one transaction; rows are locked as they are read for update).
+
+    True when a read transaction was ended here, so that another writer may have come in between."""
     if write_intent.get():
-        return
+        return False
     write_intent.set(True)  # reset with the request's own token at its end (web._reset_write_intent)
     current = session() if isinstance(session, scoped_session) else session
-    if current.in_transaction():
-        to_writing(current.connection())
+    if not current.in_transaction():
+        return False
+    connection = current.connection()
+    was_reading = connection.dialect.name == "sqlite" and bool(connection.connection.info.get("reading"))
+    to_writing(connection)
+    return was_reading
+
+
+def end_writes() -> None:
+    """After the commit of a request that read first: what it reads next (the page it answers with) reads
+    under a plain BEGIN again, outside the writers' line."""
+    if reading_first.get():
+        write_intent.set(False)
 
 
 def to_writing(connection) -> None:

@@ -22,7 +22,7 @@ from deliberation.booking import series as weekly_series
 from deliberation.booking.access import booking_or_404, room_or_404, series_or_404, team_or_404
 from deliberation.booking.blueprint import STATUS
 from deliberation.booking.models import to_local
-from deliberation.db import commit_as_written
+from deliberation.db import commit_as_written, reads_first
 from deliberation.errors import Invalid
 from deliberation.extensions import db
 from deliberation.limits import booking_limit
@@ -162,6 +162,7 @@ def room_availability(args, room_id: int):
 
 
 @bp.route("/rooms/<int:room_id>/bookings", methods=["POST"])
+@reads_first  # SQLite's write lock only for the booking's writes (its checks read first)
 @booking_limit
 @token_required
 @bp.arguments(BookingIn)
@@ -182,6 +183,7 @@ def create_booking(data, room_id: int):
 
 
 @bp.route("/rooms/<int:room_id>/series", methods=["POST"])
+@reads_first  # SQLite's write lock only for the booking's writes (its checks read first)
 @booking_limit
 @token_required
 @bp.arguments(SeriesIn)

@@ -327,6 +327,7 @@ def enter_paper_ballots(data, vote_id: int):
     vote = paper_vote_or_404(vote_id, g.api_user)
     building = paper.entry_building(db.session, vote, data["building_id"])
     entries = [paper.PaperEntry(room=e["room"], choice=e["choice"], name=e["name"], line=n + 1)
+@reads_first  # SQLite's write lock only for the forms' writes (paper.enter_paper_ballots: db.begin_writes)
                for n, e in enumerate(data["entries"])]
     with audit.refusal_recorded(db.session, g.api_user, "ballot.paper_refused", vote):
         outcomes = paper.enter_paper_ballots(db.session, g.api_user, vote, building, entries)

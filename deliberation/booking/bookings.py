@@ -27,7 +27,7 @@ from deliberation.booking.checks import (
 )
 from deliberation.booking.models import Booking, BookingStatus, Room, Team
 from deliberation.booking.schedule import bookings_between, closed_days, local_days
-from deliberation.db import utcnow
+from deliberation.db import begin_writes, utcnow
 from deliberation.errors import Conflict, Invalid, require
 
 # Called after a moderator approved or declined a booking, in the same transaction: (session, actor, booking).
@@ -79,6 +79,21 @@ def create_booking(session: Session, actor: User, room: Room, *, title: str, att
         raise Invalid(too_far, fields={"date": too_far})
     check_attendance(room, attendance)
     lock_community(session, room.community_id)
+    _check_slot(session, actor, room, starts_at, ends_at)
+    if begin_writes(session):  # SQLite, a request that read first: what another writer changed meanwhile
+        _check_slot(session, actor, room, starts_at, ends_at)
+    booking = Booking(room=room, booked_by=actor, team=team, title=title, attendance=attendance,
+                      starts_at=starts_at, ends_at=ends_at, status=initial_status(actor, room))
+    insert_bookings(session, room, [booking])
+    audit.record(session, actor, "booking.create", booking, community_id=room.community_id, room=room.name,
+                 title=title, starts_at=starts_at, ends_at=ends_at, status=booking.status.value)
+    session.flush()
+    return booking
+
+
+def _check_slot(session: Session, actor: User, room: Room, starts_at: datetime, ends_at: datetime) -> None:
+    """The checks another booking can change: the room's rules and closed dates, the bookings in the way
+    (the room's and its noisy neighbours'), and the resident's limit of future bookings."""
     days = local_days(starts_at, ends_at)
     problem = rule_problem(room, starts_at, ends_at, closed_days(session, room, days[0], days[-1]))
     if problem:
@@ -90,13 +105,6 @@ def create_booking(session: Session, actor: User, room: Room, *, title: str, att
         raise Conflict(found.message, fields={"start": found.message}, detail={"conflict": found.booking.summary()})
     if not room.can_manage(actor):
         check_limit(session, actor, room)
-    booking = Booking(room=room, booked_by=actor, team=team, title=title, attendance=attendance,
-                      starts_at=starts_at, ends_at=ends_at, status=initial_status(actor, room))
-    insert_bookings(session, room, [booking])
-    audit.record(session, actor, "booking.create", booking, community_id=room.community_id, room=room.name,
-                 title=title, starts_at=starts_at, ends_at=ends_at, status=booking.status.value)
-    session.flush()
-    return booking
 
 
 def cancel_booking(session: Session, actor: User, booking: Booking) -> Booking:

@@ -34,6 +34,7 @@ from deliberation.booking.rooms import neighbours_of, room_ids_of, rooms_of
 from deliberation.booking.schedule import bookings_between, closed_days, local_slot, local_today, week_start
 from deliberation.booking.series import create_series
 from deliberation.booking.teams import teams_of
+from deliberation.db import reads_first
 from deliberation.errors import DomainError, NotFound, require
 from deliberation.extensions import db
 from deliberation.forms import ConfirmForm, show_errors
@@ -104,6 +105,7 @@ def room_week(room_id: int):
 
 
 @bp.route("/rooms/<int:room_id>/book", methods=["GET", "POST"])
+@reads_first  # SQLite's write lock only for the booking's writes (its checks read first: bookings.create_booking)
 @login_required
 @booking_limit
 def book(room_id: int):
@@ -151,6 +153,7 @@ def _exception_dates(text: str | None) -> list[date]:
 
 
 @bp.route("/rooms/<int:room_id>/series", methods=["GET", "POST"])
+@reads_first  # SQLite's write lock only for the booking's writes (its checks read first: bookings.create_booking)
 @login_required
 @booking_limit
 def book_series(room_id: int):

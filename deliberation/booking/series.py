@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -37,7 +37,7 @@ from deliberation.booking.models import (
     local_to_utc,
 )
 from deliberation.booking.schedule import bookings_between, closed_days, local_slot
-from deliberation.db import utcnow
+from deliberation.db import begin_writes, utcnow
 from deliberation.errors import Conflict, Invalid, require
 
 MAX_SERIES_DAYS = 366
@@ -75,6 +75,24 @@ def series_dates(weekday: int, first_day: date, until: date, exceptions: Iterabl
     return days
 
 
+def _sort_dates(session: Session, actor: User, room: Room, slots: list[tuple[date, datetime, datetime]]
+                ) -> tuple[list[SeriesConflict], list[tuple[datetime, datetime]]]:
+    """The series' dates that cannot be booked (with why and the booking in the way) and the free slots."""
+    closed = closed_days(session, room, slots[0][0], slots[-1][0] + timedelta(days=1))
+    busy = bookings_between(session, [room.id, *(r.id for r in noise_partners(session, room))],
+                            slots[0][1], slots[-1][2])
+    conflicts: list[SeriesConflict] = []
+    free = []
+    for day, starts_at, ends_at in slots:
+        if problem := horizon_problem(actor, room, starts_at) or rule_problem(room, starts_at, ends_at, closed):
+            conflicts.append(SeriesConflict(day, problem, None))
+        elif found := find_conflict(room, starts_at, ends_at, busy):
+            conflicts.append(SeriesConflict(day, found.message, found.booking))
+        else:
+            free.append((starts_at, ends_at))
+    return conflicts, free
+
+
 def create_series(session: Session, actor: User, room: Room, *, title: str, attendance: int, weekday: int,
                   start_time: time, end_time: time, first_day: date, until: date,
                   exceptions: Iterable[date] = (), book_free_dates: bool = False,
@@ -99,18 +117,9 @@ def create_series(session: Session, actor: User, room: Room, *, title: str, atte
     slots = [(day, *local_slot(day, start_time, end_time)) for day in days]
     check_times(slots[0][1], slots[0][2])
     lock_community(session, room.community_id)
-    closed = closed_days(session, room, days[0], days[-1] + timedelta(days=1))
-    busy = bookings_between(session, [room.id, *(r.id for r in noise_partners(session, room))],
-                            slots[0][1], slots[-1][2])
-    conflicts: list[SeriesConflict] = []
-    free = []
-    for day, starts_at, ends_at in slots:
-        if problem := horizon_problem(actor, room, starts_at) or rule_problem(room, starts_at, ends_at, closed):
-            conflicts.append(SeriesConflict(day, problem, None))
-        elif found := find_conflict(room, starts_at, ends_at, busy):
-            conflicts.append(SeriesConflict(day, found.message, found.booking))
-        else:
-            free.append((starts_at, ends_at))
+    conflicts, free = _sort_dates(session, actor, room, slots)
+    if begin_writes(session):  # SQLite, a request that read first: what another writer changed meanwhile
+        conflicts, free = _sort_dates(session, actor, room, slots)
     if conflicts and (not book_free_dates or not free):
         raise Conflict(_("有 %(n)d 个日期无法预约：%(dates)s", n=len(conflicts),
                          dates="、".join(c.day.isoformat() for c in conflicts)),

@@ -25,12 +25,12 @@ from deliberation.accounts.models import (
     User,
     mask_phone,
 )
-from deliberation.db import utcnow
+from deliberation.db import begin_writes, utcnow
 from deliberation.errors import Conflict, Invalid, NotFound, require
 from deliberation.pagination import Page, page_number
 from deliberation.voting.casting import audit_choice, canonical_choice
 from deliberation.voting.electorate import minor_named, voter_names
-from deliberation.voting.lifecycle import open_with_version, refresh
+from deliberation.voting.lifecycle import due, open_with_version, refresh
 from deliberation.voting.models import (
     Ballot,
     BallotSource,
@@ -130,6 +130,8 @@ def enter_paper_ballots(session: Session, actor: User, vote: Vote, building: Bui
     """Record paper forms of one building: each line is recorded, set aside as a conflict, or refused."""
     require(building.community_id == vote.community_id and vote.can_enter_paper(actor, building),
             _("只有主持人或本楼楼组长可以录入本楼的征询单"))
+    if due(vote):  # the clock moved the vote on: its catching up writes, so the writes begin here
+        begin_writes(session)
     refresh(session, vote)
     is_open, version = open_with_version(session, vote)
     if not is_open:
@@ -160,6 +162,12 @@ def enter_paper_ballots(session: Session, actor: User, vote: Vote, building: Bui
                       "area_cents": area_cents}
     names = voter_names(session, vote, {k for ks in keys_of.values() for k in ks})
     all_keys = [k for ks in keys_of.values() for k in ks]
+    # The reads above ran outside SQLite's write lock (db.reads_first); under it, what another writer could
+    # have changed meanwhile is read again: the vote still open, and who has a ballot (below).
+    if begin_writes(session):
+        is_open, version = open_with_version(session, vote)
+        if not is_open:
+            raise Conflict(_("表决未在进行中，不能录入征询单"))
     answered = set(session.execute(select(Ballot.voter_key).where(
         Ballot.vote_id == vote.id, Ballot.voter_key.in_(all_keys))).scalars()) if all_keys else set()
     outcomes = []

@@ -9,9 +9,11 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import create_engine, event, func, select
 
 from deliberation.booking.models import ACTIVE_STATUSES, Booking
+from deliberation.extensions import db
 
 THREADS = 50
 
@@ -126,6 +128,54 @@ def test_several_app_processes_booking_at_once_still_give_one_booking(
     assert statuses == [201] + [409] * (len(jobs) - 1), statuses
     [winner] = [body for status, body in answers if status == 201]
     assert all(body["error"]["conflict"]["id"] == winner["id"] for status, body in answers if status == 409)
+    live = session.execute(select(func.count(Booking.id)).where(Booking.room_id == room_id,
+                                                                Booking.status.in_(ACTIVE_STATUSES))).scalar()
+    assert live == 1
+
+
+def test_a_slot_taken_between_the_reads_and_the_write_lock_is_refused(
+        app, session, is_postgres, make_user, community, make_room, api_token, slot
+):
+    """SQLite: a booking reads its checks outside the write lock (db.reads_first). Another writer that books the
+    slot in between — here at the very moment the request turns to writing — is seen by the checks made again
+    under the lock: 409 naming that booking, never a second booking."""
+    from deliberation.booking.models import BookingStatus
+
+    if is_postgres:
+        pytest.skip("PostgreSQL checks under the community's advisory lock, in one transaction")
+    room = make_room("棋牌室", capacity=10)
+    room_id = room.id
+    neighbour_id = make_user("lishushu", community).id
+    headers = api_token(make_user("wangayi", community).username)
+    starts_at, ends_at = slot(4, "09:00", "11:00")
+    session.commit()
+    session.close()
+    taken: list[int] = []
+
+    other = create_engine(db.engine.url)  # another writer: a plain engine, outside this process's line
+
+    checked: list[str] = []
+
+    def book_meanwhile(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("SELECT") and "FROM bookings" in statement:
+            checked.append(statement)  # the request is reading its checks
+        if statement == "BEGIN IMMEDIATE" and checked and not taken:
+            with other.begin() as connection:
+                taken.append(connection.execute(Booking.__table__.insert().values(
+                    room_id=room_id, booked_by_id=neighbour_id, title="先来的活动", attendance=4,
+                    starts_at=starts_at, ends_at=ends_at, status=BookingStatus.APPROVED)).inserted_primary_key[0])
+
+    event.listen(db.engine, "before_cursor_execute", book_meanwhile)
+    try:
+        response = app.test_client().post(f"/api/v1/rooms/{room_id}/bookings", headers=headers, json={
+            "title": "后到的活动", "attendance": 5, "starts_at": starts_at.isoformat(),
+            "ends_at": ends_at.isoformat()})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", book_meanwhile)
+        other.dispose()
+    assert taken, ("the request never turned from reading to writing", response.status_code, response.get_json())
+    assert response.status_code == 409, response.get_json()
+    assert response.get_json()["error"]["conflict"]["id"] == taken[0]
     live = session.execute(select(func.count(Booking.id)).where(Booking.room_id == room_id,
                                                                 Booking.status.in_(ACTIVE_STATUSES))).scalar()
     assert live == 1

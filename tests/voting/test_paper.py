@@ -19,3 +19,46 @@ def test_secret_paper_entries_keep_choices_out_of_the_audit(session, make_vote, 
     session.commit()
     data = session.execute(select(AuditEvent.data).where(AuditEvent.action.like("ballot.%"))).scalars().all()
     assert len(data) == 3 and all("choice" not in d for d in data)
+
+
+def test_a_vote_closed_between_the_reads_and_the_write_lock_takes_no_paper_form(
+        is_postgres, client, session, api_token, make_vote, residents):
+    """SQLite: a batch of paper forms reads its units, voters and names outside the write lock
+    (db.reads_first). A vote closed by another writer in between — here at the very moment the batch turns to
+    writing — is seen under the lock: 409 and no ballot."""
+    import pytest
+    from sqlalchemy import create_engine, event, func, update
+
+    from deliberation.db import utcnow
+    from deliberation.extensions import db
+    from deliberation.voting.models import Ballot, Vote
+
+    if is_postgres:
+        pytest.skip("PostgreSQL reads and writes in one transaction, the vote's row locked as it is read")
+    vote = make_vote(rule_name="civil_code_ordinary")
+    vote_id, building_id = vote.id, residents["li"].person.household.unit.building.id
+    headers = api_token("shuji")
+    session.commit()
+    session.close()
+    other = create_engine(db.engine.url)  # another writer, outside this process's line
+    read: list[str] = []
+    closed: list[bool] = []
+
+    def close_meanwhile(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("SELECT") and "vote_voter_units" in statement:
+            read.append(statement)
+        if statement == "BEGIN IMMEDIATE" and read and not closed:
+            with other.begin() as connection:
+                connection.execute(update(Vote).where(Vote.id == vote_id).values(closed_at=utcnow()))
+            closed.append(True)
+
+    event.listen(db.engine, "before_cursor_execute", close_meanwhile)
+    try:
+        response = client.post(f"/api/v1/votes/{vote_id}/paper-ballots", headers=headers, json={
+            "building_id": building_id, "entries": [{"room": "102", "choice": "同意"}]})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", close_meanwhile)
+        other.dispose()
+    assert closed, ("the batch never turned from reading to writing", response.status_code, response.get_json())
+    assert response.status_code == 409, response.get_json()
+    assert session.execute(select(func.count(Ballot.id)).where(Ballot.vote_id == vote_id)).scalar() == 0
