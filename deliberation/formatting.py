@@ -1,15 +1,36 @@
-"""Dates and times as people read them: in the reader's time zone and language, for pages and documents."""
+"""Dates and times as people read them: in the reader's time zone and language, for pages and documents; tables
+of words translated once per language."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import UTC, date, datetime
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from flask_babel import format_date as babel_format_date
 from flask_babel import format_datetime as babel_format_datetime
-from flask_babel import to_user_timezone
+from flask_babel import get_locale, to_user_timezone
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")  # where the communities are: days are counted on its calendar
+T = TypeVar("T")
+
+
+def per_language(build: Callable[[], T]) -> Callable[[], T]:
+    """A table of translated words (`build` calls gettext) built once per language, not at every call: a page
+    that names six phases looked up thirty translations."""
+    built: dict[str, T] = {}
+
+    @functools.wraps(build)
+    def table() -> T:
+        language = str(get_locale())
+        found = built.get(language)
+        if found is None:
+            found = built[language] = build()
+        return found
+
+    return table
 
 
 def format_datetime(value, fmt: str = "yyyy-MM-dd HH:mm") -> str:

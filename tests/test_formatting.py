@@ -26,3 +26,25 @@ def test_the_default_pattern_matches_babel(app, locale, value):
 def test_nothing_for_no_date(app):
     with app.test_request_context():
         assert format_datetime(None) == ""
+
+
+def test_a_table_of_words_is_built_once_per_language_and_follows_the_reader(app):
+    """formatting.per_language: the words of the reader's language, each language's table built once."""
+    from flask_babel import gettext
+
+    from deliberation.formatting import per_language
+
+    builds: list[str] = []
+
+    @per_language
+    def phases() -> dict[str, str]:
+        builds.append("built")
+        return {"closed": gettext("已结束")}
+
+    with app.test_request_context():
+        readings = []
+        for locale in ("zh_Hans", "en", "zh_Hans", "en"):
+            with force_locale(locale):
+                readings.append(phases()["closed"])
+    assert readings == ["已结束", "Ended", "已结束", "Ended"]
+    assert len(builds) == 2

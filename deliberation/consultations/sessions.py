@@ -31,31 +31,42 @@ from deliberation.consultations.models import (
 from deliberation.consultations.notifications import consultation_link, notify
 from deliberation.db import utcnow
 from deliberation.errors import Conflict, Invalid, require
+from deliberation.formatting import per_language
 from deliberation.pagination import Page, paginate
 from deliberation.validation import check_planned, clean_text
 
 logger = logging.getLogger(__name__)
 
 
-def phase_label(phase: Phase) -> str:
-    """The phase in the reader's language."""
+@per_language
+def _phase_labels() -> dict[Phase, str]:
     return {
         Phase.DRAFT: _("草稿"),
         Phase.COMMENTING: _("征求意见"),
         Phase.VOTING: _("表决"),
         Phase.CLOSED: _("已结束"),
         Phase.MINUTES_PUBLISHED: _("纪要已公布"),
-    }[phase]
+    }
 
 
-def eligibility_label(eligibility: Eligibility) -> str:
-    """Who takes part, in the reader's language."""
+def phase_label(phase: Phase) -> str:
+    """The phase in the reader's language."""
+    return _phase_labels()[phase]
+
+
+@per_language
+def _eligibility_labels() -> dict[Eligibility, str]:
     return {
         Eligibility.COMMUNITY: _("全体居民"),
         Eligibility.BUILDINGS: _("指定楼栋或单元的居民和业主"),
         Eligibility.OWNERS: _("仅业主"),
         Eligibility.PERSONS: _("指定人员"),
-    }[eligibility]
+    }
+
+
+def eligibility_label(eligibility: Eligibility) -> str:
+    """Who takes part, in the reader's language."""
+    return _eligibility_labels()[eligibility]
 
 
 @dataclass

@@ -181,7 +181,8 @@ def comment_list(consultation: Consultation, viewer: User, wanted: CommentRound 
     supported, waiting = _viewer_facts(round_, viewer, ids)
     if waiting:
         return for_viewer(consultation, viewer, round_, sort, page, **context)
-    own = {i for i, author in entry["items"] if author == viewer.id}
+    viewer_id = viewer.id
+    own = {i for i, author in entry["items"] if author == viewer_id}
     theirs: dict[int, str] = {}
     if own or supported:
         replies = {int(m.group(1)) for m in ITEM.finditer(entry["html"]) if m.group(3)}
