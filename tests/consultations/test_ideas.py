@@ -112,6 +112,54 @@ def test_an_idea_is_promoted_only_into_a_session_that_takes_ideas(
     page = client.get(f"/ideas/{idea.id}").text
     assert "征求意见中的议事" in page and "表决中的议事" not in page
     # The page's form cannot be sent past the rule: the service holds it.
-    client.post(f"/ideas/{idea.id}/promote", data={"consultation_id": voting.id})
+    response = client.post(f"/ideas/{idea.id}/promote", data={"consultation_id": voting.id})
+    assert response.status_code == 409
+    assert '<p class="error" id="consultation_id-error">这一议事不再接收方案</p>' in response.text
     session.refresh(idea)
     assert idea.status == IdeaStatus.OPEN and idea.proposal_id is None
+    # None chosen: said next to the list, not a missing page.
+    response = client.post(f"/ideas/{idea.id}/promote", data={})
+    assert response.status_code == 422
+    assert '<p class="error" id="consultation_id-error">找不到该议事</p>' in response.text
+
+
+@pytest.mark.parametrize(("answer", "message"), [
+    pytest.param("", "请填写答复", id="empty"),
+    pytest.param("   ", "请填写答复", id="only_spaces"),
+    pytest.param("下个月加装长椅。" * 626, "最多 5000 个字，请删减一些", id="over_5000_characters"),
+])
+def test_a_refused_answer_is_shown_again_with_what_was_typed(client, login, session, idea, secretary, answer,
+                                                             message):
+    login("shuji")
+    response = client.post(f"/ideas/{idea.id}/answer", data={"answer": answer})
+    assert response.status_code == 422
+    page = response.text
+    assert f'<p class="error" id="answer-error">{message}</p>' in page  # next to the field, in plain words
+    assert 'aria-invalid="true"' in page and answer.strip() in page
+    session.refresh(idea)
+    assert idea.answer in (None, "") and idea.status == IdeaStatus.OPEN
+
+
+@pytest.mark.parametrize(("typed", "message"), [
+    pytest.param("", "请填写心愿编号", id="empty"),
+    pytest.param("第三条", "请填写心愿编号", id="not_a_number"),
+])
+def test_a_refused_merge_is_shown_again_with_what_was_typed(client, login, idea, secretary, typed, message):
+    login("shuji")
+    response = client.post(f"/ideas/{idea.id}/merge", data={"target_id": typed})
+    assert response.status_code == 422
+    assert f'<p class="error" id="target_id-error">{message}</p>' in response.text
+    assert f'value="{typed}"' in response.text or not typed
+
+
+def test_a_merge_into_another_communitys_idea_says_why_next_to_the_number(
+    client, login, session, idea, other_community, outsider, secretary
+):
+    foreign = ideas.post_idea(session, outsider, other_community, "别处心愿", "内容")
+    session.commit()
+    login("shuji")
+    response = client.post(f"/ideas/{idea.id}/merge", data={"target_id": str(foreign.id)})
+    assert response.status_code == 422
+    page = response.text
+    assert "请选择本居民区的另一条心愿" in page and '<p class="error" id="target_id-error">找不到该心愿</p>' in page
+    assert f'value="{foreign.id}"' in page and "别处心愿" not in page

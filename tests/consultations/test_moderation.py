@@ -228,3 +228,20 @@ def test_one_cannot_report_ones_own_comment(client, login, session, consultation
     login("wangayi")
     page = client.get(f"/consultations/{consultation.id}?report={mine.id}").text
     assert f'action="/comments/{mine.id}/report"' not in page
+
+
+@pytest.mark.parametrize(("word", "status", "message"), [
+    pytest.param("", 422, "请填写屏蔽词", id="empty"),
+    pytest.param("骗" * 51, 422, "最多 50 个字，请删减一些", id="over_50_characters"),
+    pytest.param("骗子", 409, "已存在", id="already_listed"),
+])
+def test_a_refused_blocked_word_is_shown_again_as_typed(client, login, session, secretary, community, word, status,
+                                                        message):
+    moderation.add_blocked_word(session, secretary, community, "骗子")
+    session.commit()
+    login("shuji")
+    response = client.post(f"/communities/{community.id}/blocked-words", data={"word": word})
+    assert response.status_code == status
+    page = response.text
+    assert f'<p class="error" id="word-error">{message}</p>' in page
+    assert 'id="word"' in page and f'value="{word}"' in page

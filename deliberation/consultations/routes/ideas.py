@@ -25,7 +25,7 @@ from deliberation.consultations.models import (
     Proposal,
 )
 from deliberation.consultations.routes.blueprint import bp
-from deliberation.errors import DomainError
+from deliberation.errors import DomainError, Forbidden, Invalid, NotFound
 from deliberation.extensions import db
 from deliberation.forms import error_summary, show_errors
 from deliberation.pagination import page_number
@@ -65,13 +65,11 @@ def ideas(community_id: int):
     ), status
 
 
-@bp.get("/ideas/<int:idea_id>")
-@login_required
-def idea(idea_id: int):
-    """One idea with its answer, and the moderator's answer, merge and promote forms."""
-    found = idea_or_404(idea_id, current_user)
+def render_idea(found, status: int = 200, **forms):
+    """One idea's page; a moderator's form given (answer_form, merge_form, promote_form) is shown as it was
+    sent, with its messages next to its fields."""
     can_moderate = found.community.can_moderate(current_user)
-    promote_form = PromoteForm()
+    promote_form = forms.get("promote_form") or PromoteForm(formdata=None)
     if can_moderate:
         promote_form.consultation_id.choices = [
             SelectChoice(c.id, c.title)
@@ -84,28 +82,43 @@ def idea(idea_id: int):
         idea=found,
         community=found.community,
         can_moderate=can_moderate,
-        answer_form=AnswerForm(obj=found),
-        merge_form=MergeForm(),
+        answer_form=forms.get("answer_form") or AnswerForm(formdata=None, obj=found),
+        merge_form=forms.get("merge_form") or MergeForm(formdata=None),
         promote_form=promote_form,
         merged=merged,
         supported=supported,
         empty_form=EmptyForm(),
         statuses=IdeaStatus,
-    )
+    ), status
 
 
-def _idea_action(idea_id: int, form_class, action, message: str, moderate: bool = False):
+@bp.get("/ideas/<int:idea_id>")
+@login_required
+def idea(idea_id: int):
+    """One idea with its answer, and the moderator's answer, merge and promote forms."""
+    return render_idea(idea_or_404(idea_id, current_user))
+
+
+def _idea_action(idea_id: int, form_class, action, message: str, moderate: bool = False, shown_as: str = ""):
+    """Load, check the form, call the service, commit once, and go back. A form with typed input (``shown_as``:
+    its name on the idea's page) refused is shown again with what was typed and why (422, or the service's
+    status); a one-click button's refusal goes back to the page with the message."""
     found = idea_or_404(idea_id, current_user, moderate=moderate)
     form = form_class()
     if form_class is PromoteForm:
         form.consultation_id.choices = []
     if not form.validate_on_submit():
         flash(error_summary(form) or _("请求有误，请重试"), "error")
+        if shown_as:
+            return render_idea(found, 422, **{shown_as: form})
         return redirect(url_for(".idea", idea_id=found.id))
     try:
         result = action(found, form)
     except DomainError as error:
         db.session.rollback()
+        if shown_as:
+            show_errors(form, error)
+            return render_idea(found, error.status, **{shown_as: form})
         flash(error.message, "error")
         return redirect(url_for(".idea", idea_id=found.id))
     db.session.commit()
@@ -148,6 +161,7 @@ def answer_idea(idea_id: int):
         lambda i, f: idea_ops.answer_idea(db.session, current_user, i, f.answer.data),
         _("答复已发布"),
         moderate=True,
+        shown_as="answer_form",
     )
 
 
@@ -174,6 +188,7 @@ def merge_idea(idea_id: int):
         lambda i, f: idea_ops.merge_idea(db.session, current_user, i, f.target_id.data),
         _("已合并"),
         moderate=True,
+        shown_as="merge_form",
     )
 
 
@@ -183,9 +198,12 @@ def promote_idea(idea_id: int):
     """Turn an idea into a proposal of a session (moderators)."""
 
     def action(found, form):
-        consultation = consultation_or_404(form.consultation_id.data or 0, current_user, moderate=True)
+        try:
+            consultation = consultation_or_404(form.consultation_id.data or 0, current_user, moderate=True)
+        except (NotFound, Forbidden):  # none chosen, or not one of the list: said next to the list
+            raise Invalid(_("请选择本居民区的议事"), fields={"consultation_id": _("找不到该议事")}) from None
         return idea_ops.promote_idea(db.session, current_user, found, consultation, form.is_variant.data)
 
-    return _idea_action(idea_id, PromoteForm, action, _("已转为方案"), moderate=True)
+    return _idea_action(idea_id, PromoteForm, action, _("已转为方案"), moderate=True, shown_as="promote_form")
 
 
