@@ -80,15 +80,17 @@ def test_a_resident_finds_what_waits_votes_and_the_vote_leaves(live_server, desk
     votes = phone.inner_text("#door-votes")
     assert VOTE in votes and "还剩 2 天" in votes and f"截止 {closes.replace('T', ' ')}" in votes
     assert SURVEY in phone.inner_text("#door-surveys")
+    assert VOTE in phone.inner_text("#door-notices")  # the opening's notice, unread
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
     assert_accessible(phone, "frontdoor-resident-phone-care")
 
-    # From the list to the ballot, and back: the vote has left the list, the survey still waits.
+    # From the list to the ballot, and back: the vote and its notice have left the list, the survey still waits.
     submit(phone, f"#door-votes a:has-text('{VOTE}')")
     assert phone.url.endswith(f"/votes/{vote_id}")
     submit(phone, "button.vote-button:text-is('同意')")
     phone.goto(url + "/")
     assert phone.locator("#door-votes").count() == 0 or VOTE not in phone.inner_text("#door-votes")
+    assert phone.locator("#door-notices").count() == 0 or VOTE not in phone.inner_text("#door-notices")
     assert SURVEY in phone.inner_text("#door-surveys")
     submit(phone, f"#door-surveys a:has-text('{SURVEY}')")
     assert phone.url.endswith(f"/surveys/{survey_id}")

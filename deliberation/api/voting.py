@@ -21,7 +21,18 @@ from deliberation.db import reads_first
 from deliberation.extensions import db
 from deliberation.limits import ballot_counted, ballot_limit
 from deliberation.rules import PRESETS
-from deliberation.voting import casting, electorate, labels, lifecycle, live, paper, quick, receipts, results
+from deliberation.voting import (
+    casting,
+    electorate,
+    labels,
+    lifecycle,
+    live,
+    paper,
+    quick,
+    receipts,
+    results,
+    telling,
+)
 from deliberation.voting.access import ballot_vote_or_404, paper_vote_or_404, vote_or_404
 from deliberation.voting.models import Vote, VoteBasis, VoteKind
 
@@ -306,6 +317,7 @@ def cast_ballot(data, vote_id: int):
     vote, voter = ballot_vote_or_404(vote_id, g.api_user)
     with audit.refusal_recorded(db.session, g.api_user, "ballot.refused", vote):
         result = casting.cast_ballot(db.session, g.api_user, vote, data["choice"], voter)
+    telling.voted(db.session, g.api_user.id, vote_id)
     body = {"vote_id": vote_id, "receipt": result.receipt, "receipt_hash": result.receipt_hash,
             "choice": _choice_out(vote, result.choice), "changed": not result.created,
             "advisory": result.advisory}
@@ -315,6 +327,7 @@ def cast_ballot(data, vote_id: int):
 
 
 @bp.route("/votes/<int:vote_id>/paper-ballots", methods=["POST"])
+@reads_first  # SQLite's write lock only for the forms' writes (paper.enter_paper_ballots: db.begin_writes)
 @token_required
 @bp.arguments(PaperBallotsIn)
 @bp.response(200, PaperBallotsOut)
@@ -327,7 +340,6 @@ def enter_paper_ballots(data, vote_id: int):
     vote = paper_vote_or_404(vote_id, g.api_user)
     building = paper.entry_building(db.session, vote, data["building_id"])
     entries = [paper.PaperEntry(room=e["room"], choice=e["choice"], name=e["name"], line=n + 1)
-@reads_first  # SQLite's write lock only for the forms' writes (paper.enter_paper_ballots: db.begin_writes)
                for n, e in enumerate(data["entries"])]
     with audit.refusal_recorded(db.session, g.api_user, "ballot.paper_refused", vote):
         outcomes = paper.enter_paper_ballots(db.session, g.api_user, vote, building, entries)

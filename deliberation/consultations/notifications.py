@@ -3,14 +3,15 @@ them, count them, the newest unread."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 
 from flask import has_app_context
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from deliberation import audit
@@ -193,6 +194,23 @@ def mark_notifications_read(session: Session, actor: User) -> int:
     ).rowcount
     audit.record(session, actor, "notification.read", None, count=count)
     return count
+
+
+_notices = Notification.__table__
+# Compiled once: it runs in the transaction of a ballot, the hot path of a vote.
+READ_ABOUT = (update(_notices)
+              .where(_notices.c.user_id == bindparam("reader"), _notices.c.read_at.is_(None),
+                     _notices.c.link == bindparam("page"), _notices.c.kind.in_(bindparam("kinds", expanding=True)))
+              .values(read_at=bindparam("moment")))
+
+
+def read_about(db: Session | Connection, user_id: int, link: str, kinds: Sequence[str],
+               now: datetime | None = None) -> int:
+    """The user's unread notices of these kinds that link to this page, read: what they asked is done (a ballot
+    cast, a survey answered), so they no longer wait on the front door. One UPDATE, in the caller's transaction
+    (a Session, or the Core connection of voting.quick); not audited apart: the ballot or the answer is."""
+    return db.execute(READ_ABOUT, {"reader": user_id, "page": link, "kinds": list(kinds),
+                                   "moment": now or utcnow()}).rowcount
 
 
 def notifications_of(session: Session, user: User, *, page: int | None = None, per_page: int = 30) -> Page:

@@ -13,6 +13,7 @@ from deliberation import audit
 from deliberation.accounts.models import User
 from deliberation.db import utcnow
 from deliberation.errors import Conflict, Invalid, require
+from deliberation.surveys import telling
 from deliberation.surveys.models import (
     Anonymity,
     Answer,
@@ -242,12 +243,15 @@ def save_response(session: Session, actor: User, survey: Survey, answers: dict[i
             response.updated_at = now
             # Saved by the resident: no longer an entry recorded for them at the counter (surveys.assisted).
             response.recorded_by_id, response.consent = None, None
-            if complete and response.submitted_at is None:
+            submitted = complete and response.submitted_at is None
+            if submitted:
                 response.submitted_at = now
             write_answers(session, response, rows)
             session.flush()
     except IntegrityError as error:
         raise Conflict(_("您已经填写过这份问卷，每人只能填一份")) from error
+    if submitted:
+        telling.answered(session, actor.id, survey)
     action = "survey.submit" if complete else "survey.save_draft"
     # Anonymous: the event says that this person took part, never which response is theirs.
     audit.record(session, actor, action, None if hidden else response,

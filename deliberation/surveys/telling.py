@@ -18,13 +18,14 @@ from sqlalchemy.orm import Session
 
 from deliberation.accounts.models import User
 from deliberation.consultations import reminders
-from deliberation.consultations.notifications import notify
+from deliberation.consultations.notifications import notify, read_about
 from deliberation.formatting import format_datetime
 from deliberation.surveys.lists import open_clause
 from deliberation.surveys.models import Participation, Response, Survey, SurveyState
 from deliberation.surveys.respondents import eligible_ids, respondent_key
 
 SUBJECT = "survey"
+CALLS = ("survey", "reminder")  # the kinds of the notices that ask for an answer: the opening's, the reminders
 LATE = timedelta(days=1)  # an opening or a close the clock passed longer ago than this is not announced any more
 
 
@@ -44,6 +45,16 @@ def eligible_users(session: Session, survey: Survey, *, waiting: bool = False) -
     return [uid for uid, person_id, started in rows if not started or person_id in unfinished]
 
 
+def link(survey: Survey) -> str:
+    return f"/surveys/{survey.id}"
+
+
+def answered(session: Session, user_id: int, survey: Survey) -> int:
+    """The user submitted their answer: the notices that asked for it (the opening's, the reminders) are read,
+    in the answer's transaction. The results' notice links elsewhere and stays."""
+    return read_about(session, user_id, link(survey), CALLS)
+
+
 def announce_opening(session: Session, survey: Survey, now: datetime) -> int:
     """The survey is open (published, its opens_at come): tell those who may answer, once."""
     if "open" not in reminders.claim_rounds(session, SUBJECT, survey.id, ["open"], now):
@@ -54,7 +65,7 @@ def announce_opening(session: Session, survey: Survey, now: datetime) -> int:
             return _("新问卷“%(title)s”已开始，欢迎填写", title=survey.title)
         return _("新问卷“%(title)s”已开始，请在 %(when)s 前填写", title=survey.title,
                  when=format_datetime(survey.closes_at))
-    return notify(session, eligible_users(session, survey), "survey", text, f"/surveys/{survey.id}")
+    return notify(session, eligible_users(session, survey), "survey", text, link(survey))
 
 
 def announce_results(session: Session, survey: Survey, now: datetime) -> int:
@@ -96,7 +107,7 @@ def due(session: Session, now: datetime) -> int:
                                             eligible_users(session, survey, waiting=True), now)
         told += notify(session, waiting, "reminder", lambda survey=survey: _(
             "问卷“%(title)s”将于 %(when)s 截止，您还没有填写", title=survey.title,
-            when=format_datetime(survey.closes_at)), f"/surveys/{survey.id}")
+            when=format_datetime(survey.closes_at)), link(survey))
     return told
 
 

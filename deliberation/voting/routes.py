@@ -46,6 +46,7 @@ from deliberation.voting import (
     paperforms,
     reconcile,
     results,
+    telling,
 )
 from deliberation.voting import paper as paper_forms
 from deliberation.voting import receipts as receipt_codes
@@ -219,6 +220,7 @@ def cast(vote_id: int):
     except DomainError as error:
         flash(error.message, "error")
         return redirect(url_for(".detail", vote_id=vote_id)), 303
+    telling.voted(db.session, current_user.id, vote_id)
     db.session.commit()
     live.publish(vote_id)
     receipts = session.get(RECEIPT_KEY) or {}

@@ -11,20 +11,31 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, select
+from sqlalchemy import Connection, exists, select
 from sqlalchemy.orm import Session
 
 from deliberation.accounts.models import User
 from deliberation.consultations import reminders
-from deliberation.consultations.notifications import notify
+from deliberation.consultations.notifications import notify, read_about
 from deliberation.formatting import format_datetime
 from deliberation.voting.models import Ballot, Vote, VoteVoter
 
 SUBJECT = "vote"
+CALLS = ("vote", "reminder")  # the kinds of the notices that ask for a ballot: the opening's, the reminders
+
+
+def page(vote_id: int) -> str:
+    return f"/votes/{vote_id}"
 
 
 def link(vote: Vote) -> str:
-    return f"/votes/{vote.id}"
+    return page(vote.id)
+
+
+def voted(db: Session | Connection, user_id: int, vote_id: int, now: datetime | None = None) -> int:
+    """The user cast or changed a ballot: the notices that asked them to vote (the opening's, the reminders) are
+    read, in the ballot's transaction."""
+    return read_about(db, user_id, page(vote_id), CALLS, now)
 
 
 def electorate_users(session: Session, vote: Vote, *, waiting: bool = False) -> list[int]:

@@ -103,6 +103,29 @@ def test_only_those_who_have_not_answered_are_reminded_once(session, make_survey
     assert note.link == f"/surveys/{survey.id}"
 
 
+def unread(session, user, link: str) -> list[str]:
+    """The kinds of the user's unread notices linking to this page."""
+    return sorted(session.execute(select(Notification.kind).where(
+        Notification.user_id == user.id, Notification.link == link, Notification.read_at.is_(None))).scalars())
+
+
+def test_submitting_the_answer_reads_the_notices_that_asked_for_it(session, make_survey, resident, neighbour):
+    survey = make_survey(closes_at=utcnow() + timedelta(days=5))
+    other = make_survey("楼道照明满意度调查")
+    send_due(session, survey.closes_at - timedelta(days=1) + timedelta(minutes=1))
+    session.commit()
+    page = f"/surveys/{survey.id}"
+    assert unread(session, resident, page) == ["reminder", "survey"]
+    answering.save_response(session, resident, survey, full_answers(survey, q1=None), submit=False)
+    session.commit()
+    assert unread(session, resident, page) == ["reminder", "survey"]  # a draft is not an answer yet
+    answering.save_response(session, resident, survey, full_answers(survey), submit=True)
+    session.commit()
+    assert unread(session, resident, page) == []
+    assert unread(session, resident, f"/surveys/{other.id}") == ["survey"]  # the other survey still waits
+    assert unread(session, neighbour, page) == ["reminder", "survey"]
+
+
 def test_a_closed_survey_reminds_nobody(session, make_survey, secretary, resident, neighbour):
     survey = make_survey(closes_at=utcnow() + timedelta(days=5))
     builder.close_survey(session, secretary, survey)

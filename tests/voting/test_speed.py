@@ -24,8 +24,8 @@ from deliberation.voting.results import live_counts, report_for
 NEW_BALLOT_STATEMENTS = 3
 # A changed ballot: that read finds the ballot and hands over to the full way (voting.casting): the token's
 # user, the vote, the voter's row, then under the lock the vote's state, the INSERT that finds the ballot,
-# the ballot FOR UPDATE and its UPDATE.
-CHANGED_BALLOT_STATEMENTS = 8
+# the ballot FOR UPDATE and its UPDATE, the notices that asked for a ballot read (voting.telling.voted).
+CHANGED_BALLOT_STATEMENTS = 9
 
 
 def _audit_statements() -> int:

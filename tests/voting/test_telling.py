@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from deliberation.consultations.models import NoticeRound, Notification, ReminderSent
+from deliberation.consultations.notifications import notify
 from deliberation.consultations.reminders import check_days, due_days, send_due
 from deliberation.db import utcnow
 from deliberation.errors import Invalid
@@ -240,6 +241,58 @@ def test_the_command_sends_what_is_due(app, session, make_vote, residents):
     assert result.exit_code == 0, result.output
     assert "已通知 3 人次" in result.output
     assert told(session, "reminder") == ids(residents, *OWNERS)
+
+
+# -- a ballot cast: the calls to vote are read -----------------------------------------------------------
+
+
+def unread(session, user, link: str) -> list[str]:
+    """The kinds of the user's unread notices linking to this page."""
+    return sorted(session.execute(select(Notification.kind).where(
+        Notification.user_id == user.id, Notification.link == link, Notification.read_at.is_(None))).scalars())
+
+
+@pytest.fixture
+def called_to_vote(session, make_vote, residents):
+    """An owners' vote whose opening and one-day reminder told its owners, beside another open vote, and a notice
+    of another kind linking to the same page."""
+    vote = make_vote(basis="owner", closes_at=utcnow() + timedelta(days=5))
+    other = make_vote(title="是否同意方案二", basis="owner")
+    send_due(session, before_close(vote, 1))
+    notify(session, [residents["wang"].id], "assisted", "居委会已代您录入选票", f"/votes/{vote.id}")
+    session.commit()
+    assert unread(session, residents["wang"], f"/votes/{vote.id}") == ["assisted", "reminder", "vote"]
+    return vote, other
+
+
+def test_a_ballot_on_the_page_reads_the_notices_that_asked_for_it(client, login, session, called_to_vote,
+                                                                   residents):
+    vote, other = called_to_vote
+    login("wangayi")
+    assert client.post(f"/votes/{vote.id}/ballot", data={"choice": "agree"}).status_code == 302
+    assert unread(session, residents["wang"], f"/votes/{vote.id}") == ["assisted"]  # not a call to vote
+    assert unread(session, residents["wang"], f"/votes/{other.id}") == ["vote"]  # the other vote still waits
+    assert unread(session, residents["li"], f"/votes/{vote.id}") == ["reminder", "vote"]  # li has not voted
+
+
+def test_a_ballot_by_the_api_reads_the_notices_that_asked_for_it(client, api_token, session, called_to_vote,
+                                                                  residents):
+    vote, other = called_to_vote
+    cast = client.post(f"/api/v1/votes/{vote.id}/ballot", json={"choice": "agree"}, headers=api_token("wangayi"))
+    assert cast.status_code == 201
+    assert unread(session, residents["wang"], f"/votes/{vote.id}") == ["assisted"]
+    assert unread(session, residents["wang"], f"/votes/{other.id}") == ["vote"]
+
+
+@pytest.mark.xfail(strict=True, reason="voting.quick._write does not call telling.voted(connection, …) yet")
+def test_the_api_s_short_way_reads_the_call_to_vote_too(client, api_token, session, make_vote, residents):
+    """An ordinary new ballot (a vote by persons) takes voting.quick's short way; its transaction reads the
+    calls as the full way's does."""
+    vote = make_vote()
+    assert unread(session, residents["wang"], f"/votes/{vote.id}") == ["vote"]
+    cast = client.post(f"/api/v1/votes/{vote.id}/ballot", json={"choice": "agree"}, headers=api_token("wangayi"))
+    assert cast.status_code == 201
+    assert unread(session, residents["wang"], f"/votes/{vote.id}") == []
 
 
 # -- the rule of days, pure --------------------------------------------------------------------------
