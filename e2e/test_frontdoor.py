@@ -19,6 +19,14 @@ VOTE = "是否同意方案一（待我参与）"
 SURVEY = "楼道照明满意度调查"
 
 
+# How many lines the text of the element takes.
+LINES = """(selector) => {
+  const range = document.createRange();
+  range.selectNodeContents(document.querySelector(selector));
+  return range.getClientRects().length;
+}"""
+
+
 def submit(page, selector: str) -> None:
     with page.expect_navigation():
         page.click(selector)
@@ -88,6 +96,10 @@ def test_a_resident_finds_what_waits_votes_and_the_vote_leaves(live_server, desk
     submit(phone, f"#door-votes a:has-text('{VOTE}')")
     assert phone.url.endswith(f"/votes/{vote_id}")
     submit(phone, "button.vote-button:text-is('同意')")
+    # The receipt code in 关怀版's large type, on one line: copied or read aloud, it is one word.
+    assert phone.evaluate(LINES, "#receipt-code") == 1
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    assert_accessible(phone, "vote-receipt-phone-care")
     phone.goto(url + "/")
     assert phone.locator("#door-votes").count() == 0 or VOTE not in phone.inner_text("#door-votes")
     assert phone.locator("#door-notices").count() == 0 or VOTE not in phone.inner_text("#door-notices")
