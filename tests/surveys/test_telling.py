@@ -47,13 +47,18 @@ def test_a_scheduled_opening_is_told_when_its_time_comes_and_once(session, make_
 
 
 def test_closing_tells_that_the_results_are_out_once(session, make_survey, secretary, resident, neighbour):
+    neighbour.locale = "en"
+    session.commit()
     survey = make_survey(closes_at=utcnow() + timedelta(days=5))
     builder.close_survey(session, secretary, survey)
     send_due(session, utcnow())
-    results = session.execute(select(Notification.user_id, Notification.link).where(
-        Notification.kind == "survey", Notification.text.like("%可以查看结果"))).all()
-    assert sorted(results) == sorted([(resident.id, f"/surveys/{survey.id}/results"),
-                                      (neighbour.id, f"/surveys/{survey.id}/results")])
+    results = session.execute(select(Notification.user_id, Notification.text, Notification.link).where(
+        Notification.kind == "survey", Notification.link.like("%/results"))).all()
+    page = f"/surveys/{survey.id}/results"
+    assert sorted(results) == sorted([
+        (resident.id, f"问卷“{survey.title}”已截止，可以查看结果", page),
+        (neighbour.id, f"The survey “{survey.title}” has closed: its results can be seen", page),
+    ])
 
 
 def test_a_close_by_the_clock_tells_the_results_once(session, make_survey, resident, neighbour):

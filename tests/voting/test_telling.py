@@ -78,25 +78,50 @@ def test_a_scheduled_opening_tells_once_whoever_catches_it_up(session, make_vote
     assert told(session, "vote") == ids(residents, *residents)
 
 
+def last_notice(session) -> int:
+    return session.execute(select(func.max(Notification.id))).scalar() or 0
+
+
+def told_since(session, since: int) -> dict[int, Notification]:
+    """The notices written after the notice ``since``, by recipient (one each here)."""
+    return {n.user_id: n for n in session.execute(select(Notification).where(Notification.id > since)).scalars()}
+
+
 def test_an_advisory_vote_announced_at_its_close_tells_the_result(session, make_vote, residents, secretary):
+    residents["wang"].locale = "en"
+    session.commit()
     vote = make_vote(objection_days=0)
+    opened = last_notice(session)
     close_vote(session, secretary, vote)
-    results = session.execute(select(Notification.user_id, Notification.text).where(
-        Notification.kind == "vote", Notification.text.like("%结果已公告"))).all()
-    assert sorted(uid for uid, _text in results) == ids(residents, *residents)
+    notes = told_since(session, opened)
+    assert sorted(notes) == ids(residents, *residents)
+    assert notes[residents["li"].id].text == f"表决“{vote.title}”的结果已公告"
+    assert notes[residents["wang"].id].text == f"The result of the vote “{vote.title}” has been announced"
+    assert {n.link for n in notes.values()} == {f"/votes/{vote.id}"}
 
 
 def test_an_owners_vote_tells_the_posted_result_then_the_announcement(session, make_vote, residents, secretary):
+    residents["wang"].locale = "en"
+    session.commit()
     vote = make_vote(basis="owner")
+    opened = last_notice(session)
     close_vote(session, secretary, vote)
-    posted = session.execute(select(Notification.user_id, Notification.text).where(
-        Notification.kind == "vote", Notification.text.like("%结果公示至%"))).all()
-    assert sorted(uid for uid, _text in posted) == ids(residents, *OWNERS)
+    posted = told_since(session, opened)
+    assert sorted(posted) == ids(residents, *OWNERS)
+    until = format_datetime(vote.objections_until)
+    assert posted[residents["li"].id].text == (f"表决“{vote.title}”已结束，结果公示至 {until}，"
+                                                "如有异议请在表决页提出")
+    assert posted[residents["wang"].id].text == (f"The vote “{vote.title}” has closed; its result is posted until "
+                                                 f"{until} — raise any objection on the vote's page")
+    assert {n.link for n in posted.values()} == {f"/votes/{vote.id}"}
     run_window(session, vote)
+    closed = last_notice(session)
     announce(session, secretary, vote)
-    announced = session.execute(select(Notification.user_id).where(
-        Notification.kind == "vote", Notification.text == f"表决“{vote.title}”的结果已公告")).scalars().all()
+    announced = told_since(session, closed)
     assert sorted(announced) == ids(residents, *OWNERS)
+    assert announced[residents["li"].id].text == f"表决“{vote.title}”的结果已公告"
+    assert announced[residents["wang"].id].text == f"The result of the vote “{vote.title}” has been announced"
+    assert {n.link for n in announced.values()} == {f"/votes/{vote.id}"}
 
 
 # -- reminders -------------------------------------------------------------------------------------
