@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+
 from flask_babel import gettext as _
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from deliberation.accounts.models import User
@@ -19,9 +22,15 @@ from deliberation.errors import NotFound, require
 from deliberation.extensions import db
 
 
+@functools.cache
+def _consultation_statement() -> Select:
+    """The session with its community, built once: every page of a session loads it first."""
+    return select(Consultation).where(Consultation.id == bindparam("id")).options(joinedload(Consultation.community))
+
+
 def consultation_or_404(consultation_id: int, user: User, *, moderate: bool = False) -> Consultation:
     """The session if the user may see it (drafts: moderators only; other communities: never)."""
-    consultation = db.session.get(Consultation, consultation_id, options=[joinedload(Consultation.community)])
+    consultation = db.session.execute(_consultation_statement(), {"id": consultation_id}).scalar()
     if consultation is None or not user.is_authenticated:
         raise NotFound(_("找不到该议事"))
     require(consultation.can_view(user), _("找不到该议事"), hidden=True)
