@@ -72,7 +72,7 @@ def _both_modes(page, name: str) -> None:
 def test_the_secretary_records_at_the_counter_and_the_resident_changes_it_on_a_phone(live_server, desktop, phone):
     url = live_server.url
     s = _setting(live_server)
-    marker = re.compile(rf"由 {re.escape(s['secretary'])} 代为录入（(本人到场|电话确认|书面委托)）")
+    marker = re.compile(rf"由 主持人 {re.escape(s['secretary'])} 于 \d+月\d+日 代为录入（(本人到场|电话确认|书面委托)）")
 
     # At the desk: find the resident, see what they can be helped with.
     sign_in(desktop, url, "shuji", DEMO_PASSWORD)

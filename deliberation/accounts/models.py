@@ -82,14 +82,20 @@ class Community(db.Model):
     def can_serve_counter(self, user: User) -> bool:
         """Who records entries on residents' behalf at the counter (帮办): the community's moderators and floor
         captains (Person.can_assist says for whom)."""
+        return self.counter_role(user) is not None
+
+    def counter_role(self, user: User) -> str | None:
+        """What a helper at the counter (帮办) is here: "moderator" (主持人), "floor_captain" (楼组长 of one of its
+        buildings) or None; the entries they record name it beside their name."""
         if self.can_moderate(user):
-            return True
+            return "moderator"
         if not user.is_authenticated or self.id not in user.community_ids:
-            return False
-        return object_session(self).execute(
+            return None
+        captain = object_session(self).execute(
             select(FloorCaptain.id).join(Building, Building.id == FloorCaptain.building_id)
             .where(FloorCaptain.user_id == user.id, Building.community_id == self.id).limit(1)
-        ).first() is not None
+        ).first()
+        return "floor_captain" if captain is not None else None
 
     def can_manage_roles(self, user: User) -> bool:
         """Who makes and removes the community's moderators: administrators of the site or of the community."""

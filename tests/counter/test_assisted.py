@@ -10,6 +10,7 @@ from deliberation.accounts.models import Consent
 from deliberation.audit import AuditEvent
 from deliberation.consultations.models import Comment, Notification
 from deliberation.errors import Conflict, Forbidden, Invalid
+from deliberation.formatting import local_date
 from deliberation.surveys.answering import AnswerInput, save_response
 from deliberation.surveys.assisted import record_response, response_of
 from deliberation.surveys.models import Response
@@ -28,6 +29,12 @@ def notes_of(session, user) -> list[Notification]:
     """The user's notices of help at the counter (a vote's or survey's opening tells them too)."""
     return list(session.execute(select(Notification).where(Notification.user_id == user.id,
                                                            Notification.kind == "assisted")).scalars())
+
+
+def day_of(moment) -> str:
+    """The day an entry was recorded as its marker says it in Chinese (12月3日, on Shanghai's calendar)."""
+    day = local_date(moment)
+    return f"{day.month}月{day.day}日"
 
 
 def ballot_of(session, vote, key: str) -> Ballot:
@@ -179,16 +186,20 @@ def test_a_survey_answer_is_checked_like_the_residents_own(session, secretary, r
 # -- comments ----------------------------------------------------------------------------------
 
 
-def test_a_comment_recorded_for_a_resident_is_theirs_and_they_revise_it(session, secretary, residents, commenting):
+@pytest.mark.parametrize("consent", [
+    pytest.param("in_person", id="本人到场"), pytest.param("phone", id="电话确认"), pytest.param("written", id="书面委托")])
+def test_a_comment_recorded_for_a_resident_with_each_consent_is_theirs_and_they_revise_it(session, secretary,
+                                                                                         residents, commenting,
+                                                                                         consent):
     from deliberation.consultations.assisted import record_comment, revise_comment
 
     wang = residents["wang"]
-    comment = record_comment(session, secretary, commenting, wang.person, "希望电梯装在北侧", "phone")
+    comment = record_comment(session, secretary, commenting, wang.person, "希望电梯装在北侧", consent)
     session.commit()
     assert (comment.author_id, comment.for_person_id, comment.recorded_by_id) == (wang.id, wang.person_id, secretary.id)
-    assert comment.speaker_name == "wangayi"
+    assert comment.consent == Consent(consent) and comment.speaker_name == "wangayi"
     [event] = events(session, "comment.assisted")
-    assert event["consent"] == "phone"
+    assert event["consent"] == consent
     [note] = notes_of(session, wang)
     assert note.link.endswith(f"#comment-{comment.id}")
     assert not comment.can_revise(residents["li"])
@@ -227,7 +238,8 @@ def test_the_counter_pages_record_a_ballot_and_the_resident_sees_who_typed_it(cl
     client.post("/logout")
     login("wangayi")
     text = client.get(f"/votes/{vote.id}").get_data(as_text=True)
-    assert "由 shuji 代为录入（电话确认）" in text
+    day = day_of(ballot_of(session, vote, f"p:{wang.person_id}").updated_at)
+    assert f"由 主持人 shuji 于 {day} 代为录入（电话确认）" in text
 
 
 def test_the_counter_page_refuses_a_secret_vote_and_audits_the_attempt(client, login, session, secretary, residents,
@@ -261,14 +273,32 @@ def test_the_counter_page_records_a_survey_answer_and_a_comment(client, login, s
     client.post("/logout")
     login("wangayi")
     answer = client.get(f"/surveys/{survey.id}/answer").get_data(as_text=True)
-    assert "由 shuji 代为录入（书面委托）" in answer
+    assert f"由 主持人 shuji 于 {day_of(response_of(session, survey, wang.person).updated_at)} 代为录入（书面委托）" in answer
     detail = client.get(f"/consultations/{commenting.id}").get_data(as_text=True)
-    assert "由 shuji 代为录入（本人到场）" in detail and "修改这条意见" in detail
     comment = session.execute(select(Comment).where(Comment.for_person_id == wang.person_id)).scalar_one()
+    assert f"由 主持人 shuji 于 {day_of(comment.created_at)} 代为录入（本人到场）" in detail and "修改这条意见" in detail
     revised = client.post(f"/consultations/{commenting.id}/comments/{comment.id}/revise", data={"body": "改为不同意"})
     assert revised.status_code == 302
     session.refresh(comment)
     assert comment.body == "改为不同意" and comment.recorded_by_id is None
+
+
+def test_a_comment_a_floor_captain_records_with_a_written_proxy_names_them_as_floor_captain(client, login, session,
+                                                                                          captain, residents, commenting,
+                                                                                          community):
+    li = residents["li"]  # 5号楼, the captain's building
+    login("louzuzhang")
+    base = f"/communities/{community.id}/counter/residents/{li.person_id}"
+    said = client.post(f"{base}/consultations/{commenting.id}", data={"consent": "written", "body": "电梯井放北侧"})
+    assert said.status_code == 302
+    comment = session.execute(select(Comment).where(Comment.for_person_id == li.person_id)).scalar_one()
+    assert (comment.consent, comment.recorded_by_id) == (Consent.WRITTEN, captain.id)
+    assert events(session, "comment.assisted")[0]["consent"] == "written"
+    client.post("/logout")
+    login("lishushu")
+    detail = client.get(f"/consultations/{commenting.id}").get_data(as_text=True)
+    assert f"由 楼组长 louzuzhang 于 {day_of(comment.created_at)} 代为录入（书面委托）" in detail
+    assert "修改这条意见" in detail
 
 
 def test_a_floor_captain_finds_only_their_buildings_residents_and_is_refused_the_others(client, login, captain,
