@@ -26,7 +26,7 @@ from deliberation.surveys.models import Survey
 from deliberation.voting import assisted as ballots_at_counter
 from deliberation.voting import live
 from deliberation.voting.forms import choice_from_form
-from deliberation.voting.labels import describe_choice
+from deliberation.voting.labels import describe_choice, source_label
 from deliberation.voting.models import Vote
 
 bp = Blueprint("counter", __name__)
@@ -79,6 +79,8 @@ def ballot(community_id: int, person_id: int, vote_id: int):
     person = resident_for(db.session, current_user, community, person_id)
     vote = _of_community(Vote, vote_id, community, _("找不到该表决"))
     form = ConsentForm()
+    # What is there before it is changed; the choice itself only for those who may see who chose what.
+    current = None if vote.secret else ballots_at_counter.ballot_of_person(db.session, vote, person)
     status = 200
     if vote.secret and request.method == "GET":
         status = 409  # the page says why: paper forms
@@ -98,8 +100,11 @@ def ballot(community_id: int, person_id: int, vote_id: int):
             return redirect(url_for(".resident", community_id=community.id, person_id=person.id))
     elif request.method == "POST":
         status = 422
-    return render_template("counter/ballot.html", community=community, person=person, vote=vote, form=form,
-                           chosen=request.form.getlist("choice")), status
+    return render_template(
+        "counter/ballot.html", community=community, person=person, vote=vote, form=form,
+        chosen=request.form.getlist("choice"), current=current,
+        current_choice=describe_choice(vote, current.choice) if current and vote.can_see_ballots(current_user) else "",
+        current_source=source_label(current.source) if current else ""), status
 
 
 @bp.route("/communities/<int:community_id>/counter/residents/<int:person_id>/surveys/<int:survey_id>",

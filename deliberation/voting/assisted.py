@@ -81,6 +81,15 @@ def record_ballot(session: Session, actor: User, vote: Vote, person: Person, cho
     return CastResult(stored, digest, created, code, voter.advisory)
 
 
+def ballot_of_person(session: Session, vote: Vote, person: Person) -> Ballot | None:
+    """The resident's ballot that a counter entry would change (their row of the vote's electorate), if any."""
+    voter = voter_of_person(session, vote, person.id)
+    if voter is None:
+        return None
+    return session.execute(
+        select(Ballot).where(Ballot.vote_id == vote.id, Ballot.voter_key == voter.voter_key)).scalar()
+
+
 def _change(session: Session, vote: Vote, voter: VoteVoter, login: User | None, stored: str, digest: str,
             version: int | None, actor: User, consent) -> None:
     ballot = session.execute(

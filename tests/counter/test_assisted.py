@@ -242,6 +242,32 @@ def test_the_counter_pages_record_a_ballot_and_the_resident_sees_who_typed_it(cl
     assert f"由 主持人 shuji 于 {day} 代为录入（电话确认）" in text
 
 
+def test_the_counter_ballot_page_shows_the_residents_ballot_before_it_is_changed(client, login, session, secretary,
+                                                                                 captain, residents, make_vote,
+                                                                                 community):
+    vote = make_vote()
+    li = residents["li"]  # 5号楼: the floor captain's building too
+    url = f"/communities/{community.id}/counter/residents/{li.person_id}/votes/{vote.id}"
+    login("shuji")
+    assert 'id="current-ballot"' not in client.get(url).text
+    cast_ballot(session, li, vote, "disagree")
+    session.commit()
+    page = client.get(url).text
+    assert "该居民已投票：不同意（网上，" in page and "在下面再次录入，即改为新的选择。" in page
+    client.post(url, data={"choice": "agree", "consent": "phone"})
+    page = client.get(url).text
+    day = day_of(ballot_of(session, vote, f"p:{li.person_id}").updated_at)
+    assert "该居民已投票：同意（网上，" in page and f"由 主持人 shuji 于 {day} 代为录入（电话确认）" in page
+    resident_page = client.get(f"/communities/{community.id}/counter/residents/{li.person_id}").text
+    assert '<span class="muted">已投票</span>' in resident_page  # the list keeps to whether, not what
+    # Who chose what is for the vote's moderators: a floor captain sees that there is a ballot, not its choice.
+    client.post("/logout")
+    login("louzuzhang")
+    page = client.get(url).text
+    assert "该居民已投票（网上，" in page and "该居民已投票：" not in page
+    assert 'id="choice-agree" checked' not in page
+
+
 def test_the_counter_page_refuses_a_secret_vote_and_audits_the_attempt(client, login, session, secretary, residents,
                                                                       make_vote, community):
     vote = make_vote(secret=True)
