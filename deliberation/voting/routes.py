@@ -298,9 +298,9 @@ def _parse_lines(text: str) -> list[paper_forms.PaperEntry]:
 
 
 @bp.route("/votes/<int:vote_id>/paper", methods=["GET", "POST"])
+@reads_first  # SQLite's write lock only for the forms' writes (paper.enter_paper_ballots: db.begin_writes)
 @login_required
 def paper(vote_id: int):
-@reads_first  # SQLite's write lock only for the forms' writes (paper.enter_paper_ballots: db.begin_writes)
     """Enter paper forms (征询单) by building and room, many per submit, straight from the keyboard."""
     vote = lifecycle.catch_up(db.session, paper_vote_or_404(vote_id, current_user))
     buildings = paper_forms.paper_buildings(db.session, current_user, vote)
@@ -319,9 +319,9 @@ def paper(vote_id: int):
             status = error.status
         else:
             db.session.commit()
+            end_writes()  # the page below only reads
             live.publish(vote_id)
             recorded = sum(o.status == "recorded" for o in outcomes)
-            end_writes()  # the page below only reads
             flash(_("已录入 %(n)d 张征询单", n=recorded))
             # Keep only the lines that still need attention in the box, so they can be fixed and sent again.
             failed = {o.line for o in outcomes if o.status == "error"}
