@@ -30,6 +30,7 @@ from deliberation.accounts.services import API_TOKEN_USE_GRANULARITY
 from deliberation.consultations.models import Consultation, Phase, ProposalVersion
 from deliberation.db import to_writing, utcnow, write_intent
 from deliberation.extensions import db
+from deliberation.voting import telling
 from deliberation.voting.models import YES_NO, Ballot, BallotSource, Vote, VoteBasis, VoteKind, VoteVoter
 from deliberation.voting.receipts import new_receipt
 
@@ -141,6 +142,7 @@ def _write(connection, row, choice: str) -> dict | None:
     data = {"advisory": row.advisory} if row.secret else {"advisory": row.advisory, "choice": choice}
     audit.append(connection, row.user_id, "ballot.cast", "Vote", row.vote_id, community_id=row.community_id,
                  **data)
+    telling.voted(connection, row.user_id, row.vote_id, now)  # the notices that asked for this ballot, read
     return {"vote_id": row.vote_id, "receipt": code, "receipt_hash": digest, "choice": choice, "changed": False,
             "advisory": row.advisory}
 

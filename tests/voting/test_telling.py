@@ -309,7 +309,6 @@ def test_a_ballot_by_the_api_reads_the_notices_that_asked_for_it(client, api_tok
     assert unread(session, residents["wang"], f"/votes/{other.id}") == ["vote"]
 
 
-@pytest.mark.xfail(strict=True, reason="voting.quick._write does not call telling.voted(connection, …) yet")
 def test_the_api_s_short_way_reads_the_call_to_vote_too(client, api_token, session, make_vote, residents):
     """An ordinary new ballot (a vote by persons) takes voting.quick's short way; its transaction reads the
     calls as the full way's does."""
