@@ -198,3 +198,27 @@ def test_email_is_queued_only_when_smtp_is_configured(
     resident.email = "wangayi@example.org"
     comments.post_comment(session, secretary, consultation, "再补充", parent_id=comment.id)
     assert session.execute(select(OutboxMessage.user_id)).scalar() == resident.id
+
+
+def test_a_round_refused_shows_its_form_again_with_what_was_typed(client, login, session, secretary, community):
+    """A round's dates refused (no close; a close before its opening) or a round opened in the wrong phase: the
+    session page again, the round's form open with the dates as typed and why, nothing opened."""
+    from deliberation.consultations import services
+
+    consultation = services.create_consultation(session, secretary, community, services.ConsultationInput(
+        title="花园改造征询", background="花园"))
+    services.move_phase(session, secretary, consultation, Phase.COMMENTING)
+    session.commit()
+    login("shuji")
+    missing = client.post(f"/consultations/{consultation.id}/rounds", data={"opens_at": f"{NEXT_YEAR}-03-01T09:00"})
+    assert missing.status_code == 422
+    assert f'value="{NEXT_YEAR}-03-01T09:00"' in missing.text
+    assert 'id="round-form" open' in missing.text
+    backwards = client.post(f"/consultations/{consultation.id}/rounds",
+                            data={"opens_at": f"{NEXT_YEAR}-03-01T09:00", "closes_at": f"{NEXT_YEAR}-02-01T18:00"})
+    assert backwards.status_code == 422
+    assert "截止时间须晚于开始时间和现在" in backwards.text and "截止时间太早" in backwards.text
+    assert f'value="{NEXT_YEAR}-02-01T18:00"' in backwards.text and 'id="round-form" open' in backwards.text
+    _no_inline_code(backwards.text)
+    session.refresh(consultation)
+    assert consultation.rounds == []

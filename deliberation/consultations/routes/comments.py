@@ -26,7 +26,7 @@ from deliberation.consultations.routes.blueprint import bp
 from deliberation.consultations.routes.sessions import render_detail
 from deliberation.errors import Conflict, DomainError
 from deliberation.extensions import db
-from deliberation.forms import error_summary, show_errors
+from deliberation.forms import show_errors
 from deliberation.limits import comment_limit
 
 
@@ -36,23 +36,22 @@ def open_round(consultation_id: int):
     """Open a new comment round (moderators)."""
     consultation = consultation_or_404(consultation_id, current_user, moderate=True)
     form = RoundForm()
-    if form.validate_on_submit():
-        try:
-            round_ = comments.open_round(
-                db.session,
-                current_user,
-                consultation,
-                to_utc(form.closes_at.data),
-                to_utc(form.opens_at.data),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("第 %(n)d 轮意见征集已开设", n=round_.number))
-    else:
-        flash(error_summary(form), "error")
+    if not form.validate_on_submit():
+        return render_detail(consultation, 422, round_form=form)
+    try:
+        round_ = comments.open_round(
+            db.session,
+            current_user,
+            consultation,
+            to_utc(form.closes_at.data),
+            to_utc(form.opens_at.data),
+        )
+    except DomainError as error:
+        db.session.rollback()
+        show_errors(form, error)
+        return render_detail(consultation, error.status, round_form=form)
+    db.session.commit()
+    flash(_("第 %(n)d 轮意见征集已开设", n=round_.number))
     return redirect(url_for(".detail", consultation_id=consultation_id) + "#rounds")
 
 

@@ -145,6 +145,7 @@ def render_detail(
     reply_form: ReplyForm | None = None,
     meeting_form: MeetingForm | None = None,
     report_to: int | None = None,
+    round_form: RoundForm | None = None,
 ):
     """The session page; forms that failed come back with their errors and what was typed.
 
@@ -194,7 +195,8 @@ def render_detail(
         comment_form=comment_form,
         empty_form=EmptyForm() if can_moderate else None,
         phase_form=phase_form,
-        round_form=RoundForm() if can_moderate else None,
+        round_form=(round_form or RoundForm()) if can_moderate else None,
+        round_open_form=round_form is not None,
         meeting_form=_meeting_form(consultation, meeting_form) if can_moderate else None,
         meeting_open=meeting_form is not None,
         meeting_attendance=meetings.attendance_by_meeting(db.session, [m.id for m in consultation.meetings]),
