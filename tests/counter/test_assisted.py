@@ -32,9 +32,10 @@ def notes_of(session, user) -> list[Notification]:
 
 
 def day_of(moment) -> str:
-    """The day an entry was recorded as its marker says it in Chinese (12月3日, on Shanghai's calendar)."""
+    """The day an entry was recorded as its marker writes it in Chinese (12月3日, on Shanghai's calendar), kept
+    on one line."""
     day = local_date(moment)
-    return f"{day.month}月{day.day}日"
+    return f'<span class="day">{day.month}月{day.day}日</span>'
 
 
 def ballot_of(session, vote, key: str) -> Ballot:
