@@ -179,3 +179,58 @@ def test_a_slot_taken_between_the_reads_and_the_write_lock_is_refused(
     live = session.execute(select(func.count(Booking.id)).where(Booking.room_id == room_id,
                                                                 Booking.status.in_(ACTIVE_STATUSES))).scalar()
     assert live == 1
+
+
+def test_a_series_date_taken_between_the_reads_and_the_write_lock_is_reported_not_double_booked(
+        app, session, is_postgres, make_user, community, make_room, api_token, slot, monday
+):
+    """SQLite: a weekly series reads its checks outside the write lock too. Another writer that books one of
+    its dates in between is seen by the checks made again under the lock: that date is reported as not
+    booked, naming the other booking, and the series books only its other dates, never a second booking."""
+    from deliberation.booking.models import BookingStatus
+
+    if is_postgres:
+        pytest.skip("PostgreSQL checks under the community's advisory lock, in one transaction")
+    room = make_room("活动室", capacity=10)
+    room_id = room.id
+    neighbour_id = make_user("lishushu", community).id
+    headers = api_token(make_user("wangayi", community).username)
+    tuesdays = [monday + timedelta(days=offset) for offset in (1, 8, 15)]
+    starts_at, ends_at = slot(8, "09:00", "11:00")  # the series' second Tuesday
+    session.commit()
+    session.close()
+    taken: list[int] = []
+
+    other = create_engine(db.engine.url)  # another writer: a plain engine, outside this process's line
+
+    checked: list[str] = []
+
+    def book_meanwhile(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("SELECT") and "FROM bookings" in statement:
+            checked.append(statement)  # the request is reading its checks
+        if statement == "BEGIN IMMEDIATE" and checked and not taken:
+            with other.begin() as connection:
+                taken.append(connection.execute(Booking.__table__.insert().values(
+                    room_id=room_id, booked_by_id=neighbour_id, title="先来的活动", attendance=4,
+                    starts_at=starts_at, ends_at=ends_at, status=BookingStatus.APPROVED)).inserted_primary_key[0])
+
+    event.listen(db.engine, "before_cursor_execute", book_meanwhile)
+    try:
+        response = app.test_client().post(f"/api/v1/rooms/{room_id}/series", headers=headers, json={
+            "title": "每周练习", "attendance": 5, "weekday": 1, "start_time": "09:00", "end_time": "11:00",
+            "first_day": monday.isoformat(), "until": (monday + timedelta(weeks=3)).isoformat(),
+            "book_free_dates": True})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", book_meanwhile)
+        other.dispose()
+    assert taken, ("the request never turned from reading to writing", response.status_code, response.get_json())
+    assert response.status_code == 201, response.get_json()
+    answer = response.get_json()
+    [not_booked] = answer["not_booked"]
+    assert not_booked["date"] == tuesdays[1].isoformat()
+    assert not_booked["conflict"]["id"] == taken[0]
+    assert [b["starts_at"][:10] for b in answer["bookings"]] == [tuesdays[0].isoformat(), tuesdays[2].isoformat()]
+    live = session.execute(select(func.count(Booking.id)).where(
+        Booking.room_id == room_id, Booking.status.in_(ACTIVE_STATUSES),
+        Booking.starts_at < ends_at, Booking.ends_at > starts_at)).scalar()
+    assert live == 1
