@@ -66,7 +66,7 @@ class ProxyOut(Schema):
     has_document = fields.Boolean(metadata={"description": "a photo of the signed form (moderators see it)"})
     created_at = fields.AwareDateTime()
     revoked_at = fields.AwareDateTime(allow_none=True)
-    state = fields.String(metadata={"enum": ["standing", "revoked", "cast"]})
+    state = fields.String(metadata={"enum": ["standing", "revoked", "cast", "owner_voted"]})
 
 
 class ProxyListOut(Schema):

@@ -295,10 +295,13 @@ class ProxyView:
     created_at: datetime
     revoked_at: datetime | None
     cast: bool
+    owner_voted: bool = False  # the owner's ballot came another way (online, on paper): that one counts
 
     @property
     def state(self) -> str:
-        return "cast" if self.cast else "revoked" if self.revoked_at else "standing"
+        if self.cast:
+            return "cast"
+        return "revoked" if self.revoked_at else "owner_voted" if self.owner_voted else "standing"
 
 
 def instruction_label(vote: Vote, instruction: str | None) -> str:
@@ -310,8 +313,30 @@ def instruction_label(vote: Vote, instruction: str | None) -> str:
     return describe_choice(vote, instruction)
 
 
+def _owners_ballots(session: Session, vote: Vote, owner_ids: set[int]) -> dict[int, int | None]:
+    """For each of these owners whose voter has a ballot: the authorisation it was cast under (None: the owner
+    voted online or on paper). Two statements; none before the opening (no ballot yet)."""
+    if vote.opened_at is None or not owner_ids:
+        return {}
+    through_units = (select(VoteVoterUnit.voter_key).join(Ownership, Ownership.unit_id == VoteVoterUnit.unit_id)
+                     .where(VoteVoterUnit.vote_id == vote.id, Ownership.person_id.in_(owner_ids)))
+    key_of: dict[int, str] = {}
+    for key, ids in session.execute(
+        select(VoteVoter.voter_key, VoteVoter.person_ids)
+        .where(VoteVoter.vote_id == vote.id, VoteVoter.advisory.is_(False),
+               or_(VoteVoter.voter_key.in_([f"o:{p}" for p in owner_ids]), VoteVoter.voter_key.in_(through_units)))
+    ).all():
+        key_of.update({int(p): key for p in ids or [] if int(p) in owner_ids})  # as owner_voter finds it
+    if not key_of:
+        return {}
+    cast_under = dict(session.execute(select(Ballot.voter_key, Ballot.proxy_id).where(
+        Ballot.vote_id == vote.id, Ballot.voter_key.in_(set(key_of.values())))).all())
+    return {person: cast_under[key] for person, key in key_of.items() if key in cast_under}
+
+
 def _views(session: Session, vote: Vote, rows) -> list[ProxyView]:
     owner_ids = {row.owner_person_id for row in rows}
+    ballots = _owners_ballots(session, vote, owner_ids)
     units: dict[int, list[str]] = {}
     if owner_ids:
         for person_id, building, room in session.execute(
@@ -324,7 +349,8 @@ def _views(session: Session, vote: Vote, rows) -> list[ProxyView]:
     return [ProxyView(row.id, row.owner_person_id, row.owner_name, "、".join(units.get(row.owner_person_id, [])),
                       row.proxy_person_id, row.proxy_name, row.instruction,
                       instruction_label(vote, row.instruction), row.source, bool(row.document), row.created_at,
-                      row.revoked_at, bool(row.cast)) for row in rows]
+                      row.revoked_at, bool(row.cast),
+                      row.owner_person_id in ballots and ballots[row.owner_person_id] != row.id) for row in rows]
 
 
 def _listing(vote: Vote):

@@ -412,4 +412,33 @@ def test_a_paper_form_against_a_proxy_ballot_says_so_and_settled_for_the_form_un
     session.commit()
     ballot = session.execute(select(Ballot).where(Ballot.vote_id == owner_vote.id)).scalar_one()
     assert (ballot.source, ballot.choice, ballot.proxy_id) == (BallotSource.PAPER, "disagree", None)
-    assert proxies.my_view(session, owner_vote, proxy.id).state == "standing"
+    # The owner's paper form counts now: the authorisation is not used, and cannot be any more.
+    assert proxies.my_view(session, owner_vote, proxy.id).state == "owner_voted"
+
+
+def test_a_proxy_whose_owner_voted_themselves_is_no_longer_shown_as_standing(client, login, session, api_token,
+                                                                             secretary, owner_vote, residents):
+    """The owner votes online after authorising: their ballot counts and the authorisation can no longer be
+    used. The moderator's list says so instead of 有效, the proxy's page offers no ballot for it, the API gives
+    its state. Another owner's authorisation, used by the same proxy, stays 已代为投票."""
+    wang, li, tenant = residents["wang"], residents["li"], residents["tenant"]
+    unused = proxies.record_proxy(session, wang, owner_vote, wang.person_id, tenant.person_id, "agree")
+    used = proxies.record_proxy(session, li, owner_vote, li.person_id, tenant.person_id, "disagree")
+    session.commit()
+    casting.cast_ballot(session, wang, owner_vote, "disagree")
+    proxies.cast_by_proxy(session, tenant, owner_vote, used.id, "disagree")
+    session.commit()
+    states = {p.id: p.state for p in proxies.vote_proxies(session, secretary, owner_vote, page=1).items}
+    assert states == {unused.id: "owner_voted", used.id: "cast"}
+
+    login("shuji")
+    listing = client.get(f"/votes/{owner_vote.id}/proxies").get_data(as_text=True)
+    assert "业主已投票，委托不再使用" in listing and "已代为投票" in listing and ">有效<" not in listing
+    client.get("/logout")
+    login("zuhu")
+    page = client.get(f"/votes/{owner_vote.id}/proxy-ballot").get_data(as_text=True)
+    assert "业主已投票，按业主的选票计算，这份委托不再使用。" in page
+    assert f'name="proxy_id" value="{unused.id}"' not in page
+    client.get("/logout")
+    held = client.get(f"/api/v1/votes/{owner_vote.id}/proxies", headers=api_token("zuhu")).get_json()["proxies"]
+    assert {p["id"]: p["state"] for p in held} == {unused.id: "owner_voted", used.id: "cast"}
