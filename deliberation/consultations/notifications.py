@@ -51,14 +51,10 @@ def word(message: Message) -> str:
     return str(message())
 
 
-def _readers(session: Session, ids: list[int], text: Message) -> dict[str | None, list[int]]:
-    """The recipients grouped by the language their text is worded in (None: worded already, a plain str)."""
-    if isinstance(text, str):
-        return {None: ids}
-    groups: dict[str | None, list[int]] = {}
-    for uid, locale in session.execute(select(User.id, User.locale).where(User.id.in_(ids))).all():
-        groups.setdefault(_language(locale), []).append(uid)
-    return groups
+def _languages(session: Session, ids: list[int]) -> dict[int, str]:
+    """Each recipient's language (users that no longer exist are left out)."""
+    return {uid: _language(locale) for uid, locale in
+            session.execute(select(User.id, User.locale).where(User.id.in_(ids))).all()}
 
 
 def notify(session: Session, user_ids: Iterable[int], kind: str, text: Message, link: str = "") -> int:
@@ -66,18 +62,35 @@ def notify(session: Session, user_ids: Iterable[int], kind: str, text: Message, 
     other channels each chose (jobs.deliver: e-mail, SMS, the daily digest), written in this same transaction,
     sent after it, worded in the recipient's language too.
     """
-    ids = sorted(set(user_ids))
-    if not ids:
+    return notify_each(session, [(user_ids, text)], kind, link)
+
+
+def notify_each(session: Session, messages: Iterable[tuple[Iterable[int], Message]], kind: str,
+                link: str = "") -> int:
+    """Several messages of one kind and link, each to its own users (the voters whose ballots paper forms
+    replaced: each their unit and receipt), told as `notify` tells one: the readers' languages read once, then
+    one INSERT and one queue of deliveries per language, however many messages."""
+    messages = [(sorted(set(ids)), text) for ids, text in messages]
+    everyone = sorted({uid for ids, _text in messages for uid in ids})
+    if not everyone:
         return 0
     now = utcnow()
-    worded: dict[str | None, str] = {}
-    groups = _readers(session, ids, text)
-    for language in groups:
-        with speaking(language):
-            worded[language] = word(text)[:500]
-    for language, group in groups.items():
-        rows = [{"user_id": uid, "kind": kind, "text": worded[language], "link": link, "created_at": now}
-                for uid in group]
+    worded = any(not isinstance(text, str) for _ids, text in messages)
+    language_of = _languages(session, everyone) if worded else {}
+    by_language: dict[str | None, list[dict]] = {}
+    for ids, text in messages:
+        groups: dict[str | None, list[int]] = {}
+        for uid in ids:
+            if isinstance(text, str):
+                groups.setdefault(None, []).append(uid)
+            elif uid in language_of:
+                groups.setdefault(language_of[uid], []).append(uid)
+        for language, group in groups.items():
+            with speaking(language):
+                said = word(text)[:500]
+            by_language.setdefault(language, []).extend(
+                {"user_id": uid, "kind": kind, "text": said, "link": link, "created_at": now} for uid in group)
+    for language, rows in by_language.items():
         written = session.execute(
             insert(Notification).returning(Notification.id, Notification.user_id, sort_by_parameter_order=True),
             rows,
@@ -86,7 +99,7 @@ def notify(session: Session, user_ids: Iterable[int], kind: str, text: Message, 
             row["id"] = notification_id
         with speaking(language):
             deliver.queue(session, rows)
-    return len(ids)
+    return sum(len(ids) for ids, _text in messages)
 
 
 @contextmanager

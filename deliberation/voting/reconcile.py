@@ -6,7 +6,7 @@ receipt code answers "replaced"."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from deliberation import audit
 from deliberation.accounts.models import Building, Person, Unit, User
-from deliberation.consultations.notifications import notify
+from deliberation.consultations.notifications import notify_each
 from deliberation.db import utcnow
 from deliberation.errors import Conflict, Invalid, require
 from deliberation.voting.labels import describe_choice
@@ -236,8 +236,8 @@ def _tell_voters(session: Session, vote: Vote, replaced: list[tuple[PaperConflic
         for user_id, person_id in session.execute(
                 select(User.id, User.person_id).where(User.person_id.in_(person_ids))).all():
             users[person_id].append(user_id)
-    for conflict, code in replaced:
-        def text(conflict=conflict, code=code) -> str:  # worded for each voter in their language (notify)
+    def text(conflict: PaperConflict, code: str) -> Callable[[], str]:  # worded for each voter in their language
+        def worded() -> str:
             if vote.secret:
                 return _("您在“%(title)s”中已计入的选票已由%(unit)s的纸质征询单取代（主持人核对后以征询单为准）。"
                          "现在有效的回执码印在该征询单的回执联上；原回执码已作废。",
@@ -246,8 +246,10 @@ def _tell_voters(session: Session, vote: Vote, replaced: list[tuple[PaperConflic
                      "现计入：%(choice)s。新的回执码：%(code)s；原回执码已作废。",
                      title=vote.title, unit=conflict.unit_label, choice=describe_choice(vote, conflict.choice),
                      code=code)
-        user_ids = [u for p in people.get(conflict.voter_key) or [] for u in users.get(p, [])]
-        notify(session, user_ids, "vote", text, f"/votes/{vote.id}")
+        return worded
+
+    notify_each(session, [([u for p in people.get(conflict.voter_key) or [] for u in users.get(p, [])],
+                           text(conflict, code)) for conflict, code in replaced], "vote", f"/votes/{vote.id}")
 
 
 def replaced_receipt(session: Session, vote: Vote, code: str) -> PaperConflict | None:

@@ -6,11 +6,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from deliberation.accounts.models import Household, Ownership, Person, Tenure, Unit
 from deliberation.audit import AuditEvent
 from deliberation.consultations.models import Notification
+from deliberation.extensions import db
 from deliberation.voting.casting import cast_ballot
 from deliberation.voting.lifecycle import close_vote
 from deliberation.voting.models import Ballot, BallotSource, PaperConflict
@@ -185,6 +186,34 @@ def test_an_override_gives_the_voter_the_forms_receipt_and_the_old_one_says_repl
     assert 'id="receipt-replaced"' in page and "已被5号楼101室的纸质征询单取代" in page
     page = client.get(f"/votes/{vote.id}/receipts", query_string={"code": new_code}).get_data(as_text=True)
     assert 'id="receipt-found"' in page and "不同意" in page
+
+
+def test_voters_of_forms_counted_at_once_are_each_told_their_own_read_once(session, residents, secretary,
+                                                                                 two_conflicts):
+    """Two paper forms counted in one go: each voter's notice names their own flat and receipt, and the readers'
+    languages and channels are read once, however many forms."""
+    vote, _other, conflicts, _old = two_conflicts
+    li, zhao = residents["li"], residents["zhao"]
+    statements: list[str] = []
+
+    def listen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        settle_conflicts(session, secretary, vote, [conflicts["li101"].id, conflicts["zhao102"].id], "paper")
+        session.flush()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    session.commit()
+    texts = dict(session.execute(select(Notification.user_id, Notification.text).where(REPLACED)).all())
+    li_code, _digest = paper_receipt(vote.id, conflicts["li101"].unit_id, f"o:{li.person_id}")
+    zhao_code, _digest = paper_receipt(vote.id, conflicts["zhao102"].unit_id, f"o:{zhao.person_id}")
+    assert li_code in texts[li.id] and "5号楼101室" in texts[li.id] and zhao_code not in texts[li.id]
+    assert zhao_code in texts[zhao.id] and "5号楼102室" in texts[zhao.id] and li_code not in texts[zhao.id]
+    # The readers' languages and their channels are read once for both forms, not once a form.
+    reads = [s for s in statements if s.startswith(("SELECT users.id, users.locale", "SELECT users.id, users.email"))]
+    assert len(reads) == 2, reads
 
 
 def test_a_secret_votes_override_points_to_the_stub_without_the_code(session, make_vote, residents, secretary):
