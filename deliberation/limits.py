@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from functools import lru_cache
 
-from flask import after_this_request, current_app, request
+from flask import current_app, request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from limits import parse_many
@@ -53,7 +53,7 @@ booking_limit = per_user("booking-create", "BOOKING_RATE_LIMIT", "30 per hour", 
 survey_save_limit = per_user("surveys-save", "SURVEY_SAVE_RATE_LIMIT", "120 per minute")
 
 
-COUNTED = "deliberation.rate_counted"  # the scopes `counted` has counted for the request, in its environ
+COUNTED = "deliberation.rate_counted"  # the scopes `count` has counted for the request, in its WSGI environ
 
 
 @lru_cache(maxsize=64)
@@ -61,14 +61,13 @@ def _items(rate: str) -> tuple:
     return tuple(sorted(parse_many(rate)))
 
 
-def counted(scope: str, config_key: str, default: str, user_id: int) -> bool:
+def count(scope: str, config_key: str, default: str, user_id: int) -> dict[str, str] | None:
     """One request of the user counted against the per_user limit `scope` as its decorator counts it (the same
     key and counters: the pages, the API and this share one bucket), without Flask-Limiter's per-request
-    machinery: for the ordinary ballot (voting.quick). True when within the limit: the answer gets the
-    decorator's rate-limit headers, and the decorator, should the request go on to it, does not count it
-    again. False when a limit is reached: the caller goes the decorated way, which answers 429."""
+    machinery, and without a request (the ordinary ballot below Flask: api.short_way). The rate-limit headers
+    the decorator would give (none when they are off) when within the limit; None when a limit is reached."""
     if not limiter.enabled:
-        return True
+        return {}
     config = current_app.config
     strategy = limiter.limiter
     prefix = getattr(limiter, "_key_prefix", "") or ""  # the decorator's own (RATELIMIT_KEY_PREFIX as bound)
@@ -78,34 +77,30 @@ def counted(scope: str, config_key: str, default: str, user_id: int) -> bool:
     remaining = 0
     for n, item in enumerate(items):
         if fixed:  # the default strategy: the count comes back with the hit, no second read
-            count = strategy.storage.incr(item.key_for(*identifiers), item.get_expiry(), amount=1)
-            if count > item.amount:
-                return False
-            remaining = item.amount - count if n == 0 else remaining
+            hits = strategy.storage.incr(item.key_for(*identifiers), item.get_expiry(), amount=1)
+            if hits > item.amount:
+                return None
+            remaining = item.amount - hits if n == 0 else remaining
         elif not strategy.hit(item, *identifiers):
-            return False
-    request.environ.setdefault(COUNTED, set()).add(scope)  # this request's, not the app context's (g)
-    if config.get("RATELIMIT_HEADERS_ENABLED") and items:
-        first = items[0]
-        if fixed:
-            reset = int(strategy.storage.get_expiry(first.key_for(*identifiers)))
-        else:
-            stats = strategy.get_window_stats(first, *identifiers)
-            reset, remaining = int(stats.reset_time), stats.remaining
-        headers = {"X-RateLimit-Limit": str(first.amount), "X-RateLimit-Remaining": str(max(0, remaining)),
-                   "X-RateLimit-Reset": str(reset), "Retry-After": str(int(reset - time.time()))}
-
-        @after_this_request
-        def _headers(response):
-            for name, value in headers.items():
-                response.headers.setdefault(name, value)
-            return response
-    return True
+            return None
+    if not (config.get("RATELIMIT_HEADERS_ENABLED") and items):
+        return {}
+    first = items[0]
+    if fixed:
+        reset = int(strategy.storage.get_expiry(first.key_for(*identifiers)))
+    else:
+        stats = strategy.get_window_stats(first, *identifiers)
+        reset, remaining = int(stats.reset_time), stats.remaining
+    return {"X-RateLimit-Limit": str(first.amount), "X-RateLimit-Remaining": str(max(0, remaining)),
+            "X-RateLimit-Reset": str(reset), "Retry-After": str(int(reset - time.time()))}
 
 
-def ballot_counted(user_id: int) -> bool:
-    """A ballot counted as `ballot_limit` counts it, by `counted` (the ordinary ballot of the API)."""
-    return counted("voting-ballot", "BALLOT_RATE_LIMIT", "30 per minute", user_id)
+BALLOT_SCOPE = "voting-ballot"
+
+
+def ballot_count(user_id: int) -> dict[str, str] | None:
+    """A ballot counted as `ballot_limit` counts it, by `count` (the ordinary ballot of the API)."""
+    return count(BALLOT_SCOPE, "BALLOT_RATE_LIMIT", "30 per minute", user_id)
 
 
 # -- signing in and registering -----------------------------------------------------------------

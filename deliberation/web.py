@@ -17,6 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from deliberation import formatting, http_errors, inputs
+from deliberation.api.short_way import OrdinaryBallots
 from deliberation.db import configure_sqlite, write_intent
 from deliberation.errors import DomainError
 from deliberation.extensions import babel, cache, csrf, db, limiter, login_manager
@@ -79,6 +80,8 @@ def init_app(app: Flask) -> None:
 
     app.url_map.converters["int"] = IdConverter
 
+    # Ordinary new ballots are answered below Flask (api.short_way); ProxyFix, outside it, serves both.
+    app.wsgi_app = OrdinaryBallots(app, app.wsgi_app, lambda secure: (*security_headers(secure), NO_STORE))
     if app.config.get("PROXY_FIX_HOPS"):
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
@@ -203,16 +206,24 @@ def _reset_write_intent(exc):
         write_intent.reset(token)
 
 
+SECURITY_HEADERS = (("Content-Security-Policy", CONTENT_SECURITY_POLICY), ("X-Content-Type-Options", "nosniff"),
+                    ("Referrer-Policy", "same-origin"), ("X-Frame-Options", "DENY"),
+                    ("Cross-Origin-Opener-Policy", "same-origin"))
+HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+NO_STORE = ("Cache-Control", "no-store")  # every answer but static files
+
+
+def security_headers(is_secure: bool) -> tuple[tuple[str, str], ...]:
+    """The headers every answer carries (HSTS over HTTPS), but Cache-Control: also those the ordinary ballot
+    gives below Flask (api.short_way)."""
+    return (*SECURITY_HEADERS, HSTS) if is_secure else SECURITY_HEADERS
+
+
 def _security_headers(response):
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    if request.is_secure:
-        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    for name, value in security_headers(request.is_secure):
+        response.headers.setdefault(name, value)
     if request.endpoint != "static" and "Cache-Control" not in response.headers:
-        response.headers["Cache-Control"] = "no-store"
+        response.headers[NO_STORE[0]] = NO_STORE[1]
     return response
 
 

@@ -8,9 +8,8 @@ log on its own (audit.refusal_recorded), so refusals are kept too.
 from __future__ import annotations
 
 from datetime import UTC
-from functools import wraps
 
-from flask import g, jsonify, request
+from flask import g
 from marshmallow import Schema, fields, validate
 
 from deliberation import audit
@@ -19,7 +18,7 @@ from deliberation.api.auth import token_required
 from deliberation.consultations.access import consultation_or_404
 from deliberation.db import reads_first
 from deliberation.extensions import db
-from deliberation.limits import ballot_counted, ballot_limit
+from deliberation.limits import ballot_limit
 from deliberation.rules import PRESETS
 from deliberation.voting import (
     casting,
@@ -28,7 +27,6 @@ from deliberation.voting import (
     lifecycle,
     live,
     paper,
-    quick,
     receipts,
     results,
     telling,
@@ -281,29 +279,8 @@ def close_vote(vote_id: int):
     return vote_out(vote)
 
 
-def ordinary_ballot(view):
-    """The ordinary new ballot by the short way (voting.quick); every other ballot, and every refusal, by
-    `view`, the full way. Both read first and take SQLite's write lock only for their writes."""
-
-    @wraps(view)
-    def wrapper(vote_id: int):
-        data = request.get_json(silent=True)
-        row = quick.ordinary(vote_id, quick.bearer(request.headers.get("Authorization", "")), data)
-        if row is None or not ballot_counted(row.user_id):
-            return view(vote_id=vote_id)
-        body = quick.cast(row, data["choice"])
-        if body is None:
-            return view(vote_id=vote_id)
-        live.publish(vote_id)
-        response = jsonify(body)
-        response.status_code = 201
-        return response
-
-    return reads_first(wrapper)
-
-
 @bp.route("/votes/<int:vote_id>/ballot", methods=["POST"])
-@ordinary_ballot
+@reads_first  # the ordinary new ballot is answered before the app (api.short_way); every other comes here
 @token_required
 @ballot_limit
 @bp.arguments(BallotIn)

@@ -8,7 +8,8 @@ the token's last use when due, the audit event, the commit; each statement compi
 loaded. On SQLite the read runs in a read transaction (plain BEGIN) and the write lock is taken only
 for the writes (db.reads_first, db.begin_writes).
 
-The API's endpoint counts the ballot against the user's rate limit between the two (api.voting).
+Its HTTP side, below Flask's request machinery, counts the ballot against the user's rate limit between the
+two (api.short_way).
 Everything else — a changed ballot, a household's or an owners' vote, variants, someone outside the
 electorate, a closed vote, a bad choice or body, an unknown token, a rate limit reached — is answered
 by the full way (api.voting.cast_ballot → voting.casting), with its refusals and their audit events.

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from flask import request
 from sqlalchemy import select, update
 
 from deliberation import audit
@@ -113,3 +114,30 @@ def test_what_is_not_ordinary_is_answered_by_the_full_way(client, session, api_t
         assert [e.action for e in session.execute(select(AuditEvent).where(AuditEvent.action.like("ballot.%"))
                                                   .order_by(AuditEvent.id)).scalars()] == ["ballot.cast",
                                                                                            "ballot.change"]
+
+
+def test_the_ordinary_ballot_is_answered_before_the_app_and_every_other_by_it(app, client, api_token, make_vote,
+                                                                               residents):
+    """api.short_way: the ordinary new ballot never reaches the app's request hooks; a changed ballot, a body the
+    short way does not take and a choice it does not know do, with the body as sent (the full way reads it)."""
+    reached: list[str] = []
+    app.before_request(lambda: reached.append(request.endpoint))
+    vote_id = make_vote().id
+    wang, li = api_token("wangayi"), api_token("lishushu")
+    url = f"/api/v1/votes/{vote_id}/ballot"
+    reached.clear()
+    first = client.post(url, data='{"choice": "agree"}', content_type="application/json; charset=utf-8",
+                        headers=wang)
+    assert first.status_code == 201 and first.get_json()["choice"] == "agree"
+    assert reached == []
+    changed = client.post(url, json={"choice": "disagree"}, headers=wang)
+    assert changed.status_code == 200 and changed.get_json()["changed"] is True
+    assert reached == ["api_voting.cast_ballot"]
+    unknown = client.post(url, json={"choice": "perhaps"}, headers=li)
+    assert unknown.status_code == 422 and "choice" in unknown.get_json()["error"]["fields"]
+    as_form = client.post(url, data={"choice": "agree"}, headers=li)  # not JSON: the full way says why
+    assert as_form.status_code in (400, 415, 422) and "error" in as_form.get_json()
+    assert reached == ["api_voting.cast_ballot"] * 3
+    assert client.post(url, json={"choice": "agree"}, headers=li).status_code == 201
+    assert len(reached) == 3
+
