@@ -133,28 +133,16 @@ def test_several_app_processes_booking_at_once_still_give_one_booking(
     assert live == 1
 
 
-def test_a_slot_taken_between_the_reads_and_the_write_lock_is_refused(
-        app, session, is_postgres, make_user, community, make_room, api_token, slot
-):
-    """SQLite: a booking reads its checks outside the write lock (db.reads_first). Another writer that books the
-    slot in between — here at the very moment the request turns to writing — is seen by the checks made again
-    under the lock: 409 naming that booking, never a second booking."""
+def _post_while_another_books(app, path: str, body: dict, headers: dict, *, room_id: int, neighbour_id: int,
+                              starts_at, ends_at) -> tuple:
+    """POST the request; once it has read its checks on bookings, at the very moment it turns to writing (BEGIN
+    IMMEDIATE), another writer (a plain engine, outside this process's line) books the slot. The answer, and the
+    id of the other booking (None if the request never turned to writing)."""
     from deliberation.booking.models import BookingStatus
 
-    if is_postgres:
-        pytest.skip("PostgreSQL checks under the community's advisory lock, in one transaction")
-    room = make_room("棋牌室", capacity=10)
-    room_id = room.id
-    neighbour_id = make_user("lishushu", community).id
-    headers = api_token(make_user("wangayi", community).username)
-    starts_at, ends_at = slot(4, "09:00", "11:00")
-    session.commit()
-    session.close()
-    taken: list[int] = []
-
-    other = create_engine(db.engine.url)  # another writer: a plain engine, outside this process's line
-
+    other = create_engine(db.engine.url)
     checked: list[str] = []
+    taken: list[int] = []
 
     def book_meanwhile(conn, cursor, statement, parameters, context, executemany):
         if statement.startswith("SELECT") and "FROM bookings" in statement:
@@ -167,15 +155,34 @@ def test_a_slot_taken_between_the_reads_and_the_write_lock_is_refused(
 
     event.listen(db.engine, "before_cursor_execute", book_meanwhile)
     try:
-        response = app.test_client().post(f"/api/v1/rooms/{room_id}/bookings", headers=headers, json={
-            "title": "后到的活动", "attendance": 5, "starts_at": starts_at.isoformat(),
-            "ends_at": ends_at.isoformat()})
+        response = app.test_client().post(path, headers=headers, json=body)
     finally:
         event.remove(db.engine, "before_cursor_execute", book_meanwhile)
         other.dispose()
+    return response, (taken[0] if taken else None)
+
+
+def test_a_slot_taken_between_the_reads_and_the_write_lock_is_refused(
+        app, session, is_postgres, make_user, community, make_room, api_token, slot
+):
+    """SQLite: a booking reads its checks outside the write lock (db.reads_first). Another writer that books the
+    slot in between — here at the very moment the request turns to writing — is seen by the checks made again
+    under the lock: 409 naming that booking, never a second booking."""
+    if is_postgres:
+        pytest.skip("PostgreSQL checks under the community's advisory lock, in one transaction")
+    room_id = make_room("棋牌室", capacity=10).id
+    neighbour_id = make_user("lishushu", community).id
+    headers = api_token(make_user("wangayi", community).username)
+    starts_at, ends_at = slot(4, "09:00", "11:00")
+    session.commit()
+    session.close()
+    body = {"title": "后到的活动", "attendance": 5, "starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat()}
+    response, taken = _post_while_another_books(app, f"/api/v1/rooms/{room_id}/bookings", body, headers,
+                                                room_id=room_id, neighbour_id=neighbour_id,
+                                                starts_at=starts_at, ends_at=ends_at)
     assert taken, ("the request never turned from reading to writing", response.status_code, response.get_json())
     assert response.status_code == 409, response.get_json()
-    assert response.get_json()["error"]["conflict"]["id"] == taken[0]
+    assert response.get_json()["error"]["conflict"]["id"] == taken
     live = session.execute(select(func.count(Booking.id)).where(Booking.room_id == room_id,
                                                                 Booking.status.in_(ACTIVE_STATUSES))).scalar()
     assert live == 1
@@ -187,48 +194,27 @@ def test_a_series_date_taken_between_the_reads_and_the_write_lock_is_reported_no
     """SQLite: a weekly series reads its checks outside the write lock too. Another writer that books one of
     its dates in between is seen by the checks made again under the lock: that date is reported as not
     booked, naming the other booking, and the series books only its other dates, never a second booking."""
-    from deliberation.booking.models import BookingStatus
-
     if is_postgres:
         pytest.skip("PostgreSQL checks under the community's advisory lock, in one transaction")
-    room = make_room("活动室", capacity=10)
-    room_id = room.id
+    room_id = make_room("活动室", capacity=10).id
     neighbour_id = make_user("lishushu", community).id
     headers = api_token(make_user("wangayi", community).username)
     tuesdays = [monday + timedelta(days=offset) for offset in (1, 8, 15)]
     starts_at, ends_at = slot(8, "09:00", "11:00")  # the series' second Tuesday
     session.commit()
     session.close()
-    taken: list[int] = []
-
-    other = create_engine(db.engine.url)  # another writer: a plain engine, outside this process's line
-
-    checked: list[str] = []
-
-    def book_meanwhile(conn, cursor, statement, parameters, context, executemany):
-        if statement.startswith("SELECT") and "FROM bookings" in statement:
-            checked.append(statement)  # the request is reading its checks
-        if statement == "BEGIN IMMEDIATE" and checked and not taken:
-            with other.begin() as connection:
-                taken.append(connection.execute(Booking.__table__.insert().values(
-                    room_id=room_id, booked_by_id=neighbour_id, title="先来的活动", attendance=4,
-                    starts_at=starts_at, ends_at=ends_at, status=BookingStatus.APPROVED)).inserted_primary_key[0])
-
-    event.listen(db.engine, "before_cursor_execute", book_meanwhile)
-    try:
-        response = app.test_client().post(f"/api/v1/rooms/{room_id}/series", headers=headers, json={
-            "title": "每周练习", "attendance": 5, "weekday": 1, "start_time": "09:00", "end_time": "11:00",
+    body = {"title": "每周练习", "attendance": 5, "weekday": 1, "start_time": "09:00", "end_time": "11:00",
             "first_day": monday.isoformat(), "until": (monday + timedelta(weeks=3)).isoformat(),
-            "book_free_dates": True})
-    finally:
-        event.remove(db.engine, "before_cursor_execute", book_meanwhile)
-        other.dispose()
+            "book_free_dates": True}
+    response, taken = _post_while_another_books(app, f"/api/v1/rooms/{room_id}/series", body, headers,
+                                                room_id=room_id, neighbour_id=neighbour_id,
+                                                starts_at=starts_at, ends_at=ends_at)
     assert taken, ("the request never turned from reading to writing", response.status_code, response.get_json())
     assert response.status_code == 201, response.get_json()
     answer = response.get_json()
     [not_booked] = answer["not_booked"]
     assert not_booked["date"] == tuesdays[1].isoformat()
-    assert not_booked["conflict"]["id"] == taken[0]
+    assert not_booked["conflict"]["id"] == taken
     assert [b["starts_at"][:10] for b in answer["bookings"]] == [tuesdays[0].isoformat(), tuesdays[2].isoformat()]
     live = session.execute(select(func.count(Booking.id)).where(
         Booking.room_id == room_id, Booking.status.in_(ACTIVE_STATUSES),
