@@ -81,18 +81,7 @@ def owner_voter(session: Session, vote: Vote, person_id: int) -> OwnerVoter | No
     (electorate.compute_electorate, the one computation the roll and the opening share: owner_groups, SPC
     interpretation on building ownership Arts. 8-9)."""
     if vote.opened_at is not None:
-        through_units = (select(VoteVoterUnit.voter_key)
-                         .join(Ownership, Ownership.unit_id == VoteVoterUnit.unit_id)
-                         .where(VoteVoterUnit.vote_id == vote.id, Ownership.person_id == person_id))
-        rows = session.execute(
-            select(VoteVoter.voter_key, VoteVoter.person_ids)
-            .where(VoteVoter.vote_id == vote.id, VoteVoter.advisory.is_(False),
-                   or_(VoteVoter.voter_key == f"o:{person_id}", VoteVoter.voter_key.in_(through_units)))
-        ).all()
-        for key, ids in rows:
-            if person_id in (ids or []):
-                return OwnerVoter(key, tuple(int(p) for p in ids))
-        return None
+        return frozen_owner_voters(session, vote, {person_id}).get(person_id)
     voters, _units, _counted = compute_electorate(session, vote)
     for row in voters:
         if not row["advisory"] and person_id in row["person_ids"]:
@@ -313,20 +302,31 @@ def instruction_label(vote: Vote, instruction: str | None) -> str:
     return describe_choice(vote, instruction)
 
 
-def _owners_ballots(session: Session, vote: Vote, owner_ids: set[int]) -> dict[int, int | None]:
-    """For each of these owners whose voter has a ballot: the authorisation it was cast under (None: the owner
-    voted online or on paper). Two statements; none before the opening (no ballot yet)."""
-    if vote.opened_at is None or not owner_ids:
+def frozen_owner_voters(session: Session, vote: Vote, person_ids: set[int]) -> dict[int, OwnerVoter]:
+    """After the opening: each of these persons' voter in the frozen binding electorate, where they have one (an
+    owner group is keyed by its first person; a co-owner finds it through the units they own). One statement."""
+    if not person_ids:
         return {}
     through_units = (select(VoteVoterUnit.voter_key).join(Ownership, Ownership.unit_id == VoteVoterUnit.unit_id)
-                     .where(VoteVoterUnit.vote_id == vote.id, Ownership.person_id.in_(owner_ids)))
-    key_of: dict[int, str] = {}
+                     .where(VoteVoterUnit.vote_id == vote.id, Ownership.person_id.in_(person_ids)))
+    found: dict[int, OwnerVoter] = {}
     for key, ids in session.execute(
         select(VoteVoter.voter_key, VoteVoter.person_ids)
         .where(VoteVoter.vote_id == vote.id, VoteVoter.advisory.is_(False),
-               or_(VoteVoter.voter_key.in_([f"o:{p}" for p in owner_ids]), VoteVoter.voter_key.in_(through_units)))
+               or_(VoteVoter.voter_key.in_([f"o:{p}" for p in person_ids]), VoteVoter.voter_key.in_(through_units)))
     ).all():
-        key_of.update({int(p): key for p in ids or [] if int(p) in owner_ids})  # as owner_voter finds it
+        voter = OwnerVoter(key, tuple(int(p) for p in ids or []))
+        for person in set(voter.person_ids) & person_ids:
+            found.setdefault(person, voter)
+    return found
+
+
+def _owners_ballots(session: Session, vote: Vote, owner_ids: set[int]) -> dict[int, int | None]:
+    """For each of these owners whose voter has a ballot: the authorisation it was cast under (None: the owner
+    voted online or on paper). Two statements; none before the opening (no ballot yet)."""
+    if vote.opened_at is None:
+        return {}
+    key_of = {person: voter.key for person, voter in frozen_owner_voters(session, vote, owner_ids).items()}
     if not key_of:
         return {}
     cast_under = dict(session.execute(select(Ballot.voter_key, Ballot.proxy_id).where(
