@@ -3,7 +3,7 @@ the instance folder (`sqlitefile:///…/limits.sqlite`, the default when REDIS_U
 
 Flask-Limiter's `memory://` keeps counters per process, so two gunicorn workers would each allow
 the whole limit (12 failed sign-ins for one name against 10). Here every increment is one
-`BEGIN IMMEDIATE` transaction on the shared file, so the count is exact across processes and
+atomic statement on the shared file, so the count is exact across processes and
 threads. Servers on several hosts set REDIS_URL instead.
 """
 
@@ -19,6 +19,10 @@ from urllib.parse import urlparse
 from limits.storage import Storage
 
 SCHEMA = "CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, count INTEGER NOT NULL, expires REAL NOT NULL)"
+INCREMENT = ("INSERT INTO counters (key, count, expires) VALUES (:key, :amount, :expires) ON CONFLICT (key) DO UPDATE "
+             "SET count = CASE WHEN counters.expires <= :now THEN excluded.count ELSE counters.count + excluded.count END, "
+             "expires = CASE WHEN counters.expires <= :now THEN excluded.expires ELSE counters.expires END "
+             "RETURNING count")
 # One increment in this many also drops every expired counter, so the file stays small.
 PURGE_EVERY = 500
 
@@ -53,24 +57,15 @@ class SQLiteFileStorage(Storage):
         return self._local.connection
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        """One statement, atomic on its own (SQLite runs it in a transaction of its own): a counter whose window
+        has passed starts again, as a missing one does; the window of a running counter stays fixed."""
         connection = self._connection()
         with self._turn:
             now = time.time()
-            connection.execute("BEGIN IMMEDIATE")
-            try:
-                connection.execute("DELETE FROM counters WHERE key = ? AND expires <= ?", (key, now))
-                if random.randrange(PURGE_EVERY) == 0:  # noqa: S311 -- housekeeping, not security
-                    connection.execute("DELETE FROM counters WHERE expires <= ?", (now,))
-                count = connection.execute(
-                    "INSERT INTO counters (key, count, expires) VALUES (?, ?, ?) "
-                    "ON CONFLICT (key) DO UPDATE SET count = count + excluded.count RETURNING count",
-                    (key, amount, now + expiry),
-                ).fetchone()[0]
-                connection.execute("COMMIT")
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
-        return count
+            if random.randrange(PURGE_EVERY) == 0:  # noqa: S311 -- housekeeping, not security
+                connection.execute("DELETE FROM counters WHERE expires <= ?", (now,))
+            return connection.execute(INCREMENT, {"key": key, "amount": amount, "now": now,
+                                                  "expires": now + expiry}).fetchone()[0]
 
     def get(self, key: str) -> int:
         row = self._connection().execute(

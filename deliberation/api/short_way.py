@@ -43,18 +43,22 @@ class OrdinaryBallots:
     ``security_headers(is_secure)`` gives the headers every answer of the app carries (web.security_headers)."""
 
     def __init__(self, app: Flask, wsgi_app: Callable, security_headers: Callable[[bool], Iterable[tuple[str, str]]]):
-        self.app, self.wsgi_app, self.security_headers = app, wsgi_app, security_headers
+        self.app, self.wsgi_app = app, wsgi_app
+        self.headers = {secure: tuple(security_headers(secure)) for secure in (False, True)}  # by HTTPS or not
 
     def __call__(self, environ: dict, start_response: Callable):
         match = PATH.fullmatch(environ.get("PATH_INFO", "")) if environ.get("REQUEST_METHOD") == "POST" else None
         if match is not None and int(match[1]) <= LARGEST_ID:
             answer = self._answer(environ, int(match[1]))
             if answer is not None:
-                return answer(environ, start_response)
+                content, headers = answer
+                start_response("201 CREATED", headers)
+                return [content]
         return self.wsgi_app(environ, start_response)
 
-    def _answer(self, environ: dict, vote_id: int):
-        """The 201 answer of an ordinary new ballot, or None for the app (the body put back for it to read)."""
+    def _answer(self, environ: dict, vote_id: int) -> tuple[bytes, list[tuple[str, str]]] | None:
+        """The 201 answer of an ordinary new ballot (its body and headers, nothing built that nobody reads), or
+        None for the app (the body put back for it to read)."""
         token = quick.bearer(environ.get("HTTP_AUTHORIZATION", ""))
         content_type = environ.get("CONTENT_TYPE", "").partition(";")[0].strip().lower()
         length = environ.get("CONTENT_LENGTH", "")
@@ -80,11 +84,9 @@ class OrdinaryBallots:
                 return None
             body, headers = answer
             live.publish(vote_id)
-            response = self.app.json.response(body)
-        response.status_code = 201
-        for name, value in (*headers.items(), *self.security_headers(environ.get("wsgi.url_scheme") == "https")):
-            response.headers.setdefault(name, value)
-        return response
+            content = f"{self.app.json.dumps(body)}\n".encode()  # as the app's JSON answers are written
+        return content, [("Content-Type", "application/json"), ("Content-Length", str(len(content))),
+                         *headers.items(), *self.headers[environ.get("wsgi.url_scheme") == "https"]]
 
 
 def _cast(environ: dict, vote_id: int, token: str, data) -> tuple[dict, dict[str, str]] | None:

@@ -99,11 +99,12 @@ def cast(row, choice: str) -> dict | None:
     written (rolled back) and None for the full way. On SQLite the read transaction becomes the write
     transaction here (db.to_writing)."""
     session = db.session
+    receipt = new_receipt(row.vote_id)  # before the lock: nothing another writer could change
     writing = write_intent.set(True)
     try:
         connection = session.connection()
         to_writing(connection)
-        answer = _write(connection, row, choice)
+        answer = _write(connection, row, choice, receipt)
         if answer is None:
             session.rollback()
         else:
@@ -124,12 +125,12 @@ def _ordinary(row, now) -> bool:
             and row.voter_key is not None and row.person_id in (row.person_ids or []) and row.ballot_id is None)
 
 
-def _write(connection, row, choice: str) -> dict | None:
+def _write(connection, row, choice: str, receipt: tuple[str, str]) -> dict | None:
     state = connection.execute(RECHECK, {"vote_id": row.vote_id}).one()
     now = utcnow()
     if state.closed_at is not None or (state.closes_at is not None and state.closes_at <= now):
         return None  # closed meanwhile: the full way answers it (and stores the decision when it is due)
-    code, digest = new_receipt(row.vote_id)
+    code, digest = receipt
     created = connection.execute(INSERT[connection.dialect.name], {
         "vote_id": row.vote_id, "voter_key": row.voter_key, "choice": choice, "source": BallotSource.ONLINE,
         "cast_by_id": row.user_id, "entered_by_id": None, "receipt_hash": digest,
@@ -140,10 +141,11 @@ def _write(connection, row, choice: str) -> dict | None:
         return None  # the voter key has a ballot: a change, or a household's or a paper form's conflict
     if row.last_used_at is None or now - row.last_used_at >= API_TOKEN_USE_GRANULARITY:  # as api_token_used
         connection.execute(TOKEN_USED, {"token_id": row.token_id, "used_at": now})
+    telling.voted(connection, row.user_id, row.vote_id, now)  # the notices that asked for this ballot, read
+    # The audit event last: on PostgreSQL the community's chain stays locked from its append to the commit.
     data = {"advisory": row.advisory} if row.secret else {"advisory": row.advisory, "choice": choice}
     audit.append(connection, row.user_id, "ballot.cast", "Vote", row.vote_id, community_id=row.community_id,
                  **data)
-    telling.voted(connection, row.user_id, row.vote_id, now)  # the notices that asked for this ballot, read
     return {"vote_id": row.vote_id, "receipt": code, "receipt_hash": digest, "choice": choice, "changed": False,
             "advisory": row.advisory}
 
