@@ -18,6 +18,10 @@ ROOT = Path(__file__).resolve().parent.parent
 WORKERS = 2
 THREADS = 8
 REUSE_PORT = True
+# The ballot pool of a deployment (deploy/deliberation-ballots.service): the proxy sends the API's ballots to
+# workers of one thread each, where a ballot costs about two thirds of the CPU it costs among eight threads.
+BALLOT_THREADS = 1
+BALLOT_WORKERS = 2  # as many as the cores, as deploy/gunicorn.conf.py starts (4 measured no better here)
 
 
 def free_port() -> int:
