@@ -3,10 +3,10 @@
 A new ballot of a resident in the frozen electorate of an open one-person-one-vote proposal vote is
 the request that comes by the thousand when a vote opens. Here it costs one read (the token, its
 user, their role in the vote's community, the vote, its session's phase and the voter's row, in one
-statement), then the writes: the vote still open (re-read under the lock), the INSERT of the ballot,
-the token's last use when due, the audit event, the commit; each statement compiled once, no model
-loaded. On SQLite the read runs in a read transaction (plain BEGIN) and the write lock is taken only
-for the writes (db.reads_first, db.begin_writes).
+statement), then the writes: the INSERT of the ballot if the vote is still open (re-read in the same
+statement, under the lock), the token's last use when due, the notices it answers read, the audit event,
+the commit; each statement compiled once, no model loaded. On SQLite the read runs in a read transaction
+(plain BEGIN) and the write lock is taken only for the writes (db.reads_first, db.begin_writes).
 
 Its HTTP side, below Flask's request machinery, counts the ballot against the user's rate limit between the
 two (api.short_way).
@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from sqlalchemy import String, and_, bindparam, cast, func, literal, select, update
+from sqlalchemy import String, and_, bindparam, cast, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from deliberation import audit
@@ -59,15 +59,20 @@ READ = (
     .where(_token.c.token_hash == bindparam("token_hash"), _token.c.expires_at > bindparam("now"))
 )
 
-# Under the write lock: the vote still open, holding the shared row lock of lifecycle.open_with_version
-# (a close waits for the ballots in flight), with the proposal's current version for the ballot.
+# Under the write lock, in one statement: the ballot inserted if the vote is still open, holding the shared row
+# lock of lifecycle.open_with_version (a close waits for the ballots in flight), with the proposal's current
+# version; no row when the vote closed meanwhile or the voter key has a ballot.
+WRITTEN = ("voter_key", "choice", "source", "cast_by_id", "entered_by_id", "receipt_hash", "changes", "cast_at",
+           "updated_at", "advisory", "building", "age_band", "tenure", "area_cents")
 _version = (select(func.max(ProposalVersion.number)).where(ProposalVersion.proposal_id == _vote.c.proposal_id)
             .scalar_subquery())
-RECHECK = (select(_vote.c.closed_at, _vote.c.closes_at, _version.label("version"))
-           .where(_vote.c.id == bindparam("vote_id")).with_for_update(read=True, of=_vote))
-
-INSERT = {name: dialect.insert(_ballot).on_conflict_do_nothing(index_elements=["vote_id", "voter_key"])
-          .returning(_ballot.c.id) for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+_STILL_OPEN = (select(_vote.c.id, _version, *(bindparam(name, type_=_ballot.c[name].type) for name in WRITTEN))
+               .where(_vote.c.id == bindparam("vote_id"), _vote.c.closed_at.is_(None),
+                      or_(_vote.c.closes_at.is_(None), _vote.c.closes_at > bindparam("now", type_=_vote.c.closes_at.type)))
+               .with_for_update(read=True, of=_vote))
+INSERT = {name: dialect.insert(_ballot).from_select(["vote_id", "proposal_version", *WRITTEN], _STILL_OPEN)
+          .on_conflict_do_nothing(index_elements=["vote_id", "voter_key"]).returning(_ballot.c.id)
+          for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
 
 TOKEN_USED = update(_token).where(_token.c.id == bindparam("token_id")).values(last_used_at=bindparam("used_at"))
 
@@ -126,19 +131,17 @@ def _ordinary(row, now) -> bool:
 
 
 def _write(connection, row, choice: str, receipt: tuple[str, str]) -> dict | None:
-    state = connection.execute(RECHECK, {"vote_id": row.vote_id}).one()
     now = utcnow()
-    if state.closed_at is not None or (state.closes_at is not None and state.closes_at <= now):
-        return None  # closed meanwhile: the full way answers it (and stores the decision when it is due)
     code, digest = receipt
     created = connection.execute(INSERT[connection.dialect.name], {
-        "vote_id": row.vote_id, "voter_key": row.voter_key, "choice": choice, "source": BallotSource.ONLINE,
-        "cast_by_id": row.user_id, "entered_by_id": None, "receipt_hash": digest,
-        "proposal_version": state.version, "changes": 0, "cast_at": now, "updated_at": now,
-        "advisory": row.advisory, "building": row.building, "age_band": row.age_band, "tenure": row.tenure,
-        "area_cents": row.area_cents}).scalar()
+        "vote_id": row.vote_id, "now": now, "voter_key": row.voter_key, "choice": choice,
+        "source": BallotSource.ONLINE, "cast_by_id": row.user_id, "entered_by_id": None, "receipt_hash": digest,
+        "changes": 0, "cast_at": now, "updated_at": now, "advisory": row.advisory, "building": row.building,
+        "age_band": row.age_band, "tenure": row.tenure, "area_cents": row.area_cents}).scalar()
     if created is None:
-        return None  # the voter key has a ballot: a change, or a household's or a paper form's conflict
+        # Closed meanwhile (the full way answers it, and stores the decision when it is due), or the voter key
+        # has a ballot: a change, or a household's or a paper form's conflict.
+        return None
     if row.last_used_at is None or now - row.last_used_at >= API_TOKEN_USE_GRANULARITY:  # as api_token_used
         connection.execute(TOKEN_USED, {"token_id": row.token_id, "used_at": now})
     telling.voted(connection, row.user_id, row.vote_id, now)  # the notices that asked for this ballot, read

@@ -141,3 +141,38 @@ def test_the_ordinary_ballot_is_answered_before_the_app_and_every_other_by_it(ap
     assert client.post(url, json={"choice": "agree"}, headers=li).status_code == 201
     assert len(reached) == 3
 
+
+
+def test_a_vote_closed_between_the_read_and_the_insert_takes_no_ballot(client, session, api_token, make_vote,
+                                                                       residents, is_postgres):
+    """The vote is read open, then closed by another writer before the ballot's INSERT (on SQLite at the moment
+    the request turns to writing, on PostgreSQL just before the INSERT): the INSERT, which re-reads the vote under
+    the lock, writes nothing, and the full way answers as for a closed vote."""
+    from sqlalchemy import create_engine, event, func
+
+    from deliberation.extensions import db
+
+    vote_id = make_vote().id
+    wang = api_token("wangayi")
+    session.commit()
+    session.close()
+    moment = "INSERT INTO ballots" if is_postgres else "BEGIN IMMEDIATE"
+    other = create_engine(db.engine.url)  # another writer, outside this process's line
+    closed: list[bool] = []
+
+    def close_meanwhile(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith(moment) and not closed:
+            with other.begin() as connection:
+                connection.execute(update(Vote).where(Vote.id == vote_id).values(closed_at=utcnow()))
+            closed.append(True)
+
+    event.listen(db.engine, "before_cursor_execute", close_meanwhile)
+    try:
+        answer = client.post(f"/api/v1/votes/{vote_id}/ballot", json={"choice": "agree"}, headers=wang)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", close_meanwhile)
+        other.dispose()
+    assert closed, ("the ballot never reached its writes", answer.status_code, answer.get_json())
+    assert answer.status_code == 409, answer.get_json()
+    assert session.execute(select(func.count(Ballot.id)).where(Ballot.vote_id == vote_id)).scalar() == 0
+    assert [e.data.get("status") for e in _events(session, "ballot.refused")] == [409]

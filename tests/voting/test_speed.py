@@ -18,11 +18,11 @@ from deliberation.voting.paper import PaperEntry, enter_paper_ballots
 from deliberation.voting.results import live_counts, report_for
 
 # A new ballot (voting.quick): one read (the token's user with their role, the vote with its session, the
-# voter's row, no ballot yet); under the write lock the vote still open with the proposal's version, the
-# INSERT; then the audit event (its chain: on PostgreSQL an advisory lock, the last hash, the row) and the
+# voter's row, no ballot yet); under the write lock the INSERT, which re-reads the vote still open and the
+# proposal's version; then the audit event (its chain: on PostgreSQL an advisory lock, the last hash, the row) and the
 # notices that asked for the ballot, read (voting.telling.voted). On SQLite the read runs under a plain BEGIN,
 # the rest under BEGIN IMMEDIATE.
-NEW_BALLOT_STATEMENTS = 4
+NEW_BALLOT_STATEMENTS = 3
 # A changed ballot: that read finds the ballot and hands over to the full way (voting.casting): the token's
 # user, the vote, the voter's row, then under the lock the vote's state, the INSERT that finds the ballot,
 # the ballot FOR UPDATE and its UPDATE, the notices that asked for a ballot read (voting.telling.voted).
