@@ -8,6 +8,7 @@ class DomainError(Exception):
     code = "bad_request"
 
     def __init__(self, message: str, fields: dict[str, str] | None = None, detail: dict | None = None):
+        message = str(message)  # a lazy string (lazy_gettext) is translated when the error is raised
         super().__init__(message)
         self.message = message
         self.fields = fields or {}

@@ -5,8 +5,10 @@ from __future__ import annotations
 import functools
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from deliberation.accounts.models import User
 from deliberation.consultations.models import (
@@ -33,8 +35,25 @@ def consultation_or_404(consultation_id: int, user: User, *, moderate: bool = Fa
     consultation = db.session.execute(_consultation_statement(), {"id": consultation_id}).scalar()
     if consultation is None or not user.is_authenticated:
         raise NotFound(_("找不到该议事"))
-    require(consultation.can_view(user), _("找不到该议事"), hidden=True)
-    require(not moderate or consultation.can_moderate(user), _("只有本居民区的主持人可以进行此操作"))
+    # Lazy messages: every page of a session passes here, and a message is translated only when it refuses.
+    require(consultation.can_view(user), _l("找不到该议事"), hidden=True)
+    require(not moderate or consultation.can_moderate(user), _l("只有本居民区的主持人可以进行此操作"))
+    return consultation
+
+
+@functools.cache
+def _parts_statements() -> tuple[Select, Select]:
+    return (select(CommentRound).where(CommentRound.consultation_id == bindparam("id")).order_by(CommentRound.number),
+            select(JointMeeting).where(JointMeeting.consultation_id == bindparam("id")).order_by(JointMeeting.held_at))
+
+
+def with_rounds_and_meetings(consultation: Consultation) -> Consultation:
+    """The session's comment rounds and joint meetings loaded into it, as its relationships order them, each by a
+    statement built once: the session page shows both, and a lazy load of each costs twice as much."""
+    rounds, meetings = _parts_statements()
+    for name, statement in (("rounds", rounds), ("meetings", meetings)):
+        if name not in consultation.__dict__:  # not loaded yet
+            set_committed_value(consultation, name, db.session.execute(statement, {"id": consultation.id}).scalars().all())
     return consultation
 
 
