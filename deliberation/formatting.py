@@ -1,5 +1,5 @@
 """Dates and times as people read them: in the reader's time zone and language, for pages and documents; tables
-of words translated once per language."""
+of words translated once per language, and a template's words looked up in one language's translations."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import format_date as babel_format_date
 from flask_babel import format_datetime as babel_format_datetime
-from flask_babel import get_locale, to_user_timezone
+from flask_babel import get_locale, get_translations, to_user_timezone
+from jinja2 import pass_context
+from markupsafe import Markup
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")  # where the communities are: days are counted on its calendar
 T = TypeVar("T")
@@ -31,6 +33,27 @@ def per_language(build: Callable[[], T]) -> Callable[[], T]:
         return found
 
     return table
+
+
+def template_gettext() -> dict[str, Callable]:
+    """`gettext` and `ngettext` for one rendering, on the translations of its language looked up once: a template's
+    `_()` finds them in its context before the environment's, which look the translations up again at every call
+    (Flask-Babel). The same as Jinja's new-style gettext (jinja2.ext): our catalogue's words marked safe where the
+    template escapes, the variables escaped by Markup's %, always %-formatted."""
+    translations = get_translations()
+
+    @pass_context
+    def gettext(context, string: str, **variables):
+        text = translations.ugettext(string)
+        return (Markup(text) if context.eval_ctx.autoescape else text) % variables  # noqa: S704 -- as jinja2.ext
+
+    @pass_context
+    def ngettext(context, singular: str, plural: str, num: int, **variables):
+        variables.setdefault("num", num)
+        text = translations.ungettext(singular, plural, num)
+        return (Markup(text) if context.eval_ctx.autoescape else text) % variables  # noqa: S704 -- as jinja2.ext
+
+    return {"gettext": gettext, "ngettext": ngettext}
 
 
 def format_datetime(value, fmt: str = "yyyy-MM-dd HH:mm") -> str:

@@ -233,4 +233,5 @@ def _template_context():
         "care_mode": care_mode(),
         "html_lang": "zh-Hans" if locale.startswith("zh") else locale,
         "current_locale": locale,
+        **formatting.template_gettext(),
     }

@@ -48,3 +48,38 @@ def test_a_table_of_words_is_built_once_per_language_and_follows_the_reader(app)
                 readings.append(phases()["closed"])
     assert readings == ["已结束", "Ended", "已结束", "Ended"]
     assert len(builds) == 2
+
+
+@pytest.mark.parametrize("locale", ["zh_Hans", "en"])
+@pytest.mark.parametrize("source", [
+    '{{ _("议事") }}',
+    '{{ _("%(name)s 已加入“%(team)s”", name="<b>王阿姨</b>", team="楼组") }}',
+    '{% set words = "【议事平台】%(day)s 的消息汇总（%(num)d 条）" %}{{ ngettext(words, words, 3, day="12-03") }}',
+    '{{ _("100%% 同意") }}',  # not in the catalogue: as written, %% for %
+    '{% trans n=2 %}{{ n }} 位业主{% endtrans %}',
+])
+def test_a_templates_words_read_as_the_environments_gettext_gives_them(app, locale, source):
+    """formatting.template_gettext, which a page's context gives, renders exactly what the environment's gettext
+    (Flask-Babel's, which a template without the context uses) renders: the same words, escaped alike."""
+    from flask import render_template_string
+
+    with app.test_request_context(), force_locale(locale):
+        fast = render_template_string(source)  # the context processors' gettext
+        environment = app.jinja_env.from_string(source).render()  # the environment's own
+    assert fast == environment
+    assert "<b>王阿姨</b>" not in fast  # a variable is escaped
+    if locale == "en" and "议事" in source and "%" not in source:
+        assert fast == "Consultation"
+
+
+def test_a_templates_words_follow_a_language_forced_for_one_rendering(app):
+    from flask import render_template_string
+
+    with app.test_request_context():
+        with force_locale("en"):
+            english = render_template_string('{{ _("议事") }}')
+        chinese = render_template_string('{{ _("议事") }}')
+        context: dict = {}
+        app.update_template_context(context)
+    assert (english, chinese) == ("Consultation", "议事")
+    assert context["gettext"] is not app.jinja_env.globals["gettext"]  # the rendering's own, not the environment's
