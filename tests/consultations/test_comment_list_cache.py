@@ -65,7 +65,11 @@ def posted(session, consultation, round_, neighbour):
 def test_the_list_comes_from_the_cache_until_the_comments_change(app, session, consultation, posted, resident):
     cid = inspect(consultation).identity[0]
     client = _signed_in(app, "wangayi")
-    assert "楼道里需要加装扶手" in _page(client, cid)
+    first = _page(client, cid)
+    assert "楼道里需要加装扶手" in first
+    # Nothing of hers on the list: the shared list as it is, with her token in the forms of its comments.
+    assert 'action="/comments/' in first and len(_tokens(first)) == 1
+    assert "\x00" not in first and "<!--item" not in first
     # Written behind the services' back, the version unchanged: the page still shows the cached list.
     session.execute(update(Comment).where(Comment.id == posted).values(body="改写过的意见"))
     session.commit()
