@@ -6,7 +6,7 @@ import functools
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Integer, Select, bindparam, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -19,6 +19,7 @@ from deliberation.consultations.models import (
     JointMeeting,
     Proposal,
     ProposalPicture,
+    person_clause,
 )
 from deliberation.errors import NotFound, require
 from deliberation.extensions import db
@@ -26,17 +27,24 @@ from deliberation.extensions import db
 
 @functools.cache
 def _consultation_statement() -> Select:
-    """The session with its community, built once: every page of a session loads it first."""
-    return select(Consultation).where(Consultation.id == bindparam("id")).options(joinedload(Consultation.community))
+    """The session with its community and its comment rounds, and whether the user's person may take part in it
+    (person_clause), in one statement built once: every page of a session loads it first."""
+    eligible = person_clause(bindparam("person_id", type_=Integer)).label("eligible")
+    return (select(Consultation, eligible).where(Consultation.id == bindparam("id"))
+            .options(joinedload(Consultation.community), joinedload(Consultation.rounds)))
 
 
 def consultation_or_404(consultation_id: int, user: User, *, moderate: bool = False) -> Consultation:
     """The session if the user may see it (drafts: moderators only; other communities: never)."""
-    consultation = db.session.execute(_consultation_statement(), {"id": consultation_id}).scalar()
-    if consultation is None or not user.is_authenticated:
+    if not user.is_authenticated:
         raise NotFound(_("找不到该议事"))
+    found = db.session.execute(_consultation_statement(),
+                               {"id": consultation_id, "person_id": user.person_id}).unique().first()
+    if found is None:
+        raise NotFound(_("找不到该议事"))
+    consultation, eligible = found
     # Lazy messages: every page of a session passes here, and a message is translated only when it refuses.
-    require(consultation.can_view(user), _l("找不到该议事"), hidden=True)
+    require(consultation.can_view(user, eligible=eligible), _l("找不到该议事"), hidden=True)
     require(not moderate or consultation.can_moderate(user), _l("只有本居民区的主持人可以进行此操作"))
     return consultation
 

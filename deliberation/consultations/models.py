@@ -198,13 +198,14 @@ class Consultation(db.Model):
     def can_moderate(self, user: User) -> bool:
         return self.community.can_moderate(user)
 
-    def can_view(self, user: User) -> bool:
-        """Moderators see every session; residents only non-draft sessions they are eligible for."""
+    def can_view(self, user: User, *, eligible: bool | None = None) -> bool:
+        """Moderators see every session; residents only non-draft sessions they are eligible for. ``eligible``:
+        person_clause's answer for the user's person, read with the session (access.consultation_or_404)."""
         if not self.community.can_view(user):
             return False
         if self.can_moderate(user):
             return True
-        return self.effective_phase != Phase.DRAFT and may_take_part(self, user)
+        return self.effective_phase != Phase.DRAFT and may_take_part(self, user, eligible=eligible)
 
     def can_take_part(self, user: User) -> bool:
         """Comment and support: moderators, and eligible residents once the session is public.
@@ -653,14 +654,17 @@ def person_clause(person_id: int | ColumnElement[int] | None) -> ColumnElement[b
     )
 
 
-def may_take_part(consultation: Consultation, user: User) -> bool:
+def may_take_part(consultation: Consultation, user: User, *, eligible: bool | None = None) -> bool:
     """Whether the person of this user falls inside the session's eligibility: one statement (the
-    same answer as eligible_clause(resident_facts(...)), which lists of sessions use)."""
+    same answer as eligible_clause(resident_facts(...)), which lists of sessions use), or none where the
+    caller read person_clause's answer for the user's person with the session (``eligible``)."""
     session = object_session(consultation)
     if session is None or consultation.id is None:
         return False
     if user.person_id is None:
         return consultation.eligibility == Eligibility.COMMUNITY
+    if eligible is not None:
+        return eligible
     found = session.execute(_person_eligible(), {"consultation_id": consultation.id, "person_id": user.person_id})
     return found.first() is not None
 

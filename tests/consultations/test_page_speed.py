@@ -13,12 +13,12 @@ from sqlalchemy import event, inspect
 from deliberation.consultations import comments, proposals
 from deliberation.extensions import db
 
-# The signed-in user with roles (2), the session with its community, its eligibility for the viewer (one
-# statement, asked once), the proposals with their ideas, versions and pictures (4), the rounds, the
+# The signed-in user with roles (2), the session with its community, its rounds and its eligibility for the
+# viewer (one statement: eligibility asked once), the proposals with their ideas, versions and pictures (4), the
 # comments' count, the page of comments, their replies, the viewer's supports (with whether they have
 # comments waiting for review), the viewer's own and supported comments of the page, the votes, the
 # surveys, the joint meetings. No staircases: the session is open to the whole community.
-PAGE_STATEMENTS = 17
+PAGE_STATEMENTS = 16
 # From the cache: neither the comments' count, nor the page of comments, nor their replies.
 CACHED_STATEMENTS = PAGE_STATEMENTS - 3
 
