@@ -222,8 +222,12 @@ def read_about(db: Session | Connection, user_id: int, link: str, kinds: Sequenc
     """The user's unread notices of these kinds that link to this page, read: what they asked is done (a ballot
     cast, a survey answered), so they no longer wait on the front door. One UPDATE, in the caller's transaction
     (a Session, or the Core connection of voting.quick); not audited apart: the ballot or the answer is."""
-    return db.execute(READ_ABOUT, {"reader": user_id, "page": link, "kinds": list(kinds),
-                                   "moment": now or utcnow()}).rowcount
+    return db.execute(READ_ABOUT, read_about_parameters(user_id, link, kinds, now)).rowcount
+
+
+def read_about_parameters(user_id: int, link: str, kinds: Sequence[str], now: datetime | None = None) -> dict:
+    """READ_ABOUT's parameters, also for a statement that runs it as its WITH (voting.quick on PostgreSQL)."""
+    return {"reader": user_id, "page": link, "kinds": list(kinds), "moment": now or utcnow()}
 
 
 def notifications_of(session: Session, user: User, *, page: int | None = None, per_page: int = 30) -> Page:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from deliberation.accounts.models import User
 from deliberation.consultations import reminders
-from deliberation.consultations.notifications import notify, read_about
+from deliberation.consultations.notifications import notify, read_about, read_about_parameters
 from deliberation.formatting import format_datetime
 from deliberation.voting.models import Ballot, Vote, VoteVoter
 
@@ -36,6 +36,11 @@ def voted(db: Session | Connection, user_id: int, vote_id: int, now: datetime | 
     """The user cast or changed a ballot: the notices that asked them to vote (the opening's, the reminders) are
     read, in the ballot's transaction."""
     return read_about(db, user_id, page(vote_id), CALLS, now)
+
+
+def voted_parameters(user_id: int, vote_id: int, now: datetime) -> dict:
+    """What `voted` reads, as the parameters of READ_ABOUT run inside another statement (voting.quick)."""
+    return read_about_parameters(user_id, page(vote_id), CALLS, now)
 
 
 def electorate_users(session: Session, vote: Vote, *, waiting: bool = False) -> list[int]:

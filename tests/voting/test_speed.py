@@ -19,9 +19,9 @@ from deliberation.voting.results import live_counts, report_for
 
 # A new ballot (voting.quick): one read (the token's user with their role, the vote with its session, the
 # voter's row, no ballot yet); under the write lock the INSERT, which re-reads the vote still open and the
-# proposal's version; then the audit event (its chain: on PostgreSQL an advisory lock, the last hash, the row) and the
-# notices that asked for the ballot, read (voting.telling.voted). On SQLite the read runs under a plain BEGIN,
-# the rest under BEGIN IMMEDIATE.
+# proposal's version; the notices that asked for the ballot, read (on PostgreSQL in the INSERT's own WITH); then the
+# audit event (its chain: on PostgreSQL an advisory lock, the last hash, the row). On SQLite the read runs under a
+# plain BEGIN, the rest under BEGIN IMMEDIATE.
 NEW_BALLOT_STATEMENTS = 3
 # A changed ballot: that read finds the ballot and hands over to the full way (voting.casting): the token's
 # user, the vote, the voter's row, then under the lock the vote's state, the INSERT that finds the ballot,
