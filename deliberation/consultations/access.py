@@ -50,18 +50,16 @@ def consultation_or_404(consultation_id: int, user: User, *, moderate: bool = Fa
 
 
 @functools.cache
-def _parts_statements() -> tuple[Select, Select]:
-    return (select(CommentRound).where(CommentRound.consultation_id == bindparam("id")).order_by(CommentRound.number),
-            select(JointMeeting).where(JointMeeting.consultation_id == bindparam("id")).order_by(JointMeeting.held_at))
+def _meetings_statement() -> Select:
+    return select(JointMeeting).where(JointMeeting.consultation_id == bindparam("id")).order_by(JointMeeting.held_at)
 
 
-def with_rounds_and_meetings(consultation: Consultation) -> Consultation:
-    """The session's comment rounds and joint meetings loaded into it, as its relationships order them, each by a
-    statement built once: the session page shows both, and a lazy load of each costs twice as much."""
-    rounds, meetings = _parts_statements()
-    for name, statement in (("rounds", rounds), ("meetings", meetings)):
-        if name not in consultation.__dict__:  # not loaded yet
-            set_committed_value(consultation, name, db.session.execute(statement, {"id": consultation.id}).scalars().all())
+def with_meetings(consultation: Consultation) -> Consultation:
+    """The session's joint meetings loaded into it, as its relationship orders them, by a statement built once: the
+    session page shows them, and a lazy load costs twice as much (its rounds come with consultation_or_404)."""
+    if "meetings" not in consultation.__dict__:  # not loaded yet
+        set_committed_value(consultation, "meetings",
+                            db.session.execute(_meetings_statement(), {"id": consultation.id}).scalars().all())
     return consultation
 
 

@@ -14,7 +14,7 @@ from deliberation.accounts.models import Community
 from deliberation.booking.models import Room as BookingRoom
 from deliberation.booking.rooms import rooms_of
 from deliberation.consultations import meetings, proposals, sessions
-from deliberation.consultations.access import consultation_or_404, with_rounds_and_meetings
+from deliberation.consultations.access import consultation_or_404, with_meetings
 from deliberation.consultations.forms import (
     CommentForm,
     ConsultationForm,
@@ -152,7 +152,7 @@ def render_detail(
     The reply and report forms are written out for the one comment chosen (reply_to, report_to).
     """
     found = proposals.proposals_of(db.session, consultation)
-    rounds = with_rounds_and_meetings(consultation).rounds
+    rounds = with_meetings(consultation).rounds
     wanted = request.args.get("round", "")
     selected = next((r for r in rounds if str(r.number) == wanted), None)
     can_moderate = consultation.can_moderate(current_user)
