@@ -27,11 +27,10 @@ def test_a_vote_closed_between_the_reads_and_the_write_lock_takes_no_paper_form(
     (db.reads_first). A vote closed by another writer in between — here at the very moment the batch turns to
     writing — is seen under the lock: 409 and no ballot."""
     import pytest
-    from sqlalchemy import create_engine, event, func, update
+    from sqlalchemy import func
 
-    from deliberation.db import utcnow
-    from deliberation.extensions import db
-    from deliberation.voting.models import Ballot, Vote
+    from deliberation.voting.models import Ballot
+    from tests.voting.meanwhile import vote_closed_meanwhile
 
     if is_postgres:
         pytest.skip("PostgreSQL reads and writes in one transaction, the vote's row locked as it is read")
@@ -40,25 +39,16 @@ def test_a_vote_closed_between_the_reads_and_the_write_lock_takes_no_paper_form(
     headers = api_token("shuji")
     session.commit()
     session.close()
-    other = create_engine(db.engine.url)  # another writer, outside this process's line
     read: list[str] = []
-    closed: list[bool] = []
 
-    def close_meanwhile(conn, cursor, statement, parameters, context, executemany):
+    def turning_to_write(statement: str) -> bool:
         if statement.startswith("SELECT") and "vote_voter_units" in statement:
             read.append(statement)
-        if statement == "BEGIN IMMEDIATE" and read and not closed:
-            with other.begin() as connection:
-                connection.execute(update(Vote).where(Vote.id == vote_id).values(closed_at=utcnow()))
-            closed.append(True)
+        return statement == "BEGIN IMMEDIATE" and bool(read)
 
-    event.listen(db.engine, "before_cursor_execute", close_meanwhile)
-    try:
+    with vote_closed_meanwhile(vote_id, turning_to_write) as closed:
         response = client.post(f"/api/v1/votes/{vote_id}/paper-ballots", headers=headers, json={
             "building_id": building_id, "entries": [{"room": "102", "choice": "同意"}]})
-    finally:
-        event.remove(db.engine, "before_cursor_execute", close_meanwhile)
-        other.dispose()
     assert closed, ("the batch never turned from reading to writing", response.status_code, response.get_json())
     assert response.status_code == 409, response.get_json()
     assert session.execute(select(func.count(Ballot.id)).where(Ballot.vote_id == vote_id)).scalar() == 0

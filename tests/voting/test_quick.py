@@ -148,30 +148,20 @@ def test_a_vote_closed_between_the_read_and_the_insert_takes_no_ballot(client, s
     """The vote is read open, then closed by another writer before the ballot's INSERT (on SQLite at the moment
     the request turns to writing, on PostgreSQL just before the INSERT): the INSERT, which re-reads the vote under
     the lock, writes nothing, and the full way answers as for a closed vote."""
-    from sqlalchemy import create_engine, event, func
+    from sqlalchemy import func
 
-    from deliberation.extensions import db
+    from tests.voting.meanwhile import vote_closed_meanwhile
 
     vote_id, wang_id = make_vote().id, residents["wang"].id
     wang = api_token("wangayi")
     session.commit()
     session.close()
-    moment = "INSERT INTO ballots" if is_postgres else "BEGIN IMMEDIATE"
-    other = create_engine(db.engine.url)  # another writer, outside this process's line
-    closed: list[bool] = []
 
-    def close_meanwhile(conn, cursor, statement, parameters, context, executemany):
-        if (moment in statement if is_postgres else statement.startswith(moment)) and not closed:
-            with other.begin() as connection:
-                connection.execute(update(Vote).where(Vote.id == vote_id).values(closed_at=utcnow()))
-            closed.append(True)
+    def before_the_insert(statement: str) -> bool:
+        return "INSERT INTO ballots" in statement if is_postgres else statement.startswith("BEGIN IMMEDIATE")
 
-    event.listen(db.engine, "before_cursor_execute", close_meanwhile)
-    try:
+    with vote_closed_meanwhile(vote_id, before_the_insert) as closed:
         answer = client.post(f"/api/v1/votes/{vote_id}/ballot", json={"choice": "agree"}, headers=wang)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", close_meanwhile)
-        other.dispose()
     assert closed, ("the ballot never reached its writes", answer.status_code, answer.get_json())
     assert answer.status_code == 409, answer.get_json()
     assert session.execute(select(func.count(Ballot.id)).where(Ballot.vote_id == vote_id)).scalar() == 0
