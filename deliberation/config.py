@@ -73,7 +73,9 @@ def from_environment(instance_path: str) -> dict:
         # Each chain's last anchored head, kept outside the database too (audit.anchor).
         "AUDIT_ANCHOR_FILE": env("AUDIT_ANCHOR_FILE") or str(Path(instance_path) / "audit-anchor.json"),
         "SQLALCHEMY_DATABASE_URI": database_url(env("DATABASE_URL"), instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Pooled connections are tested before use only after sitting idle (db.ping_when_idle), not at every
+        # checkout as pool_pre_ping would: that is a round trip in every request.
+        "DB_PING_AFTER_IDLE_S": float(env("DB_PING_AFTER_IDLE_S", "10")),
         "REDIS_URL": redis_url,
         "SMTP_URL": env("SMTP_URL") or None,
         # The address residents open the site at (https://yishi.example.org): links in e-mail and SMS

@@ -7,6 +7,7 @@ import fcntl
 import logging
 import os
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,7 +15,7 @@ from datetime import UTC, datetime
 from functools import wraps
 from typing import Annotated
 
-from sqlalchemy import Boolean, DateTime, MetaData, String, TypeDecorator, event
+from sqlalchemy import Boolean, DateTime, MetaData, String, TypeDecorator, event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, scoped_session
 
@@ -158,6 +159,36 @@ def written_apart(session: Session) -> Iterator[None]:
         session.commit()
     finally:
         write_intent.reset(intent)
+
+
+# A pooled connection idle at least this long is tested before it is used again (ping_when_idle).
+PING_AFTER_IDLE_S = 10.0
+
+
+def ping_when_idle(engine: Engine, after: float = PING_AFTER_IDLE_S) -> None:
+    """Test a pooled connection before it serves again when it sat idle in the pool `after` seconds or more.
+
+    Meanwhile the database may have restarted or a firewall dropped the idle connection: a dead one is
+    discarded with every connection of the pool opened before it (as after a restart), and the request gets
+    a new one. A connection back in the pool a moment ago is not tested. The test is a round trip to the
+    database, and SQLAlchemy's pool_pre_ping makes it at every checkout, every request (one of a ballot's
+    eight on PostgreSQL). A database that goes away while its connections are busy fails the statements that
+    meet it, and SQLAlchemy then discards the pool (its disconnect handling), so the next requests connect anew.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _idle_since(dbapi_connection, connection_record):
+        connection_record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _test_if_idle(dbapi_connection, connection_record, connection_proxy):
+        since = connection_record.info.get("idle_since")
+        if since is None or time.monotonic() - since < after:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise exc.InvalidatePoolError(f"idle connection is gone: {error}") from error
 
 
 _queues: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # each SQLite engine's writers' line

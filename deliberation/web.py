@@ -18,7 +18,7 @@ from werkzeug.routing import IntegerConverter
 
 from deliberation import formatting, http_errors, inputs
 from deliberation.api.short_way import OrdinaryBallots
-from deliberation.db import configure_sqlite, write_intent
+from deliberation.db import configure_sqlite, ping_when_idle, write_intent
 from deliberation.errors import DomainError
 from deliberation.extensions import babel, cache, csrf, db, limiter, login_manager
 
@@ -103,6 +103,7 @@ def init_app(app: Flask) -> None:
     login_manager.user_loader(load_user)
 
     with app.app_context():
+        ping_when_idle(db.engine, app.config["DB_PING_AFTER_IDLE_S"])
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
 

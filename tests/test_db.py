@@ -1,4 +1,5 @@
-"""The database layer: SQLite writers wait in line, and a commit that keeps what it wrote."""
+"""The database layer: SQLite writers wait in line, a commit that keeps what it wrote, and pooled connections
+tested before use only after sitting idle."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import create_engine, event, exc, select, text
+from sqlalchemy.pool import NullPool
 
 from deliberation.accounts.models import Community
 from deliberation.db import commit_as_written
@@ -19,6 +21,50 @@ from deliberation.extensions import db
 def sqlite_only(is_postgres):
     if is_postgres:
         pytest.skip("SQLite's writer queue")
+
+
+@pytest.fixture
+def postgres_only(is_postgres):
+    if not is_postgres:
+        pytest.skip("a database server's connection, ended from outside")
+
+
+def _pooled_backend() -> int:
+    """The server process of the connection the pool hands out next; the connection goes back to the pool."""
+    with db.engine.connect() as connection:
+        return connection.execute(text("SELECT pg_backend_pid()")).scalar()
+
+
+def _end_backend(pid: int) -> None:
+    """End a server process as a restart or a dropped idle connection would, and wait until it is gone."""
+    outside = create_engine(db.engine.url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        with outside.connect() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            deadline = time.monotonic() + 10
+            while connection.execute(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"),
+                                     {"pid": pid}).scalar() and time.monotonic() < deadline:
+                time.sleep(0.02)
+    finally:
+        outside.dispose()
+
+
+@pytest.mark.parametrize("config_overrides", [{"DB_PING_AFTER_IDLE_S": 0}])
+def test_a_pooled_connection_ended_while_idle_is_replaced_before_it_serves(app, postgres_only):
+    ended = _pooled_backend()
+    _end_backend(ended)
+    assert _pooled_backend() not in (None, ended)
+
+
+@pytest.mark.parametrize("config_overrides", [{"DB_PING_AFTER_IDLE_S": 3600}])
+def test_a_connection_back_in_the_pool_a_moment_ago_is_not_tested(app, postgres_only):
+    # No round trip to test it: the ended connection is handed out, its statement fails, and SQLAlchemy
+    # discards the pool, so the next use connects anew.
+    ended = _pooled_backend()
+    _end_backend(ended)
+    with pytest.raises(exc.OperationalError):
+        _pooled_backend()
+    assert _pooled_backend() not in (None, ended)
 
 
 def _locked_elsewhere(path: str) -> bool:
