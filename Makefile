@@ -32,7 +32,7 @@ run: $(VENV)/.installed translations
 	$(FLASK) demo --if-empty
 	@echo "Serving at http://$(HOST):$(PORT)/ — press Ctrl-C to stop."
 	@SITE_URL="$(SITE_URL)" FLASK="$(FLASK)" scripts/jobs-beside.sh $$PPID &
-	SITE_URL="$(SITE_URL)" MALLOC_ARENA_MAX=2 $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --worker-class gthread --threads 8 --reuse-port --access-logfile - 'deliberation:create_app()'
+	SITE_URL="$(SITE_URL)" MALLOC_ARENA_MAX=2 GUNICORN_BIND=$(HOST):$(PORT) GUNICORN_WORKERS=2 $(BIN)/gunicorn -c deploy/gunicorn.conf.py 'deliberation:create_app()'
 
 system-packages:
 	@scripts/system-packages.sh

@@ -14,7 +14,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # The settings of `make run`: two workers, threads so that a hall display's stream holds no worker, a
-# listening socket per worker (--reuse-port) so that the kernel spreads the connections over them.
+# listening socket per worker (reuse_port) so that the kernel spreads the connections over them: all of
+# deploy/gunicorn.conf.py, which the servers here start from.
 WORKERS = 2
 THREADS = 8
 REUSE_PORT = True
@@ -34,10 +35,10 @@ class Server:
     """`gunicorn --workers 2 --worker-class gthread --threads 8 --reuse-port APP` on 127.0.0.1:<free port>."""
 
     def __init__(self, app: str, env: dict[str, str], log: Path, *, workers: int = WORKERS,
-                 threads: int = THREADS, ready_path: str = "/login", reuse_port: bool = REUSE_PORT):
+                 threads: int = THREADS, ready_path: str = "/login"):
         self.app, self.env, self.log = app, env, log
         self.workers, self.threads, self.ready_path = workers, threads, ready_path
-        self.reuse_port = reuse_port
+        self.reuse_port = REUSE_PORT  # set by deploy/gunicorn.conf.py
         self.port = free_port()
         self.process: subprocess.Popen | None = None
 
@@ -46,9 +47,11 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}",
+        # deploy/gunicorn.conf.py's settings and hooks (the app's objects frozen after loading), with the
+        # measurement's own workers, threads and port; no access log, no recycling in the middle of a run.
+        return [sys.executable, "-m", "gunicorn", "--config", str(ROOT / "deploy" / "gunicorn.conf.py"),
+                "--bind", f"127.0.0.1:{self.port}", "--max-requests", "0",
                 "--workers", str(self.workers), "--worker-class", "gthread", "--threads", str(self.threads),
-                *(["--reuse-port"] if self.reuse_port else []),
                 "--graceful-timeout", "5", "--no-control-socket", "--error-logfile", str(self.log), self.app]
 
     def __enter__(self) -> Server:
@@ -60,7 +63,7 @@ class Server:
 
     def start(self, timeout: float = 90) -> None:
         # As deployed (deploy/deliberation.service): two malloc arenas, not one per thread.
-        env = {"MALLOC_ARENA_MAX": "2", **os.environ, **self.env, "PYTHONPATH": str(ROOT)}
+        env = {"MALLOC_ARENA_MAX": "2", **os.environ, **self.env, "PYTHONPATH": str(ROOT), "GUNICORN_ACCESS_LOG": ""}
         self.process = subprocess.Popen(self.command(), cwd=ROOT,  # noqa: S603 -- gunicorn, our arguments
                                         env=env, stdin=subprocess.DEVNULL,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -1,18 +1,22 @@
 """The deployment's examples agree with the app: the proxy sends the API's ballots, exactly the requests the short
 way answers (api.short_way.PATH), to the ballot pool, whose unit starts the app from the same gunicorn settings with
-workers of one thread on the port the proxy names."""
+workers of one thread on the port the proxy names; `make run` and the benchmark start from those settings too, whose
+workers freeze the loaded app's objects out of the garbage collector's sight."""
 
 from __future__ import annotations
 
+import gc
 import re
 import runpy
 from pathlib import Path
 
 import pytest
 
+from bench.server import Server
 from deliberation.api.short_way import PATH
 
-DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
+ROOT = Path(__file__).resolve().parent.parent
+DEPLOY = ROOT / "deploy"
 
 
 def _environment(unit: str) -> dict[str, str]:
@@ -55,3 +59,20 @@ def test_the_proxy_sends_the_short_ways_requests_to_the_ballot_pool(nginx, path,
     assert location is not None
     assert bool(re.search(location[1], path)) is to_the_pool
     assert (PATH.fullmatch(path) is not None) is to_the_pool
+
+
+def test_make_run_and_the_benchmark_start_from_the_deployments_settings():
+    run = re.search(r"^run:.*?(?=^\S)", (ROOT / "Makefile").read_text(encoding="utf-8"), re.S | re.M)
+    assert run is not None and "gunicorn -c deploy/gunicorn.conf.py 'deliberation:create_app()'" in run[0]
+    command = Server("bench.wsgi:app", {}, ROOT / "unused.log").command()
+    assert command[command.index("--config") + 1] == str(DEPLOY / "gunicorn.conf.py")
+
+
+def test_a_worker_takes_the_loaded_apps_objects_out_of_the_collectors_sight():
+    settings = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
+    assert gc.get_freeze_count() == 0
+    try:
+        settings["post_worker_init"](None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
