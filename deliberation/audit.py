@@ -13,8 +13,10 @@ it), and every chain by `flask audit anchor` — in `audit_anchors` (MACed too) 
 database (AUDIT_ANCHOR_FILE, default `instance/audit-anchor.json`, one entry per chain); `verify` checks
 that every anchored event is still there with its hash, so a truncated tail or an emptied chain is
 reported. On PostgreSQL an append takes its chain's advisory lock only (two communities never wait for
-each other); triggers refuse UPDATE, DELETE and TRUNCATE on the table, and `restrict_role` leaves the
-app's role (when it is not the tables' owner) only SELECT and INSERT on them.
+each other), with the chain's last hash in the same round trip (`audit_chain_head`, a migration's function:
+the read after the lock takes a fresh snapshot there, which one SQL statement cannot); triggers refuse
+UPDATE, DELETE and TRUNCATE on the table, and `restrict_role` leaves the app's role (when it is not the
+tables' owner) only SELECT and INSERT on them.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import JSON, ForeignKey, Index, String, bindparam, func, select, text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, bindparam, func, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from deliberation.db import intpk, timestamp, utcnow, written_apart
@@ -146,12 +148,14 @@ def record(session: Session, actor, action: str, obj: Any = None, *, community_i
     chain = chain_of(community)
     if session.get_bind().dialect.name == "postgresql":
         # Appends to one chain must see each other's hashes: one writer per chain at a time, until commit.
-        # Other communities' chains take other locks, so their writes never wait for this one.
-        session.execute(text("SELECT pg_advisory_xact_lock(CAST(:k AS integer), CAST(:c AS integer))"),
-                        {"k": _PG_LOCK_KEY, "c": chain})
-    # An ORM query, so pending changes are flushed before the event that records them.
-    prev = session.execute(select(AuditEvent.hash).where(AuditEvent.chain == chain)
-                           .order_by(AuditEvent.id.desc()).limit(1)).scalar() or _chain_start(session)
+        # Other communities' chains take other locks, so their writes never wait for this one. Pending
+        # changes are flushed first, so that the lock is held for the event alone.
+        session.flush()
+        prev = session.execute(_PG_HEAD, pg_head_parameters(community)).scalar() or GENESIS
+    else:
+        # An ORM query, so pending changes are flushed before the event that records them.
+        prev = session.execute(select(AuditEvent.hash).where(AuditEvent.chain == chain)
+                               .order_by(AuditEvent.id.desc()).limit(1)).scalar() or _chain_start(session)
     event = {
         "created_at": utcnow(),
         "actor_id": getattr(actor, "id", None) if actor is not None and getattr(actor, "is_authenticated", True)
@@ -176,19 +180,29 @@ def record(session: Session, actor, action: str, obj: Any = None, *, community_i
 _LAST_HASH = (select(AuditEvent.hash).where(AuditEvent.chain == bindparam("chain"))
               .order_by(AuditEvent.id.desc()).limit(1))
 _LEGACY_HASH = select(AuditEvent.hash).where(AuditEvent.chain.is_(None)).order_by(AuditEvent.id.desc()).limit(1)
-_PG_LOCK = text("SELECT pg_advisory_xact_lock(CAST(:k AS integer), CAST(:c AS integer))")
+# PostgreSQL: the chain's lock, then its last hash (or the legacy chain's; NULL for none), in one round trip.
+PG_HEAD = func.audit_chain_head(bindparam("lock_space", type_=Integer), bindparam("chain", type_=Integer))
+_PG_HEAD = select(PG_HEAD)
+
+
+def pg_head_parameters(community_id: int | None) -> dict[str, int]:
+    """The parameters of PG_HEAD for a community's chain, also for a caller that puts it in a statement of its
+    own (the ordinary ballot's INSERT … RETURNING) and passes the hash it read to `append` as `head`."""
+    return {"lock_space": _PG_LOCK_KEY, "chain": chain_of(community_id)}
 
 
 def append(connection, actor_id: int | None, action: str, object_type: str | None, object_id: int | None, *,
-           community_id: int | None, **data: Any) -> None:
+           community_id: int | None, head: str | None = None, **data: Any) -> None:
     """`record` for a caller on a Core connection that loaded no models (the ordinary online ballot,
     voting.quick): the same event on the same community's chain, under the same lock, in statements
-    compiled once."""
+    compiled once. On PostgreSQL a caller that already took the lock and read the chain's last hash (PG_HEAD
+    in its own statement) passes what it read as `head` (GENESIS for an empty chain)."""
     chain = chain_of(community_id)
     if connection.dialect.name == "postgresql":
-        connection.execute(_PG_LOCK, {"k": _PG_LOCK_KEY, "c": chain})
-    prev = (connection.execute(_LAST_HASH, {"chain": chain}).scalar()
-            or connection.execute(_LEGACY_HASH).scalar() or GENESIS)
+        prev = head or connection.execute(_PG_HEAD, pg_head_parameters(community_id)).scalar() or GENESIS
+    else:
+        prev = (connection.execute(_LAST_HASH, {"chain": chain}).scalar()
+                or connection.execute(_LEGACY_HASH).scalar() or GENESIS)
     created_at = utcnow()
     data = json.loads(json.dumps(data, ensure_ascii=False, default=str))
     digest = _digest(prev, created_at, actor_id, community_id, action, object_type, object_id, data)

@@ -5,7 +5,9 @@ the request that comes by the thousand when a vote opens. Here it costs one read
 user, their role in the vote's community, the vote, its session's phase and the voter's row, in one
 statement), then the writes: the INSERT of the ballot if the vote is still open (re-read in the same
 statement, under the lock), the token's last use when due, the notices it answers read, the audit event,
-the commit; each statement compiled once, no model loaded. On SQLite the read runs in a read transaction
+the commit; each statement compiled once, no model loaded. On PostgreSQL the INSERT also reads the notices
+and takes the audit chain's lock and last hash: a ballot is five round trips there (BEGIN, the read, the
+INSERT, the audit event, COMMIT). On SQLite the read runs in a read transaction
 (plain BEGIN) and the write lock is taken only for the writes (db.reads_first, db.begin_writes).
 
 Its HTTP side, below Flask's request machinery, counts the ballot against the user's rate limit between the
@@ -72,11 +74,15 @@ _STILL_OPEN = (select(_vote.c.id, _version, *(bindparam(name, type_=_ballot.c[na
                       or_(_vote.c.closes_at.is_(None), _vote.c.closes_at > bindparam("now", type_=_vote.c.closes_at.type)))
                .with_for_update(read=True, of=_vote))
 INSERT = {name: dialect.insert(_ballot).from_select(["vote_id", "proposal_version", *WRITTEN], _STILL_OPEN)
-          .on_conflict_do_nothing(index_elements=["vote_id", "voter_key"]).returning(_ballot.c.id)
+          .on_conflict_do_nothing(index_elements=["vote_id", "voter_key"])
           for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
-# On PostgreSQL the notices that asked for the ballot are read in the same statement, as its WITH (one round trip
-# fewer; rolled back with it when nothing is inserted); SQLite has no such WITH: a statement of its own there.
-INSERT["postgresql"] = INSERT["postgresql"].add_cte(READ_ABOUT.cte("answered"))
+INSERT["sqlite"] = INSERT["sqlite"].returning(_ballot.c.id)
+# On PostgreSQL the same statement also reads the notices that asked for the ballot, as its WITH (rolled back with
+# it when nothing is inserted), and, once the ballot is in, takes the community's audit chain's lock and reads its
+# last hash (audit.PG_HEAD, in RETURNING: only for a row inserted): two round trips fewer. SQLite has no such
+# WITH (a statement of its own there) and no chain lock (one writer at a time).
+INSERT["postgresql"] = (INSERT["postgresql"].add_cte(READ_ABOUT.cte("answered"))
+                        .returning(_ballot.c.id, audit.PG_HEAD.label("head")))
 
 TOKEN_USED = update(_token).where(_token.c.id == bindparam("token_id")).values(last_used_at=bindparam("used_at"))
 
@@ -143,7 +149,8 @@ def _write(connection, row, choice: str, receipt: tuple[str, str]) -> dict | Non
         "source": BallotSource.ONLINE, "cast_by_id": row.user_id, "entered_by_id": None, "receipt_hash": digest,
         "changes": 0, "cast_at": now, "updated_at": now, "advisory": row.advisory, "building": row.building,
         "age_band": row.age_band, "tenure": row.tenure, "area_cents": row.area_cents,
-        **(telling.voted_parameters(row.user_id, row.vote_id, now) if postgres else {})}).scalar()
+        **(telling.voted_parameters(row.user_id, row.vote_id, now) | audit.pg_head_parameters(row.community_id)
+           if postgres else {})}).first()
     if created is None:
         # Closed meanwhile (the full way answers it, and stores the decision when it is due), or the voter key
         # has a ballot: a change, or a household's or a paper form's conflict.
@@ -152,10 +159,11 @@ def _write(connection, row, choice: str, receipt: tuple[str, str]) -> dict | Non
         connection.execute(TOKEN_USED, {"token_id": row.token_id, "used_at": now})
     if not postgres:
         telling.voted(connection, row.user_id, row.vote_id, now)  # the notices that asked for this ballot, read
-    # The audit event last: on PostgreSQL the community's chain stays locked from its append to the commit.
+    # The audit event last: on PostgreSQL the community's chain stays locked from the INSERT's RETURNING to the
+    # commit.
     data = {"advisory": row.advisory} if row.secret else {"advisory": row.advisory, "choice": choice}
     audit.append(connection, row.user_id, "ballot.cast", "Vote", row.vote_id, community_id=row.community_id,
-                 **data)
+                 head=(created.head or audit.GENESIS) if postgres else None, **data)
     return {"vote_id": row.vote_id, "receipt": code, "receipt_hash": digest, "choice": choice, "changed": False,
             "advisory": row.advisory}
 
