@@ -22,7 +22,7 @@ SCHEMA = "CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, count INTEG
 INCREMENT = ("INSERT INTO counters (key, count, expires) VALUES (:key, :amount, :expires) ON CONFLICT (key) DO UPDATE "
              "SET count = CASE WHEN counters.expires <= :now THEN excluded.count ELSE counters.count + excluded.count END, "
              "expires = CASE WHEN counters.expires <= :now THEN excluded.expires ELSE counters.expires END "
-             "RETURNING count")
+             "RETURNING count, expires")
 # One increment in this many also drops every expired counter, so the file stays small.
 PURGE_EVERY = 500
 
@@ -57,15 +57,20 @@ class SQLiteFileStorage(Storage):
         return self._local.connection
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
-        """One statement, atomic on its own (SQLite runs it in a transaction of its own): a counter whose window
-        has passed starts again, as a missing one does; the window of a running counter stays fixed."""
+        return self.incr_with_expiry(key, expiry, amount)[0]
+
+    def incr_with_expiry(self, key: str, expiry: int, amount: int = 1) -> tuple[int, float]:
+        """The count after the increment and when its window ends, in one statement, atomic on its own (SQLite
+        runs it in a transaction of its own): a counter whose window has passed starts again, as a missing one
+        does; the window of a running counter stays fixed. (limits.count reads the window's end from here for
+        the rate-limit headers, where another store takes a second read.)"""
         connection = self._connection()
         with self._turn:
             now = time.time()
             if random.randrange(PURGE_EVERY) == 0:  # noqa: S311 -- housekeeping, not security
                 connection.execute("DELETE FROM counters WHERE expires <= ?", (now,))
             return connection.execute(INCREMENT, {"key": key, "amount": amount, "now": now,
-                                                  "expires": now + expiry}).fetchone()[0]
+                                                  "expires": now + expiry}).fetchone()
 
     def get(self, key: str) -> int:
         row = self._connection().execute(

@@ -74,10 +74,17 @@ def count(scope: str, config_key: str, default: str, user_id: int) -> dict[str, 
     identifiers = (prefix, f"user:{user_id}", scope) if prefix else (f"user:{user_id}", scope)
     items = _items(config.get(config_key, default))
     fixed = isinstance(strategy, FixedWindowRateLimiter)
-    remaining = 0
+    # The file store (limit_store) gives the window's end with the count: no second read for the headers.
+    with_expiry = getattr(strategy.storage, "incr_with_expiry", None) if fixed else None
+    remaining, reset = 0, None
     for n, item in enumerate(items):
         if fixed:  # the default strategy: the count comes back with the hit, no second read
-            hits = strategy.storage.incr(item.key_for(*identifiers), item.get_expiry(), amount=1)
+            key = item.key_for(*identifiers)
+            if with_expiry is not None:
+                hits, expires = with_expiry(key, item.get_expiry(), amount=1)
+                reset = expires if n == 0 else reset
+            else:
+                hits = strategy.storage.incr(key, item.get_expiry(), amount=1)
             if hits > item.amount:
                 return None
             remaining = item.amount - hits if n == 0 else remaining
@@ -87,12 +94,14 @@ def count(scope: str, config_key: str, default: str, user_id: int) -> dict[str, 
         return {}
     first = items[0]
     if fixed:
-        reset = int(strategy.storage.get_expiry(first.key_for(*identifiers)))
+        if reset is None:
+            reset = strategy.storage.get_expiry(first.key_for(*identifiers))
     else:
         stats = strategy.get_window_stats(first, *identifiers)
-        reset, remaining = int(stats.reset_time), stats.remaining
+        reset, remaining = stats.reset_time, stats.remaining
+    reset_at = int(reset + 1)  # as Flask-Limiter's RateLimit.reset_at gives it
     return {"X-RateLimit-Limit": str(first.amount), "X-RateLimit-Remaining": str(max(0, remaining)),
-            "X-RateLimit-Reset": str(reset), "Retry-After": str(int(reset - time.time()))}
+            "X-RateLimit-Reset": str(reset_at), "Retry-After": str(int(reset_at - time.time()))}
 
 
 BALLOT_SCOPE = "voting-ballot"

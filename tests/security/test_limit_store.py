@@ -48,6 +48,7 @@ def test_an_expired_window_starts_again_and_clear_forgets(store_uri):
     store.incr("k", 60)
     expires = store.get_expiry("k")
     assert store.incr("k", 60) == 3 and store.get_expiry("k") == expires  # the window is fixed
+    assert store.incr_with_expiry("k", 60) == (4, expires)  # the count with its window's end, in one statement
     store.incr("gone", 0)  # a window of no length has already passed
     assert store.get("gone") == 0 and store.incr("gone", 60) == 1
     store.clear("k")
