@@ -3,11 +3,10 @@ the deadlines in Shanghai days, and a page whose statements do not grow with wha
 
 from __future__ import annotations
 
-import contextlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from deliberation.booking.bookings import create_booking
 from deliberation.booking.rooms import create_room
@@ -16,7 +15,6 @@ from deliberation.booking.setup import set_opening_hours
 from deliberation.consultations import comments, ideas, notifications, proposals, sessions
 from deliberation.consultations.models import Eligibility, Phase
 from deliberation.db import utcnow
-from deliberation.extensions import db
 from deliberation.home import frontdoor
 from deliberation.home.deadlines import days_left, deadline_words, waited_words
 from deliberation.surveys import builder
@@ -25,6 +23,7 @@ from deliberation.surveys.builder import QuestionInput, SurveyInput
 from deliberation.voting import casting
 from deliberation.voting.lifecycle import VoteInput, create_vote, open_vote
 from deliberation.voting.models import ObjectionStage, PaperConflict, Vote, VoteObjection
+from tests.statements import recorded
 from tests.voting.rolls import ready_to_open
 
 
@@ -400,21 +399,6 @@ def test_the_api_gives_the_same_lists(session, people, secretary, community, mak
 # -- the statements a page costs ------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def counted():
-    statements: list[str] = []
-
-    def listen(conn, cursor, statement, parameters, context, executemany):
-        if not statement.startswith(("BEGIN", "SAVEPOINT", "RELEASE")):
-            statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listen)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listen)
-
-
 # The signed-in user with roles, their communities, the votes due to open or close (3); then for a resident their
 # person's community, their places and ownership (eligibility, asked once), the votes, surveys, sessions, wishes,
 # bookings, the unread count and the latest notices (10); for a moderator the report queue, questions and wishes
@@ -438,21 +422,21 @@ def test_the_home_page_costs_the_same_however_much_waits(session, people, secret
     some(1, 0)
     login("wangayi")
     client.get("/")
-    with counted() as few:
+    with recorded(skip=("BEGIN", "SAVEPOINT", "RELEASE")) as few:
         assert client.get("/").status_code == 200
     login(secretary.username)
-    with counted() as desk_few:
+    with recorded(skip=("BEGIN", "SAVEPOINT", "RELEASE")) as desk_few:
         assert client.get("/").status_code == 200
 
     some(6, 1)
     notifications.mark_notifications_read(session, people["owner"])  # their openings were announced
     session.commit()
     login("wangayi")
-    with counted() as many:
+    with recorded(skip=("BEGIN", "SAVEPOINT", "RELEASE")) as many:
         page = client.get("/").get_data(as_text=True)
     assert "表决0" in page and "表决6" not in page and page.count('class="all"') >= 2  # five shown, then 全部
     login(secretary.username)
-    with counted() as desk_many:
+    with recorded(skip=("BEGIN", "SAVEPOINT", "RELEASE")) as desk_many:
         assert client.get("/").status_code == 200
 
     assert len(many) == len(few) == HOME_STATEMENTS, many

@@ -5,13 +5,13 @@ for the comment chosen by a link."""
 
 from __future__ import annotations
 
-import contextlib
 import re
 
-from sqlalchemy import event, inspect
+from sqlalchemy import inspect
 
 from deliberation.consultations import comments, proposals
 from deliberation.extensions import db
+from tests.statements import recorded
 
 # The signed-in user with roles (2), the session with its community, its rounds and its eligibility for the
 # viewer (one statement: eligibility asked once), the proposals with their ideas, versions and pictures (4), the
@@ -21,21 +21,6 @@ from deliberation.extensions import db
 PAGE_STATEMENTS = 16
 # From the cache: neither the comments' count, nor the page of comments, nor their replies.
 CACHED_STATEMENTS = PAGE_STATEMENTS - 3
-
-
-@contextlib.contextmanager
-def counted():
-    statements: list[str] = []
-
-    def listen(conn, cursor, statement, parameters, context, executemany):
-        if not statement.startswith("BEGIN"):
-            statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listen)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listen)
 
 
 def _fresh(session, obj):
@@ -70,7 +55,7 @@ def _without_tokens(html: str) -> str:
 
 def _page(client, consultation_id, query=""):
     db.session.remove()  # a request starts with an empty session, as it does outside the tests
-    with counted() as statements:
+    with recorded(skip=("BEGIN",)) as statements:
         response = client.get(f"/consultations/{consultation_id}{query}")
     assert response.status_code == 200
     return response.get_data(as_text=True), statements

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import random
-from contextlib import contextmanager
 from datetime import timedelta
 
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 
 from deliberation.consultations.models import Comment
 from deliberation.db import utcnow
-from deliberation.extensions import db
 from deliberation.minutes import contents as minutes_contents
 from deliberation.minutes import services
+from tests.statements import recorded
 
 COMMENTS = 5000
 
@@ -33,27 +32,12 @@ def add_comments(session, consultation, authors: list[int], n: int = COMMENTS) -
     session.commit()
 
 
-@contextmanager
-def counted_statements():
-    """The statements sent to the database inside the block."""
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-
-
 def test_5000_comments_export_in_a_few_seconds(session, run, secretary, residents):
     """What keeps the export fast, asserted without a stopwatch (which needs an idle machine; the
     seconds are measured in bench/, "minutes PDF"): a fixed number of queries, none per comment,
     and a document that quotes the top concerns of each round, not every comment."""
     add_comments(session, run.consultation, [u.id for u in residents])
-    with counted_statements() as statements:
+    with recorded() as statements:
         contents = minutes_contents.assemble(session, secretary, run.consultation)
     assert contents.total_comments == COMMENTS + 4
     assert all(len(r.concerns) == minutes_contents.TOP_CONCERNS for r in contents.rounds)
@@ -61,7 +45,7 @@ def test_5000_comments_export_in_a_few_seconds(session, run, secretary, resident
     assert len(statements) < 30, "a fixed number of queries, none per comment"
     quoted_at_most = minutes_contents.TOP_CONCERNS * len(contents.rounds)
     for fmt in ("pdf", "docx", "xlsx", "md"):
-        with counted_statements() as statements:
+        with recorded() as statements:
             data, _name, _type = services.export(session, secretary, run.consultation, fmt)
         assert data
         assert len(statements) < 30, (fmt, "a fixed number of queries, none per comment")

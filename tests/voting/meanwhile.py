@@ -6,11 +6,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 
-from sqlalchemy import create_engine, event, update
+from sqlalchemy import create_engine, update
 
 from deliberation.db import utcnow
 from deliberation.extensions import db
 from deliberation.voting.models import Vote
+from tests.statements import each_statement
 
 
 @contextlib.contextmanager
@@ -21,15 +22,14 @@ def vote_closed_meanwhile(vote_id: int, at: Callable[[str], bool]) -> Iterator[l
     other = create_engine(db.engine.url)
     closed: list[bool] = []
 
-    def close(conn, cursor, statement, parameters, context, executemany):
+    def close(statement: str) -> None:
         if at(statement) and not closed:
             with other.begin() as connection:
                 connection.execute(update(Vote).where(Vote.id == vote_id).values(closed_at=utcnow()))
             closed.append(True)
 
-    event.listen(db.engine, "before_cursor_execute", close)
     try:
-        yield closed
+        with each_statement(close):
+            yield closed
     finally:
-        event.remove(db.engine, "before_cursor_execute", close)
         other.dispose()
