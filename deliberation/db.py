@@ -161,11 +161,7 @@ def written_apart(session: Session) -> Iterator[None]:
         write_intent.reset(intent)
 
 
-# A pooled connection idle at least this long is tested before it is used again (ping_when_idle).
-PING_AFTER_IDLE_S = 10.0
-
-
-def ping_when_idle(engine: Engine, after: float = PING_AFTER_IDLE_S) -> None:
+def ping_when_idle(engine: Engine, after: float) -> None:
     """Test a pooled connection before it serves again when it sat idle in the pool `after` seconds or more.
 
     Meanwhile the database may have restarted or a firewall dropped the idle connection: a dead one is
