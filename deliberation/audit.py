@@ -151,7 +151,7 @@ def record(session: Session, actor, action: str, obj: Any = None, *, community_i
         # Other communities' chains take other locks, so their writes never wait for this one. Pending
         # changes are flushed first, so that the lock is held for the event alone.
         session.flush()
-        prev = session.execute(_PG_HEAD, pg_head_parameters(community)).scalar() or GENESIS
+        prev = _locked_head(session, community)
     else:
         # An ORM query, so pending changes are flushed before the event that records them.
         prev = session.execute(select(AuditEvent.hash).where(AuditEvent.chain == chain)
@@ -191,6 +191,11 @@ def pg_head_parameters(community_id: int | None) -> dict[str, int]:
     return {"lock_space": _PG_LOCK_KEY, "chain": chain_of(community_id)}
 
 
+def _locked_head(db, community_id: int | None) -> str:
+    """On PostgreSQL, the community's chain locked until commit and its last hash (GENESIS for an empty one)."""
+    return db.execute(_PG_HEAD, pg_head_parameters(community_id)).scalar() or GENESIS
+
+
 def append(connection, actor_id: int | None, action: str, object_type: str | None, object_id: int | None, *,
            community_id: int | None, head: str | None = None, **data: Any) -> None:
     """`record` for a caller on a Core connection that loaded no models (the ordinary online ballot,
@@ -199,7 +204,7 @@ def append(connection, actor_id: int | None, action: str, object_type: str | Non
     in its own statement) passes what it read as `head` (GENESIS for an empty chain)."""
     chain = chain_of(community_id)
     if connection.dialect.name == "postgresql":
-        prev = head or connection.execute(_PG_HEAD, pg_head_parameters(community_id)).scalar() or GENESIS
+        prev = head or _locked_head(connection, community_id)
     else:
         prev = (connection.execute(_LAST_HASH, {"chain": chain}).scalar()
                 or connection.execute(_LEGACY_HASH).scalar() or GENESIS)
