@@ -20,7 +20,7 @@ from deliberation.db import utcnow
 from deliberation.minutes import contents as minutes_contents
 from deliberation.minutes import services
 from deliberation.minutes.contents import from_json, to_json
-from tests.minutes.test_scale import counted_statements
+from tests.statements import recorded
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ATTENDANCE = "共 3 人出席：业主 1 人，其他居民 1 人，单位代表 1 人；出席单位：街道办事处（王科长）"
@@ -123,14 +123,14 @@ def test_the_median_of_days_to_answer(session, secretary, resident, community, d
 
 
 def test_assembling_costs_the_same_queries_for_more_meetings_and_questions(session, secretary, residents, asked):
-    with counted_statements() as before:
+    with recorded() as before:
         minutes_contents.assemble(session, secretary, asked)
     for n in range(3):
         meeting = sessions.add_meeting(session, secretary, asked, utcnow() + timedelta(days=n + 1), "会议室", "居民")
         meetings.tick(session, secretary, meeting, [r.person_id for r in residents])
         comments.post_comment(session, residents[n], asked, f"又一个问题{n}")
     session.commit()
-    with counted_statements() as after:
+    with recorded() as after:
         m = minutes_contents.assemble(session, secretary, asked)
     assert m.questions.asked == 7 and len(m.meetings) == 5
     assert len(after) == len(before)
