@@ -38,7 +38,7 @@ from flask import current_app
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, bindparam, func, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from deliberation.db import intpk, timestamp, utcnow, written_apart
+from deliberation.db import OnDriver, intpk, timestamp, utcnow, written_apart
 from deliberation.errors import DomainError
 from deliberation.extensions import db
 
@@ -177,9 +177,12 @@ def record(session: Session, actor, action: str, obj: Any = None, *, community_i
     logger.info("audit %s by user %s on %s %s", action, event["actor_id"], event["object_type"], event["object_id"])
 
 
-_LAST_HASH = (select(AuditEvent.hash).where(AuditEvent.chain == bindparam("chain"))
-              .order_by(AuditEvent.id.desc()).limit(1))
-_LEGACY_HASH = select(AuditEvent.hash).where(AuditEvent.chain.is_(None)).order_by(AuditEvent.id.desc()).limit(1)
+# `append`'s statements, run on the driver (db.OnDriver).
+_LAST_HASH = OnDriver(select(AuditEvent.hash).where(AuditEvent.chain == bindparam("chain"))
+                      .order_by(AuditEvent.id.desc()).limit(1))
+_LEGACY_HASH = OnDriver(select(AuditEvent.hash).where(AuditEvent.chain.is_(None))
+                        .order_by(AuditEvent.id.desc()).limit(1))
+_INSERT = OnDriver(AuditEvent.__table__.insert())
 # PostgreSQL: the chain's lock, then its last hash (or the legacy chain's; NULL for none), in one round trip.
 PG_HEAD = func.audit_chain_head(bindparam("lock_space", type_=Integer), bindparam("chain", type_=Integer))
 _PG_HEAD = select(PG_HEAD)
@@ -200,18 +203,18 @@ def append(connection, actor_id: int | None, action: str, object_type: str | Non
            community_id: int | None, head: str | None = None, **data: Any) -> None:
     """`record` for a caller on a Core connection that loaded no models (the ordinary online ballot,
     voting.quick): the same event on the same community's chain, under the same lock, in statements
-    compiled once. On PostgreSQL a caller that already took the lock and read the chain's last hash (PG_HEAD
-    in its own statement) passes what it read as `head` (GENESIS for an empty chain)."""
+    compiled once and run on the driver (db.OnDriver). On PostgreSQL a caller that already took the lock and read
+    the chain's last hash (PG_HEAD in its own statement) passes what it read as `head` (GENESIS for an empty
+    chain)."""
     chain = chain_of(community_id)
     if connection.dialect.name == "postgresql":
         prev = head or _locked_head(connection, community_id)
     else:
-        prev = (connection.execute(_LAST_HASH, {"chain": chain}).scalar()
-                or connection.execute(_LEGACY_HASH).scalar() or GENESIS)
+        prev = _LAST_HASH.scalar(connection, {"chain": chain}) or _LEGACY_HASH.scalar(connection) or GENESIS
     created_at = utcnow()
     data = json.loads(json.dumps(data, ensure_ascii=False, default=str))
     digest = _digest(prev, created_at, actor_id, community_id, action, object_type, object_id, data)
-    connection.execute(AuditEvent.__table__.insert(), {
+    _INSERT.run(connection, {
         "created_at": created_at, "actor_id": actor_id, "community_id": community_id, "chain": chain,
         "action": action, "object_type": object_type, "object_id": object_id, "data": data, "prev_hash": prev,
         "hash": digest, "mac": mac(digest)})

@@ -1,20 +1,39 @@
-"""The database layer: SQLite writers wait in line, a commit that keeps what it wrote, and pooled connections
-tested before use only after sitting idle."""
+"""The database layer: SQLite writers wait in line, a commit that keeps what it wrote, pooled connections
+tested before use only after sitting idle, and statements run on the driver as SQLAlchemy runs them."""
 
 from __future__ import annotations
 
+import enum
 import fcntl
 import os
 import threading
 import time
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import create_engine, event, exc, select, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Enum,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    create_engine,
+    event,
+    exc,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.pool import NullPool
 
 from deliberation.accounts.models import Community
-from deliberation.db import commit_as_written
+from deliberation.db import OnDriver, UTCDateTime, commit_as_written, utcnow
 from deliberation.extensions import db
+from tests.statements import recorded
 
 
 @pytest.fixture
@@ -197,3 +216,59 @@ def test_a_request_that_reads_first_takes_the_lock_only_for_its_writes(app, sqli
     assert db.session.execute(select(Community.id).where(Community.name == "后写小区")).scalar() is not None
     assert db.session.execute(select(Community.id).where(Community.name == "抢先小区")).scalar() is None
     db.session.remove()
+
+
+class _Kind(enum.StrEnum):
+    PROPOSAL = "proposal"
+    ELECTION = "election"
+
+
+_checks = MetaData()
+_check = Table("driver_checks", _checks, Column("id", Integer, primary_key=True), Column("at", UTCDateTime),
+               Column("facts", JSON), Column("kind", Enum(_Kind)), Column("active", Boolean), Column("name", String(20)),
+               Column("stamped", UTCDateTime, default=utcnow))
+_ROWS = [  # what a hot path binds and reads: aware timestamps, JSON lists and objects, enums, booleans, NULLs
+    {"at": datetime(2026, 12, 3, 8, 30, 15, 123456, tzinfo=UTC), "facts": [3, 5], "kind": _Kind.PROPOSAL,
+     "active": True, "name": "王阿姨", "stamped": datetime(2026, 1, 1, tzinfo=UTC)},
+    {"at": datetime(2026, 12, 3, 16, 30, tzinfo=timezone(timedelta(hours=8))), "facts": {"室": "1201"},
+     "kind": _Kind.ELECTION, "active": False, "name": "b", "stamped": datetime(2026, 1, 2, tzinfo=UTC)},
+    {"at": None, "facts": None, "kind": None, "active": None, "name": None, "stamped": None},
+]
+
+
+@pytest.fixture
+def check_table(app):
+    _checks.create_all(db.engine)
+    yield
+    db.session.rollback()
+    _checks.drop_all(db.engine)
+
+
+def test_a_statement_on_the_driver_binds_and_reads_as_sqlalchemy_does(app, check_table):
+    """db.OnDriver: the same SQL with the same parameters and the same values back as SQLAlchemy's own execution:
+    the column types' processors both ways, expanding IN lists, RETURNING; the engine's listeners see it."""
+    insert = OnDriver(_check.insert().returning(_check.c.id, _check.c.at))
+    read = OnDriver(select(_check).where(_check.c.name.in_(bindparam("names", expanding=True))).order_by(_check.c.id))
+    rename = OnDriver(update(_check).where(_check.c.kind == bindparam("was")).values(name=bindparam("new")))
+    connection = db.session.connection()
+    with recorded() as statements:
+        ids = [insert.first(connection, row).id for row in _ROWS]
+    assert [s.split()[0] for s in statements] == ["INSERT"] * 3, statements
+    for n, row in enumerate(_ROWS):
+        ours = read.first(connection, {"names": [row["name"]] if row["name"] else ["王阿姨", "b"]})
+        theirs = connection.execute(select(_check).where(_check.c.id == ids[n])).one()
+        if row["name"] is None:
+            continue  # NULL is in no IN list: read by id below
+        assert ours._asdict() == theirs._asdict() == {"id": ids[n], **row, "at": row["at"].astimezone(UTC)}
+    assert read.first(connection, {"names": ["nobody"]}) is None
+    assert ([r.id for r in connection.execute(select(_check.c.id).where(_check.c.kind.is_(None)))] == [ids[2]])
+    assert rename.run(connection, {"was": _Kind.ELECTION, "new": "改名"}) == 1
+    assert read.first(connection, {"names": ["改名"]}).kind is _Kind.ELECTION
+
+
+def test_a_statement_on_the_driver_refuses_a_default_computed_in_python(app, check_table):
+    """SQLAlchemy's execution fills `stamped` with utcnow; the driver's does not, so it says so before running."""
+    insert = OnDriver(_check.insert())
+    with pytest.raises(ValueError, match="pass every value"):
+        insert.run(db.session.connection(), {"name": "没有时间"})
+    assert insert.run(db.session.connection(), {"name": "有时间", "stamped": utcnow()}) == 1

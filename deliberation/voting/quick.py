@@ -5,9 +5,9 @@ the request that comes by the thousand when a vote opens. Here it costs one read
 user, their role in the vote's community, the vote, its session's phase and the voter's row, in one
 statement), then the writes: the INSERT of the ballot if the vote is still open (re-read in the same
 statement, under the lock), the token's last use when due, the notices it answers read, the audit event,
-the commit; each statement compiled once, no model loaded. On PostgreSQL the INSERT also reads the notices
-and takes the audit chain's lock and last hash: a ballot is five round trips there (BEGIN, the read, the
-INSERT, the audit event, COMMIT). On SQLite the read runs in a read transaction
+the commit; each statement compiled once and run on the driver (db.OnDriver), no model loaded. On PostgreSQL
+the INSERT also reads the notices and takes the audit chain's lock and last hash: a ballot is five round trips
+there (BEGIN, the read, the INSERT, the audit event, COMMIT). On SQLite the read runs in a read transaction
 (plain BEGIN) and the write lock is taken only for the writes (db.reads_first, db.begin_writes).
 
 Its HTTP side, below Flask's request machinery, counts the ballot against the user's rate limit between the
@@ -32,7 +32,7 @@ from deliberation.accounts.models import ApiToken, Membership, User
 from deliberation.accounts.services import API_TOKEN_USE_GRANULARITY
 from deliberation.consultations.models import Consultation, Phase, ProposalVersion
 from deliberation.consultations.notifications import READ_ABOUT
-from deliberation.db import to_writing, utcnow, write_intent
+from deliberation.db import OnDriver, to_writing, utcnow, write_intent
 from deliberation.extensions import db
 from deliberation.voting import telling
 from deliberation.voting.models import YES_NO, Ballot, BallotSource, Vote, VoteBasis, VoteKind, VoteVoter
@@ -45,7 +45,7 @@ _ballot = Ballot.__table__
 # The token's user, their role in the vote's community, the vote, its session's stored phase, the user's
 # row of the frozen electorate (a person's key: the basis "person") and whether it has a ballot, in one
 # statement.
-READ = (
+READ = OnDriver(
     select(_user.c.id.label("user_id"), _user.c.is_active_account, _user.c.person_id, _token.c.id.label("token_id"),
            _token.c.last_used_at, _member.c.role, _vote.c.id.label("vote_id"), _vote.c.community_id, _vote.c.kind,
            _vote.c.basis, _vote.c.secret, _vote.c.opened_at, _vote.c.closes_at, _vote.c.closed_at, _session.c.phase,
@@ -73,18 +73,20 @@ _STILL_OPEN = (select(_vote.c.id, _version, *(bindparam(name, type_=_ballot.c[na
                .where(_vote.c.id == bindparam("vote_id"), _vote.c.closed_at.is_(None),
                       or_(_vote.c.closes_at.is_(None), _vote.c.closes_at > bindparam("now", type_=_vote.c.closes_at.type)))
                .with_for_update(read=True, of=_vote))
-INSERT = {name: dialect.insert(_ballot).from_select(["vote_id", "proposal_version", *WRITTEN], _STILL_OPEN)
-          .on_conflict_do_nothing(index_elements=["vote_id", "voter_key"])
-          for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
-INSERT["sqlite"] = INSERT["sqlite"].returning(_ballot.c.id)
+_INSERT = {name: dialect.insert(_ballot).from_select(["vote_id", "proposal_version", *WRITTEN], _STILL_OPEN)
+           .on_conflict_do_nothing(index_elements=["vote_id", "voter_key"])
+           for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
 # On PostgreSQL the same statement also reads the notices that asked for the ballot, as its WITH (rolled back with
 # it when nothing is inserted), and, once the ballot is in, takes the community's audit chain's lock and reads its
 # last hash (audit.PG_HEAD, in RETURNING: only for a row inserted): two round trips fewer. SQLite has no such
 # WITH (a statement of its own there) and no chain lock (one writer at a time).
-INSERT["postgresql"] = (INSERT["postgresql"].add_cte(READ_ABOUT.cte("answered"))
-                        .returning(_ballot.c.id, audit.PG_HEAD.label("head")))
+INSERT = {"sqlite": OnDriver(_INSERT["sqlite"].returning(_ballot.c.id)),
+          "postgresql": OnDriver(_INSERT["postgresql"].add_cte(READ_ABOUT.cte("answered"))
+                                 .returning(_ballot.c.id, audit.PG_HEAD.label("head")))}
+ANSWERED = OnDriver(READ_ABOUT)  # SQLite's statement of its own for the notices
 
-TOKEN_USED = update(_token).where(_token.c.id == bindparam("token_id")).values(last_used_at=bindparam("used_at"))
+TOKEN_USED = OnDriver(update(_token).where(_token.c.id == bindparam("token_id"))
+                      .values(last_used_at=bindparam("used_at")))
 
 
 def _sha256(value: str) -> str:
@@ -105,7 +107,7 @@ def ordinary(vote_id: int, token: str, body: Any):
     if session.get_bind().dialect.name not in INSERT:
         return None
     now = utcnow()
-    row = session.connection().execute(READ, {"token_hash": _sha256(token), "now": now, "vote_id": vote_id}).first()
+    row = READ.first(session.connection(), {"token_hash": _sha256(token), "now": now, "vote_id": vote_id})
     return row if _ordinary(row, now) else None
 
 
@@ -144,21 +146,21 @@ def _write(connection, row, choice: str, receipt: tuple[str, str]) -> dict | Non
     now = utcnow()
     code, digest = receipt
     postgres = connection.dialect.name == "postgresql"
-    created = connection.execute(INSERT[connection.dialect.name], {
+    created = INSERT[connection.dialect.name].first(connection, {
         "vote_id": row.vote_id, "now": now, "voter_key": row.voter_key, "choice": choice,
         "source": BallotSource.ONLINE, "cast_by_id": row.user_id, "entered_by_id": None, "receipt_hash": digest,
         "changes": 0, "cast_at": now, "updated_at": now, "advisory": row.advisory, "building": row.building,
         "age_band": row.age_band, "tenure": row.tenure, "area_cents": row.area_cents,
         **(telling.voted_parameters(row.user_id, row.vote_id, now) | audit.pg_head_parameters(row.community_id)
-           if postgres else {})}).first()
+           if postgres else {})})
     if created is None:
         # Closed meanwhile (the full way answers it, and stores the decision when it is due), or the voter key
         # has a ballot: a change, or a household's or a paper form's conflict.
         return None
     if row.last_used_at is None or now - row.last_used_at >= API_TOKEN_USE_GRANULARITY:  # as api_token_used
-        connection.execute(TOKEN_USED, {"token_id": row.token_id, "used_at": now})
-    if not postgres:
-        telling.voted(connection, row.user_id, row.vote_id, now)  # the notices that asked for this ballot, read
+        TOKEN_USED.run(connection, {"token_id": row.token_id, "used_at": now})
+    if not postgres:  # the notices that asked for this ballot, read
+        ANSWERED.run(connection, telling.voted_parameters(row.user_id, row.vote_id, now))
     # The audit event last: on PostgreSQL the community's chain stays locked from the INSERT's RETURNING to the
     # commit.
     data = {"advisory": row.advisory} if row.secret else {"advisory": row.advisory, "choice": choice}
