@@ -134,11 +134,11 @@ def to_writing(connection) -> None:
     info = connection.connection.info
     if connection.dialect.name != "sqlite" or not info.get("reading"):
         return
-    connection.exec_driver_sql("COMMIT")
+    on_driver(connection, "COMMIT").close()
     if not info.get("writer"):
         info["writer"] = _queues[connection.engine].enter()
     info["reading"] = False
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    on_driver(connection, "BEGIN IMMEDIATE").close()
 
 
 class WriteInReadTransaction(RuntimeError):
@@ -218,10 +218,10 @@ def configure_sqlite(engine: Engine) -> None:
             if not info.get("writer"):
                 info["writer"] = queue.enter()
             info["reading"] = False
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            on_driver(connection, "BEGIN IMMEDIATE").close()
         else:
             info["reading"] = True
-            connection.exec_driver_sql("BEGIN")
+            on_driver(connection, "BEGIN").close()
 
     @event.listens_for(engine, "before_cursor_execute")
     def _no_write_while_reading(connection, cursor, statement, parameters, context, executemany):
@@ -292,10 +292,11 @@ class OnDriver:
     builds the result's metadata at every run; for a ballot that was more than the database's own work. Here it
     is the same SQL with the same parameters (the statement's defaults, expanding IN lists, the types' bind
     processors) and the same values back (the columns' types' result processors), as tuples named by the
-    statement's columns. An INSERT or UPDATE takes its columns from the parameters' names, as SQLAlchemy's does;
-    a column default computed in Python is refused: the caller passes every value. The engine's
-    before_cursor_execute listeners see each statement (without an execution context), as they see SQLAlchemy's:
-    SQLite's guard of the read transaction, the tests' recorders.
+    statement's columns, or the same errors (IntegrityError, OperationalError…; a lost connection invalidated).
+    An INSERT or UPDATE takes its columns from the parameters' names, as SQLAlchemy's does; a column default
+    computed in Python is refused: the caller passes every value. The engine's before_cursor_execute listeners see
+    each statement (without an execution context), as they see SQLAlchemy's: SQLite's guard of the read
+    transaction, the tests' recorders.
     """
 
     def __init__(self, statement):
@@ -329,12 +330,24 @@ class OnDriver:
         form = self._forms.get(key)
         if form is None:
             form = self._forms[key] = _DriverForm(self.statement, dialect, list(parameters))
-        sql, values = form.bound(parameters)
-        cursor = connection.connection.dbapi_connection.cursor()
-        for listener in connection.dispatch.before_cursor_execute:
-            sql, values = listener(connection, cursor, sql, values, None, False)
+        return on_driver(connection, *form.bound(parameters)), form
+
+
+def on_driver(connection, sql: str, values=()):
+    """The cursor of `sql` run on the DBAPI connection under a SQLAlchemy connection: the engine's
+    before_cursor_execute listeners told, a DBAPI error raised as SQLAlchemy's (a lost connection invalidated)."""
+    dialect, dbapi_connection = connection.dialect, connection.connection.dbapi_connection
+    cursor = dbapi_connection.cursor()
+    for listener in connection.dispatch.before_cursor_execute:
+        sql, values = listener(connection, cursor, sql, values, None, False)
+    try:
         cursor.execute(sql, values)
-        return cursor, form
+    except dialect.loaded_dbapi.Error as error:
+        cursor.close()
+        if dialect.is_disconnect(error, dbapi_connection, cursor):
+            connection.invalidate(error)
+        raise exc.DBAPIError.instance(sql, values, error, dialect.loaded_dbapi.Error) from error
+    return cursor
 
 
 class _DriverForm:

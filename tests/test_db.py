@@ -266,9 +266,12 @@ def test_a_statement_on_the_driver_binds_and_reads_as_sqlalchemy_does(app, check
     assert read.first(connection, {"names": ["改名"]}).kind is _Kind.ELECTION
 
 
-def test_a_statement_on_the_driver_refuses_a_default_computed_in_python(app, check_table):
-    """SQLAlchemy's execution fills `stamped` with utcnow; the driver's does not, so it says so before running."""
+def test_a_statement_on_the_driver_refuses_a_default_computed_in_python_and_raises_as_sqlalchemy(app, check_table):
+    """SQLAlchemy's execution fills `stamped` with utcnow; the driver's does not, so it says so before running. A
+    refused row raises SQLAlchemy's error, as SQLAlchemy's own execution would."""
     insert = OnDriver(_check.insert())
     with pytest.raises(ValueError, match="pass every value"):
         insert.run(db.session.connection(), {"name": "没有时间"})
-    assert insert.run(db.session.connection(), {"name": "有时间", "stamped": utcnow()}) == 1
+    assert insert.run(db.session.connection(), {"id": 7, "name": "有时间", "stamped": utcnow()}) == 1
+    with pytest.raises(exc.IntegrityError):
+        insert.run(db.session.connection(), {"id": 7, "name": "又一个", "stamped": utcnow()})
