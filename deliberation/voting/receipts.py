@@ -24,11 +24,24 @@ def receipt_hash(vote_id: int, code: str) -> str:
     return hashlib.sha256(f"{vote_id}:{normalized}".encode()).hexdigest()
 
 
+CODE_LENGTH = 10
+CODES = len(RECEIPT_ALPHABET) ** CODE_LENGTH  # every code equally likely: one draw, not one per character
+
+
 def new_receipt(vote_id: int) -> tuple[str, str]:
     """A new receipt code for the voter, with the hash the ballot keeps."""
-    raw = "".join(secrets.choice(RECEIPT_ALPHABET) for _i in range(10))
-    code = f"{raw[:5]}-{raw[5:]}"
+    code = _code(secrets.randbelow(CODES))
     return code, receipt_hash(vote_id, code)
+
+
+def _code(number: int) -> str:
+    """The code `XXXXX-XXXXX` of a number: its digits in the receipt alphabet (the number below CODES, or its
+    last ten digits)."""
+    raw = ""
+    for _i in range(CODE_LENGTH):
+        number, index = divmod(number, len(RECEIPT_ALPHABET))
+        raw += RECEIPT_ALPHABET[index]
+    return f"{raw[:5]}-{raw[5:]}"
 
 
 def paper_receipt(vote_id: int, unit_id: int, voter_key: str) -> tuple[str, str]:
@@ -50,12 +63,7 @@ def proxy_receipt(vote_id: int, proxy_id: int) -> tuple[str, str]:
 def _keyed_receipt(vote_id: int, message: str) -> tuple[str, str]:
     key = f"paper-receipt:{current_app.config['SECRET_KEY']}".encode()
     digest = hmac.new(key, message.encode(), hashlib.sha256).digest()
-    number = int.from_bytes(digest[:10], "big")
-    raw = ""
-    for _i in range(10):
-        number, index = divmod(number, len(RECEIPT_ALPHABET))
-        raw += RECEIPT_ALPHABET[index]
-    code = f"{raw[:5]}-{raw[5:]}"
+    code = _code(int.from_bytes(digest[:10], "big"))
     return code, receipt_hash(vote_id, code)
 
 
