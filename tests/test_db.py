@@ -275,3 +275,26 @@ def test_a_statement_on_the_driver_refuses_a_default_computed_in_python_and_rais
     assert insert.run(db.session.connection(), {"id": 7, "name": "有时间", "stamped": utcnow()}) == 1
     with pytest.raises(exc.IntegrityError):
         insert.run(db.session.connection(), {"id": 7, "name": "又一个", "stamped": utcnow()})
+
+
+def test_sqlite_checkpoints_after_a_writer_leaves_the_line_not_inside_its_commit(app, sqlite_only, monkeypatch):
+    """SQLite's automatic checkpoint is off on the app's connections (it would run inside a COMMIT, with every
+    writer waiting in line); a writer that leaves the log past CHECKPOINT_BYTES copies it into the database once back
+    in the pool, so the next writer starts the log from its beginning: the file stops growing."""
+    import deliberation.db as database
+
+    wal = db.engine.url.database + "-wal"
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+
+    def write(n: int) -> int:
+        db.session.add_all(Community(name=f"检查点{n}-{i}", district="长宁区") for i in range(30))
+        db.session.commit()
+        db.session.remove()  # the connection back in the pool, as at a request's end
+        return os.stat(wal).st_size
+
+    monkeypatch.setattr(database, "CHECKPOINT_BYTES", 1)  # every writer checkpoints
+    first = write(1)
+    assert write(2) == first, "the log was not copied into the database after the first writer"
+    monkeypatch.setattr(database, "CHECKPOINT_BYTES", 1 << 40)  # none does
+    assert write(3) > first
