@@ -6,7 +6,7 @@ import functools
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, Select, bindparam, select
+from sqlalchemy import ColumnElement, Integer, Select, bindparam, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -26,27 +26,34 @@ from deliberation.extensions import db
 
 
 @functools.cache
-def _consultation_statement() -> Select:
+def _consultation_statement(*also: ColumnElement) -> Select:
     """The session with its community and its comment rounds, and whether the user's person may take part in it
-    (person_clause), in one statement built once: every page of a session loads it first."""
+    (person_clause), and the columns `also`, in one statement built once: every page of a session loads it first."""
     eligible = person_clause(bindparam("person_id", type_=Integer)).label("eligible")
-    return (select(Consultation, eligible).where(Consultation.id == bindparam("id"))
+    return (select(Consultation, eligible, *also).where(Consultation.id == bindparam("id"))
             .options(joinedload(Consultation.community), joinedload(Consultation.rounds)))
 
 
 def consultation_or_404(consultation_id: int, user: User, *, moderate: bool = False) -> Consultation:
     """The session if the user may see it (drafts: moderators only; other communities: never)."""
+    return consultation_with_or_404(consultation_id, user, moderate=moderate)[0]
+
+
+def consultation_with_or_404(consultation_id: int, user: User, *also: ColumnElement,
+                             moderate: bool = False) -> tuple[Consultation, tuple]:
+    """consultation_or_404, with the values of the columns `also` (expressions over the session's row, the same
+    objects at every call: the statement is built once for them) read by the same statement."""
     if not user.is_authenticated:
         raise NotFound(_("找不到该议事"))
-    found = db.session.execute(_consultation_statement(),
+    found = db.session.execute(_consultation_statement(*also),
                                {"id": consultation_id, "person_id": user.person_id}).unique().first()
     if found is None:
         raise NotFound(_("找不到该议事"))
-    consultation, eligible = found
+    consultation, eligible, *values = found
     # Lazy messages: every page of a session passes here, and a message is translated only when it refuses.
     require(consultation.can_view(user, eligible=eligible), _l("找不到该议事"), hidden=True)
     require(not moderate or consultation.can_moderate(user), _l("只有本居民区的主持人可以进行此操作"))
-    return consultation
+    return consultation, tuple(values)
 
 
 @functools.cache
@@ -54,12 +61,13 @@ def _meetings_statement() -> Select:
     return select(JointMeeting).where(JointMeeting.consultation_id == bindparam("id")).order_by(JointMeeting.held_at)
 
 
-def with_meetings(consultation: Consultation) -> Consultation:
+def with_meetings(consultation: Consultation, *, any_held: bool = True) -> Consultation:
     """The session's joint meetings loaded into it, as its relationship orders them, by a statement built once: the
-    session page shows them, and a lazy load costs twice as much (its rounds come with consultation_or_404)."""
+    session page shows them, and a lazy load costs twice as much (its rounds come with consultation_or_404).
+    any_held=False: the caller knows it has none (read with the session), and nothing is asked."""
     if "meetings" not in consultation.__dict__:  # not loaded yet
-        set_committed_value(consultation, "meetings",
-                            db.session.execute(_meetings_statement(), {"id": consultation.id}).scalars().all())
+        set_committed_value(consultation, "meetings", db.session.execute(
+            _meetings_statement(), {"id": consultation.id}).scalars().all() if any_held else [])
     return consultation
 
 

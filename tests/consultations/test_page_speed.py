@@ -9,16 +9,21 @@ import re
 
 from sqlalchemy import inspect
 
-from deliberation.consultations import comments, proposals
+from deliberation.consultations import comments, proposals, sessions
+from deliberation.db import utcnow
 from deliberation.extensions import db
+from deliberation.surveys import builder
+from deliberation.surveys.builder import SurveyInput
+from deliberation.voting.lifecycle import VoteInput, create_vote
 from tests.statements import recorded
 
-# The signed-in user with roles (2), the session with its community, its rounds and its eligibility for the
-# viewer (one statement: eligibility asked once), the proposals with their ideas, versions and pictures (4), the
-# comments' count, the page of comments, their replies, the viewer's supports (with whether they have
-# comments waiting for review), the viewer's own and supported comments of the page, the votes, the
-# surveys, the joint meetings. No staircases: the session is open to the whole community.
-PAGE_STATEMENTS = 16
+# The signed-in user with their roles (one statement), the session with its community, its rounds, its eligibility
+# for the viewer and whether it has proposals, joint meetings, votes and surveys (one statement: eligibility asked
+# once), the proposals with their versions, ideas and pictures (4), the comments' count, the page of comments,
+# their replies, the viewer's supports (with whether they have comments waiting for review), the viewer's own and
+# supported comments of the page and the official answers to them. No votes, surveys nor joint meetings: none is
+# asked for. No staircases: the session is open to the whole community.
+PAGE_STATEMENTS = 12
 # From the cache: neither the comments' count, nor the page of comments, nor their replies.
 CACHED_STATEMENTS = PAGE_STATEMENTS - 3
 
@@ -75,8 +80,8 @@ def test_the_session_page_takes_the_same_few_statements_for_any_number_of_commen
     assert _without_tokens(again_html) == _without_tokens(many_html)
     assert many_html.count('class="comment') >= 20
     assert len(many) == len(few), (few, many)
-    assert len(rendered) <= PAGE_STATEMENTS, "\n".join(s.replace("\n", " ")[:150] for s in rendered)
-    assert len(many) <= CACHED_STATEMENTS, "\n".join(s.replace("\n", " ")[:150] for s in many)
+    assert len(rendered) == PAGE_STATEMENTS, "\n".join(s.replace("\n", " ")[:150] for s in rendered)
+    assert len(many) == CACHED_STATEMENTS, "\n".join(s.replace("\n", " ")[:150] for s in many)
     for statements in (rendered, many):
         assert sum("FROM comment_supports" in s for s in statements) == 1
         assert sum("FROM ownerships" in s for s in statements) == 1  # eligibility asked once, not twice
@@ -108,3 +113,42 @@ def test_reply_and_report_forms_only_for_the_chosen_comment(client, session, con
     assert response.status_code == 422
     assert re.findall(r'id="reply-(\d+)"', response.get_data(as_text=True)) == [str(chosen)]
 
+
+
+PARTS = ("proposals", "joint_meetings", "votes", "surveys")
+
+
+def _asks_for(table: str, statement: str) -> bool:
+    """The statement reads the session's rows of the table (not the rows that another part names, nor whether there
+    are any: the session's own statement asks that)."""
+    words = " ".join(statement.split())
+    return words.startswith(f"SELECT {table}.") and f"FROM {table} WHERE {table}.consultation_id = " in words
+
+
+def test_a_part_the_session_has_none_of_is_not_asked_for(client, session, consultation, round_, resident, secretary,
+                                                         login):
+    """Whether the session has proposals, joint meetings, votes and surveys comes with the session itself: the page
+    asks for a part only when there is one, and shows each once there is."""
+    consultation_id = consultation.id
+    login("wangayi")
+    _page(client, consultation_id)
+    page, statements = _page(client, consultation_id)
+    for table in PARTS:
+        assert not any(_asks_for(table, s) for s in statements), table
+    # The signed-in user, the session (with what it has), the viewer's facts in the round.
+    assert len(statements) == 3, "\n".join(s.replace("\n", " ")[:150] for s in statements)
+    assert "还没有方案。" in page and "暂无联席会议记录。" in page and "还没有表决。" in page
+
+    consultation, secretary = _fresh(session, consultation), _fresh(session, secretary)
+    proposal = proposals.create_proposal(session, secretary, consultation, "加装电梯方案", "正文")
+    sessions.add_meeting(session, secretary, consultation, utcnow(), "居民区会议室", "街道、物业、居民代表")
+    create_vote(session, secretary, consultation, VoteInput(title="是否同意加装电梯", proposal_id=proposal.id))
+    builder.create_survey(session, secretary, consultation.community, SurveyInput(
+        title="电梯使用需求调查", consultation_id=consultation.id))
+    session.commit()
+    login("shuji")  # the votes and surveys are drafts: a moderator sees them
+    page, statements = _page(client, consultation_id)
+    for table in PARTS:
+        assert sum(_asks_for(table, s) for s in statements) == 1, table
+    for shown in ("加装电梯方案", "居民区会议室", "是否同意加装电梯", "电梯使用需求调查"):
+        assert shown in page, shown

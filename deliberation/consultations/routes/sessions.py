@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+from typing import NamedTuple
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import ColumnElement, select
 from wtforms.fields.choices import SelectChoice
 
 from deliberation import inputs
@@ -14,7 +18,7 @@ from deliberation.accounts.models import Community
 from deliberation.booking.models import Room as BookingRoom
 from deliberation.booking.rooms import rooms_of
 from deliberation.consultations import meetings, proposals, sessions
-from deliberation.consultations.access import consultation_or_404, with_meetings
+from deliberation.consultations.access import consultation_or_404, consultation_with_or_404, with_meetings
 from deliberation.consultations.forms import (
     CommentForm,
     ConsultationForm,
@@ -29,7 +33,9 @@ from deliberation.consultations.models import (
     PHASE_ORDER,
     Consultation,
     Eligibility,
+    JointMeeting,
     Phase,
+    Proposal,
     RoundState,
 )
 from deliberation.consultations.routes.blueprint import bp
@@ -39,6 +45,8 @@ from deliberation.extensions import db
 from deliberation.forms import show_errors
 from deliberation.pagination import page_number
 from deliberation.surveys.lists import surveys_for_consultation
+from deliberation.surveys.models import Survey
+from deliberation.voting.models import Vote
 from deliberation.voting.results import votes_for_consultation
 
 
@@ -135,6 +143,26 @@ def edit(consultation_id: int):
     ), 422 if form.is_submitted() else 200
 
 
+class Parts(NamedTuple):
+    """Which parts the session has any of: a part it has none of is not asked for (the session page of a session
+    in its commenting phase has no votes yet, often no meetings nor surveys)."""
+
+    proposals: bool = True
+    meetings: bool = True
+    votes: bool = True
+    surveys: bool = True
+
+
+EVERY_PART = Parts()  # when not read with the session: every part is asked for
+
+
+@functools.cache
+def _parts_columns() -> tuple[ColumnElement, ...]:
+    """Parts' columns, read with the session by consultation_with_or_404 (the same objects at every call)."""
+    return tuple(select(model.id).where(model.consultation_id == Consultation.id).exists().label(f"has_{name}")
+                 for name, model in zip(Parts._fields, (Proposal, JointMeeting, Vote, Survey), strict=True))
+
+
 def render_detail(
     consultation: Consultation,
     status: int = 200,
@@ -144,6 +172,7 @@ def render_detail(
     meeting_form: MeetingForm | None = None,
     report_to: int | None = None,
     round_form: RoundForm | None = None,
+    parts: Parts = EVERY_PART,
 ):
     """The session page; forms that failed come back with their errors and what was typed.
 
@@ -151,8 +180,8 @@ def render_detail(
     taking part is viewing (Consultation.can_take_part): the eligibility is not computed twice.
     The reply and report forms are written out for the one comment chosen (reply_to, report_to).
     """
-    found = proposals.proposals_of(db.session, consultation)
-    rounds = with_meetings(consultation).rounds
+    found = proposals.proposals_of(db.session, consultation) if parts.proposals else []
+    rounds = with_meetings(consultation, any_held=parts.meetings).rounds
     wanted = request.args.get("round", "")
     selected = next((r for r in rounds if str(r.number) == wanted), None)
     can_moderate = consultation.can_moderate(current_user)
@@ -202,8 +231,8 @@ def render_detail(
         staircases=sessions.staircases_of(db.session, consultation) if consultation.eligibility == Eligibility.BUILDINGS else (),
         effective_phase=consultation.effective_phase,
         round_open=round_open,
-        votes=votes_for_consultation(db.session, current_user, consultation),
-        surveys=surveys_for_consultation(db.session, current_user, consultation),
+        votes=votes_for_consultation(db.session, current_user, consultation) if parts.votes else [],
+        surveys=surveys_for_consultation(db.session, current_user, consultation) if parts.surveys else [],
     ), status
 
 
@@ -211,11 +240,12 @@ def render_detail(
 @login_required
 def detail(consultation_id: int):
     """A session: background, timeline, proposals, meetings and the round's comments."""
-    consultation = consultation_or_404(consultation_id, current_user)
+    consultation, present = consultation_with_or_404(consultation_id, current_user, *_parts_columns())
     return render_detail(
         consultation,
         reply_to=inputs.id_arg("reply"),
         report_to=inputs.id_arg("report"),
+        parts=Parts(*map(bool, present)),
     )
 
 
