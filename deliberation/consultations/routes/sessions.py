@@ -39,6 +39,7 @@ from deliberation.consultations.models import (
     RoundState,
 )
 from deliberation.consultations.routes.blueprint import bp
+from deliberation.consultations.routes.comment_form import comment_form as render_comment_form
 from deliberation.consultations.routes.comment_list import comment_list
 from deliberation.errors import DomainError
 from deliberation.extensions import db
@@ -199,11 +200,6 @@ def render_detail(
     )
     # The forms a resident's page does not show are not built (nor their choices loaded).
     round_open = shown.round is not None and shown.round.state == RoundState.OPEN
-    if round_open:
-        comment_form = comment_form or CommentForm()
-        comment_form.proposal_id.choices = [SelectChoice("", _("整个议事"))] + [
-            SelectChoice(str(p.id), p.title) for p in found
-        ]
     phase_form = None
     if can_moderate:
         phase_form = PhaseForm()
@@ -219,7 +215,7 @@ def render_detail(
         comment_list=shown.html,
         can_moderate=can_moderate,
         can_take_part=True,
-        comment_form=comment_form,
+        comment_form=render_comment_form(consultation, found, comment_form) if round_open else None,
         empty_form=EmptyForm() if can_moderate else None,
         phase_form=phase_form,
         round_form=(round_form or RoundForm()) if can_moderate else None,
