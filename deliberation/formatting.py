@@ -56,13 +56,18 @@ def template_gettext() -> dict[str, Callable]:
     return {"gettext": gettext, "ngettext": ngettext}
 
 
+# Babel patterns of digits only, the same in every language, and their strftime: no pattern to interpret.
+DIGITS_ONLY = {"yyyy-MM-dd HH:mm": "%Y-%m-%d %H:%M", "MM-dd HH:mm": "%m-%d %H:%M", "HH:mm": "%H:%M"}
+
+
 def format_datetime(value, fmt: str = "yyyy-MM-dd HH:mm") -> str:
     """A stored UTC time in the reader's time zone (Asia/Shanghai), by a Babel pattern; "" for none."""
     if not value:
         return ""
     try:
-        if fmt == "yyyy-MM-dd HH:mm":  # digits only, the same in every language: no pattern to interpret
-            return to_user_timezone(value).strftime("%Y-%m-%d %H:%M")
+        digits = DIGITS_ONLY.get(fmt)
+        if digits is not None:
+            return to_user_timezone(value).strftime(digits)
         return babel_format_datetime(value, fmt)
     except OverflowError:  # a time stored before inputs were bounded (9999-12-31): shown, so it can be fixed
         return value.strftime("%Y-%m-%d %H:%M UTC")

@@ -8,7 +8,7 @@ import pytest
 from flask_babel import force_locale
 from flask_babel import format_datetime as babel_format_datetime
 
-from deliberation.formatting import format_datetime
+from deliberation.formatting import DIGITS_ONLY, format_datetime
 
 
 @pytest.mark.parametrize("locale", ["zh_Hans", "en"])
@@ -16,10 +16,13 @@ from deliberation.formatting import format_datetime
     datetime(2026, 11, 23, 16, 5, tzinfo=UTC),  # past midnight in Shanghai
     datetime(2026, 11, 23, 16, 5),  # naive: stored as UTC
     datetime(2026, 12, 31, 23, 59, 59, tzinfo=UTC),
+    datetime(2027, 1, 4, 1, 2, tzinfo=UTC),  # single digits: padded
 ])
-def test_the_default_pattern_matches_babel(app, locale, value):
+def test_the_patterns_of_digits_match_babel(app, locale, value):
     with app.test_request_context(), force_locale(locale):
         assert format_datetime(value) == babel_format_datetime(value, "yyyy-MM-dd HH:mm")
+        for pattern in DIGITS_ONLY:
+            assert format_datetime(value, pattern) == babel_format_datetime(value, pattern), pattern
         assert format_datetime(value, "yyyy年M月d日") == babel_format_datetime(value, "yyyy年M月d日")
 
 
