@@ -42,11 +42,12 @@ def consultation_or_404(consultation_id: int, user: User, *, moderate: bool = Fa
 def consultation_with_or_404(consultation_id: int, user: User, *also: ColumnElement,
                              moderate: bool = False) -> tuple[Consultation, tuple]:
     """consultation_or_404, with the values of the columns `also` (expressions over the session's row, the same
-    objects at every call: the statement is built once for them) read by the same statement."""
+    objects at every call: the statement is built once for them; the user's id is bound as user_id) read by the
+    same statement."""
     if not user.is_authenticated:
         raise NotFound(_("找不到该议事"))
     found = db.session.execute(_consultation_statement(*also),
-                               {"id": consultation_id, "person_id": user.person_id}).unique().first()
+                               {"id": consultation_id, "person_id": user.person_id, "user_id": user.id}).unique().first()
     if found is None:
         raise NotFound(_("找不到该议事"))
     consultation, eligible, *values = found

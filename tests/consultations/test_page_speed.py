@@ -83,7 +83,7 @@ def test_the_session_page_takes_the_same_few_statements_for_any_number_of_commen
     assert len(rendered) == PAGE_STATEMENTS, "\n".join(s.replace("\n", " ")[:150] for s in rendered)
     assert len(many) == CACHED_STATEMENTS, "\n".join(s.replace("\n", " ")[:150] for s in many)
     for statements in (rendered, many):
-        assert sum("FROM comment_supports" in s for s in statements) == 1
+        assert sum(s.startswith("SELECT comment_supports.") for s in statements) == 1
         assert sum("FROM ownerships" in s for s in statements) == 1  # eligibility asked once, not twice
         assert not any(s.startswith("SELECT buildings.id, buildings.name") for s in statements)  # not shown
     # The page and the replies, then the viewer's own and supported comments of the page and the official
@@ -135,8 +135,9 @@ def test_a_part_the_session_has_none_of_is_not_asked_for(client, session, consul
     page, statements = _page(client, consultation_id)
     for table in PARTS:
         assert not any(_asks_for(table, s) for s in statements), table
-    # The signed-in user, the session (with what it has), the viewer's facts in the round.
-    assert len(statements) == 3, "\n".join(s.replace("\n", " ")[:150] for s in statements)
+    # The signed-in user, the session (with what it has, and that the viewer has neither supports nor comments
+    # waiting for review in it): nothing else.
+    assert len(statements) == 2, "\n".join(s.replace("\n", " ")[:150] for s in statements)
     assert "还没有方案。" in page and "暂无联席会议记录。" in page and "还没有表决。" in page
 
     consultation, secretary = _fresh(session, consultation), _fresh(session, secretary)
@@ -152,3 +153,30 @@ def test_a_part_the_session_has_none_of_is_not_asked_for(client, session, consul
         assert sum(_asks_for(table, s) for s in statements) == 1, table
     for shown in ("加装电梯方案", "居民区会议室", "是否同意加装电梯", "电梯使用需求调查"):
         assert shown in page, shown
+
+
+def test_the_viewers_facts_are_asked_for_once_they_have_any(client, session, consultation, round_, resident,
+                                                            neighbour, secretary, login):
+    """Whether the viewer supports any comment of the session, or has one waiting for review, comes with the
+    session: a viewer with neither is not asked for their supports, one with either is, and sees them."""
+    consultation_id = consultation.id
+    consultation, neighbour, resident = (_fresh(session, o) for o in (consultation, neighbour, resident))
+    theirs = comments.post_comment(session, neighbour, consultation, "楼道里需要加装扶手")
+    session.commit()
+    login("wangayi")
+    page, statements = _page(client, consultation_id)
+    assert not any(s.startswith("SELECT comment_supports.") for s in statements)
+    assert "已支持" not in page
+    comments.support_comment(session, _fresh(session, resident), _fresh(session, theirs))
+    session.commit()
+    page, statements = _page(client, consultation_id)
+    assert sum(s.startswith("SELECT comment_supports.") for s in statements) == 1
+    assert "已支持 1 · 取消" in page
+    # A comment of hers waiting for review: shown to her among the others (her list rendered for her alone).
+    consultation = _fresh(session, consultation)
+    consultation.pre_moderation = True
+    comments.post_comment(session, _fresh(session, resident), consultation, "建议在一楼放几把椅子")
+    comments.withdraw_support(session, _fresh(session, resident), _fresh(session, theirs))
+    session.commit()
+    page, _statements = _page(client, consultation_id)
+    assert "建议在一楼放几把椅子" in page and "已支持" not in page

@@ -40,7 +40,7 @@ from deliberation.consultations.models import (
 )
 from deliberation.consultations.routes.blueprint import bp
 from deliberation.consultations.routes.comment_form import comment_form as render_comment_form
-from deliberation.consultations.routes.comment_list import comment_list
+from deliberation.consultations.routes.comment_list import comment_list, viewer_columns
 from deliberation.errors import DomainError
 from deliberation.extensions import db
 from deliberation.forms import show_errors
@@ -174,6 +174,7 @@ def render_detail(
     report_to: int | None = None,
     round_form: RoundForm | None = None,
     parts: Parts = EVERY_PART,
+    viewer_marks: bool = True,
 ):
     """The session page; forms that failed come back with their errors and what was typed.
 
@@ -195,6 +196,7 @@ def render_detail(
         moderator=can_moderate,
         reply_to=reply_to,
         report_to=report_to,
+        viewer_marks=viewer_marks,
         reply_form=reply_form or ReplyForm() if reply_to is not None else None,
         empty_form=EmptyForm() if can_moderate else None,
     )
@@ -236,12 +238,14 @@ def render_detail(
 @login_required
 def detail(consultation_id: int):
     """A session: background, timeline, proposals, meetings and the round's comments."""
-    consultation, present = consultation_with_or_404(consultation_id, current_user, *_parts_columns())
+    consultation, present = consultation_with_or_404(consultation_id, current_user, *_parts_columns(),
+                                                     *viewer_columns())
     return render_detail(
         consultation,
         reply_to=inputs.id_arg("reply"),
         report_to=inputs.id_arg("report"),
-        parts=Parts(*map(bool, present)),
+        parts=Parts(*map(bool, present[:len(Parts._fields)])),
+        viewer_marks=any(present[len(Parts._fields):]),
     )
 
 
