@@ -39,12 +39,15 @@ def template_gettext() -> dict[str, Callable]:
     """`gettext` and `ngettext` for one rendering, on the translations of its language looked up once: a template's
     `_()` finds them in its context before the environment's, which look the translations up again at every call
     (Flask-Babel). The same as Jinja's new-style gettext (jinja2.ext): our catalogue's words marked safe where the
-    template escapes, the variables escaped by Markup's %, always %-formatted."""
+    template escapes, the variables escaped by Markup's %, always %-formatted (words without a variable or a % read
+    as they are: formatting them changes nothing, and most of a page's words are such)."""
     translations = get_translations()
 
     @pass_context
     def gettext(context, string: str, **variables):
         text = translations.ugettext(string)
+        if not variables and "%" not in text:
+            return Markup(text) if context.eval_ctx.autoescape else text  # noqa: S704 -- as jinja2.ext
         return (Markup(text) if context.eval_ctx.autoescape else text) % variables  # noqa: S704 -- as jinja2.ext
 
     @pass_context

@@ -59,6 +59,7 @@ def test_a_table_of_words_is_built_once_per_language_and_follows_the_reader(app)
     '{{ _("%(name)s 已加入“%(team)s”", name="<b>王阿姨</b>", team="楼组") }}',
     '{% set words = "【议事平台】%(day)s 的消息汇总（%(num)d 条）" %}{{ ngettext(words, words, 3, day="12-03") }}',
     '{{ _("100%% 同意") }}',  # not in the catalogue: as written, %% for %
+    '{% autoescape false %}{{ _("议事") }}{{ _("100%% 同意") }}{% endautoescape %}',
     '{% trans n=2 %}{{ n }} 位业主{% endtrans %}',
 ])
 def test_a_templates_words_read_as_the_environments_gettext_gives_them(app, locale, source):
