@@ -35,8 +35,8 @@ def new_receipt(vote_id: int) -> tuple[str, str]:
 
 
 def _code(number: int) -> str:
-    """The code `XXXXX-XXXXX` of a number: its digits in the receipt alphabet (the number below CODES, or its
-    last ten digits)."""
+    """The code of a number, two groups of five characters (`7KQ2M-9XH4B`): its lowest ten digits in the receipt
+    alphabet (all of them for a number below CODES)."""
     raw = ""
     for _i in range(CODE_LENGTH):
         number, index = divmod(number, len(RECEIPT_ALPHABET))
