@@ -18,7 +18,7 @@ from werkzeug.routing import IntegerConverter
 
 from deliberation import formatting, http_errors, inputs
 from deliberation.api.short_way import OrdinaryBallots
-from deliberation.db import configure_sqlite, ping_when_idle, write_intent
+from deliberation.db import configure_postgresql, configure_sqlite, end_reading, ping_when_idle, write_intent
 from deliberation.errors import DomainError
 from deliberation.extensions import babel, cache, csrf, db, limiter, login_manager
 
@@ -106,6 +106,8 @@ def init_app(app: Flask) -> None:
         ping_when_idle(db.engine, app.config["DB_PING_AFTER_IDLE_S"])
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
+        elif db.engine.dialect.name == "postgresql":
+            configure_postgresql(db.engine)
 
     app.before_request(_before_request)
     app.before_request(sessions.enforce_lifetimes)
@@ -113,6 +115,7 @@ def init_app(app: Flask) -> None:
     app.after_request(_security_headers)
     app.after_request(_audit_refusal)
     app.teardown_request(_reset_write_intent)
+    app.teardown_request(_end_reading)
     app.context_processor(_template_context)
     app.register_error_handler(HTTPException, http_errors.http_error)
     app.register_error_handler(DomainError, http_errors.domain_error)
@@ -199,6 +202,13 @@ def _audit_refusal(response):
     finally:
         write_intent.reset(token)
     return response
+
+
+def _end_reading(exc):
+    """A request that only read ends its transaction with COMMIT on PostgreSQL (db.end_reading); one that
+    raised is rolled back when its session is removed."""
+    if exc is None:
+        end_reading(db.session)
 
 
 def _reset_write_intent(exc):

@@ -298,3 +298,77 @@ def test_sqlite_checkpoints_after_a_writer_leaves_the_line_not_inside_its_commit
     assert write(2) == first, "the log was not copied into the database after the first writer"
     monkeypatch.setattr(database, "CHECKPOINT_BYTES", 1 << 40)  # none does
     assert write(3) > first
+
+
+def _add_ending_routes(app) -> None:
+    """Routes that end their transaction in each way end_reading tells apart (db.end_reading)."""
+    from flask import jsonify
+
+    def read():
+        db.session.execute(select(Community.name).where(Community.id == -1)).all()
+        pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
+        prepared = db.session.execute(text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE "
+                                           "'SELECT communities.name %'")).scalar()
+        return jsonify(pid=pid, prepared=prepared)
+
+    def wrote_then_refused():  # answered without raising: what it wrote must not stay
+        db.session.add(Community(name="拒后小区"))
+        db.session.flush()
+        return "refused", 409
+
+    def changed_not_flushed():
+        db.session.execute(select(Community).where(Community.name == "原名小区")).scalar_one().name = "改名小区"
+        return "refused", 422
+
+    def work_waiting_on_a_commit():  # as jobs.deliver's deliveries and pictures' files wait in session.info
+        db.session.execute(select(Community.id)).all()
+        db.session.info["waiting"] = [1]
+        return "ok"
+
+    for view in (read, wrote_then_refused, changed_not_flushed, work_waiting_on_a_commit):
+        app.add_url_rule(f"/_ending/{view.__name__}", view.__name__, view)
+
+
+@pytest.mark.parametrize(("route", "ends_with"), [
+    ("read", "commit"),
+    ("wrote_then_refused", "rollback"),
+    ("changed_not_flushed", "rollback"),
+    ("work_waiting_on_a_commit", "rollback"),
+])
+def test_a_request_that_only_read_ends_with_commit_on_postgresql(app, client, postgres_only, route, ends_with):
+    """db.end_reading: COMMIT ends a request's transaction that read and nothing else; whatever else it did is
+    rolled back as before (nothing it wrote or changed stays)."""
+    _add_ending_routes(app)
+    db.session.add(Community(name="原名小区"))
+    db.session.commit()
+    db.session.info.clear()
+    ended: list[str] = []
+    listeners = {name: lambda conn, name=name: ended.append(name) for name in ("commit", "rollback")}
+    for name, listener in listeners.items():
+        event.listen(db.engine, name, listener)
+    try:
+        client.get(f"/_ending/{route}")
+        db.session.info.clear()
+        db.session.remove()  # as at the end of the request's app context (the test holds it)
+    finally:
+        for name, listener in listeners.items():
+            event.remove(db.engine, name, listener)
+    assert ended == [ends_with]
+    names = set(db.session.execute(select(Community.name)).scalars())
+    assert names == {"原名小区"}
+
+
+def test_statements_of_requests_that_only_read_are_prepared_on_postgresql(app, client, postgres_only):
+    """psycopg prepares a statement at its fifth run on a connection (prepare_threshold) and forgets every prepared
+    statement at a rollback: requests that only read end with COMMIT, so PostgreSQL plans their statements once per
+    connection, not at every request."""
+    _add_ending_routes(app)
+    db.session.remove()
+    runs: dict[int, list[int]] = {}
+    for _ in range(20):
+        answer = client.get("/_ending/read").get_json()
+        db.session.remove()  # as at the end of the request's app context (the test holds it)
+        runs.setdefault(answer["pid"], []).append(answer["prepared"])
+    pid, seen = max(runs.items(), key=lambda item: len(item[1]))
+    assert len(seen) >= 6, runs
+    assert seen[-1] == 1, f"connection {pid}: never prepared over {len(seen)} requests"
