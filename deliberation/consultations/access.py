@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from typing import NamedTuple
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,6 +15,8 @@ from deliberation.accounts.models import User
 from deliberation.consultations.models import (
     Comment,
     CommentRound,
+    CommentStatus,
+    CommentSupport,
     Consultation,
     Idea,
     JointMeeting,
@@ -23,6 +26,8 @@ from deliberation.consultations.models import (
 )
 from deliberation.errors import NotFound, require
 from deliberation.extensions import db
+from deliberation.surveys.models import Survey
+from deliberation.voting.models import Vote
 
 
 @functools.cache
@@ -55,6 +60,47 @@ def consultation_with_or_404(consultation_id: int, user: User, *also: ColumnElem
     require(consultation.can_view(user, eligible=eligible), _l("找不到该议事"), hidden=True)
     require(not moderate or consultation.can_moderate(user), _l("只有本居民区的主持人可以进行此操作"))
     return consultation, tuple(values)
+
+
+class PageParts(NamedTuple):
+    """What the session page needs to ask for besides the session: which parts the session has any of (a session in
+    its commenting phase has no votes yet, often no meetings nor surveys), and whether the viewer has comments
+    waiting for review in it or supports any of its comments (viewer_marks; most viewers have neither). What is
+    False is not asked for."""
+
+    proposals: bool = True
+    meetings: bool = True
+    votes: bool = True
+    surveys: bool = True
+    viewer_marks: bool = True
+
+
+EVERY_PART = PageParts()  # when not read with the session (a form that failed): everything is asked for
+
+
+@functools.cache
+def _page_columns() -> tuple[ColumnElement, ...]:
+    """PageParts' facts as columns over the session's row (the same objects at every call: the statement is built
+    once). The viewer's are the sessions of their pending comments and of the comments they support, not a search
+    among the session's comments (which SQLite chose for a correlated EXISTS: every comment of a large session)."""
+    present = tuple(select(model.id).where(model.consultation_id == Consultation.id).exists().label(f"has_{name}")
+                    for name, model in (("proposals", Proposal), ("meetings", JointMeeting), ("votes", Vote),
+                                        ("surveys", Survey)))
+    viewer = bindparam("user_id", type_=Integer)
+    pending = Consultation.id.in_(select(Comment.consultation_id).where(
+        Comment.author_id == viewer, Comment.status == CommentStatus.PENDING)).label("viewer_pending")
+    supports = Consultation.id.in_(select(Comment.consultation_id).join(
+        CommentSupport, CommentSupport.comment_id == Comment.id).where(CommentSupport.user_id == viewer)).label(
+        "viewer_supports")
+    return *present, pending, supports
+
+
+def session_page_or_404(consultation_id: int, user: User) -> tuple[Consultation, PageParts]:
+    """consultation_or_404 with the session page's PageParts, read by the same statement."""
+    consultation, (proposals, meetings, votes, surveys, pending, supports) = consultation_with_or_404(
+        consultation_id, user, *_page_columns())
+    return consultation, PageParts(bool(proposals), bool(meetings), bool(votes), bool(surveys),
+                                   viewer_marks=bool(pending or supports))
 
 
 @functools.cache

@@ -19,7 +19,7 @@ from flask import render_template, url_for
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from sqlalchemy import ColumnElement, CompoundSelect, Integer, Select, bindparam, literal, select, union_all
+from sqlalchemy import CompoundSelect, Select, bindparam, literal, select, union_all
 from sqlalchemy.orm import joinedload, lazyload
 
 from deliberation.accounts.models import Role, User
@@ -137,22 +137,6 @@ def _viewer_facts_statement(with_supports: bool) -> CompoundSelect | Select:
         stmt)
 
 
-@functools.cache
-def viewer_columns() -> tuple[ColumnElement, ...]:
-    """Whether the viewer (the bound parameter user_id) has comments waiting for review in the session, and whether
-    they support any of its comments: read with the session itself (access.consultation_with_or_404), so that the
-    many viewers with neither are not asked for their facts in the round (comment_list's viewer_marks)."""
-    # The sessions of the viewer's pending comments and of the comments they support, not a search among the
-    # session's comments (which SQLite chose for a correlated EXISTS: every comment of a large session read).
-    viewer = bindparam("user_id", type_=Integer)
-    pending = Consultation.id.in_(select(Comment.consultation_id).where(
-        Comment.author_id == viewer, Comment.status == CommentStatus.PENDING)).label("viewer_pending")
-    supports = Consultation.id.in_(select(Comment.consultation_id).join(
-        CommentSupport, CommentSupport.comment_id == Comment.id).where(CommentSupport.user_id == viewer)).label(
-        "viewer_supports")
-    return pending, supports
-
-
 def _viewer_facts(round_: CommentRound, viewer: User, ids: list[int]) -> tuple[set[int], bool]:
     """The comments of the list the viewer supports, and whether they have comments waiting for review in
     the round (one query)."""
@@ -187,7 +171,7 @@ def comment_list(consultation: Consultation, viewer: User, wanted: CommentRound 
                  **context) -> Shown:
     """The round's comment list for the session page: the shared one with the viewer's parts, or their own.
 
-    viewer_marks=False: the caller read with the session (viewer_columns) that the viewer has neither comments
+    viewer_marks=False: the caller read with the session (access.session_page_or_404) that the viewer has neither comments
     waiting for review nor supports in it, and they are not asked for again."""
     sort = sort if sort in SORTS else "supported"
     round_ = comments.shown_round(consultation, wanted)

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import functools
-from typing import NamedTuple
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import ColumnElement, select
 from wtforms.fields.choices import SelectChoice
 
 from deliberation import inputs
@@ -18,7 +14,13 @@ from deliberation.accounts.models import Community
 from deliberation.booking.models import Room as BookingRoom
 from deliberation.booking.rooms import rooms_of
 from deliberation.consultations import meetings, proposals, sessions
-from deliberation.consultations.access import consultation_or_404, consultation_with_or_404, with_meetings
+from deliberation.consultations.access import (
+    EVERY_PART,
+    PageParts,
+    consultation_or_404,
+    session_page_or_404,
+    with_meetings,
+)
 from deliberation.consultations.forms import (
     CommentForm,
     ConsultationForm,
@@ -33,21 +35,17 @@ from deliberation.consultations.models import (
     PHASE_ORDER,
     Consultation,
     Eligibility,
-    JointMeeting,
     Phase,
-    Proposal,
     RoundState,
 )
 from deliberation.consultations.routes.blueprint import bp
 from deliberation.consultations.routes.comment_form import comment_form as render_comment_form
-from deliberation.consultations.routes.comment_list import comment_list, viewer_columns
+from deliberation.consultations.routes.comment_list import comment_list
 from deliberation.errors import DomainError
 from deliberation.extensions import db
 from deliberation.forms import show_errors
 from deliberation.pagination import page_number
 from deliberation.surveys.lists import surveys_for_consultation
-from deliberation.surveys.models import Survey
-from deliberation.voting.models import Vote
 from deliberation.voting.results import votes_for_consultation
 
 
@@ -144,26 +142,6 @@ def edit(consultation_id: int):
     ), 422 if form.is_submitted() else 200
 
 
-class Parts(NamedTuple):
-    """Which parts the session has any of: a part it has none of is not asked for (the session page of a session
-    in its commenting phase has no votes yet, often no meetings nor surveys)."""
-
-    proposals: bool = True
-    meetings: bool = True
-    votes: bool = True
-    surveys: bool = True
-
-
-EVERY_PART = Parts()  # when not read with the session: every part is asked for
-
-
-@functools.cache
-def _parts_columns() -> tuple[ColumnElement, ...]:
-    """Parts' columns, read with the session by consultation_with_or_404 (the same objects at every call)."""
-    return tuple(select(model.id).where(model.consultation_id == Consultation.id).exists().label(f"has_{name}")
-                 for name, model in zip(Parts._fields, (Proposal, JointMeeting, Vote, Survey), strict=True))
-
-
 def render_detail(
     consultation: Consultation,
     status: int = 200,
@@ -173,8 +151,7 @@ def render_detail(
     meeting_form: MeetingForm | None = None,
     report_to: int | None = None,
     round_form: RoundForm | None = None,
-    parts: Parts = EVERY_PART,
-    viewer_marks: bool = True,
+    parts: PageParts = EVERY_PART,
 ):
     """The session page; forms that failed come back with their errors and what was typed.
 
@@ -196,7 +173,7 @@ def render_detail(
         moderator=can_moderate,
         reply_to=reply_to,
         report_to=report_to,
-        viewer_marks=viewer_marks,
+        viewer_marks=parts.viewer_marks,
         reply_form=reply_form or ReplyForm() if reply_to is not None else None,
         empty_form=EmptyForm() if can_moderate else None,
     )
@@ -238,15 +215,8 @@ def render_detail(
 @login_required
 def detail(consultation_id: int):
     """A session: background, timeline, proposals, meetings and the round's comments."""
-    consultation, present = consultation_with_or_404(consultation_id, current_user, *_parts_columns(),
-                                                     *viewer_columns())
-    return render_detail(
-        consultation,
-        reply_to=inputs.id_arg("reply"),
-        report_to=inputs.id_arg("report"),
-        parts=Parts(*map(bool, present[:len(Parts._fields)])),
-        viewer_marks=any(present[len(Parts._fields):]),
-    )
+    consultation, parts = session_page_or_404(consultation_id, current_user)
+    return render_detail(consultation, reply_to=inputs.id_arg("reply"), report_to=inputs.id_arg("report"), parts=parts)
 
 
 @bp.post("/consultations/<int:consultation_id>/phase")
