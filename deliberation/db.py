@@ -248,6 +248,10 @@ def configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints outside the writers' line: _on_checkin
+        # The writer that starts the log again from its beginning (after a checkpoint) cuts the file to what it
+        # wrote: the file's length is then the log's, which checkpoint_if_due reads. Without it the file keeps the
+        # length it once reached, and every writer after that checkpointed (and synced) again.
+        cursor.execute("PRAGMA journal_size_limit=0")
         cursor.close()
 
     queue = _queues[engine] = _WriterQueue(engine.url.database)

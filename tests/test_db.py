@@ -280,10 +280,17 @@ def test_a_statement_on_the_driver_refuses_a_default_computed_in_python_and_rais
 def test_sqlite_checkpoints_after_a_writer_leaves_the_line_not_inside_its_commit(app, sqlite_only, monkeypatch):
     """SQLite's automatic checkpoint is off on the app's connections (it would run inside a COMMIT, with every
     writer waiting in line); a writer that leaves the log past CHECKPOINT_BYTES copies it into the database once back
-    in the pool, so the next writer starts the log from its beginning: the file stops growing."""
+    in the pool, and the next writer starts the log from its beginning, cutting the file to what it wrote
+    (journal_size_limit): the file's length is the log's again, so the writers after it do not checkpoint until the
+    log has grown past CHECKPOINT_BYTES once more."""
     import deliberation.db as database
 
     wal = db.engine.url.database + "-wal"
+    db.engine.dispose()
+    checkpoints: list[str] = []
+    listener = event.listens_for(db.engine, "connect")(
+        lambda connection, _record: connection.set_trace_callback(
+            lambda sql: checkpoints.append(sql) if "wal_checkpoint" in sql else None))
     with db.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
 
@@ -293,11 +300,25 @@ def test_sqlite_checkpoints_after_a_writer_leaves_the_line_not_inside_its_commit
         db.session.remove()  # the connection back in the pool, as at a request's end
         return os.stat(wal).st_size
 
-    monkeypatch.setattr(database, "CHECKPOINT_BYTES", 1)  # every writer checkpoints
-    first = write(1)
-    assert write(2) == first, "the log was not copied into the database after the first writer"
-    monkeypatch.setattr(database, "CHECKPOINT_BYTES", 1 << 40)  # none does
-    assert write(3) > first
+    try:
+        monkeypatch.setattr(database, "CHECKPOINT_BYTES", 1)  # every writer checkpoints
+        first = write(1)
+        assert checkpoints, "the writer did not checkpoint"
+        second = write(2)
+        assert second <= first, "the log was not started again after the checkpoint"
+        monkeypatch.setattr(database, "CHECKPOINT_BYTES", 1 << 40)  # none does
+        assert write(3) > second
+        # Past the mark once, then forty writers of one row each: a checkpoint every few of them, not at every one.
+        monkeypatch.setattr(database, "CHECKPOINT_BYTES", 4 * second)
+        checkpoints.clear()
+        for n in range(40):
+            db.session.add(Community(name=f"一行{n}", district="长宁区"))
+            db.session.commit()
+            db.session.remove()
+        assert 1 <= len(checkpoints) <= 20, len(checkpoints)
+    finally:
+        event.remove(db.engine, "connect", listener)
+        db.engine.dispose()
 
 
 def _add_ending_routes(app) -> None:
