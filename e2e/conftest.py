@@ -40,12 +40,34 @@ def demo_database(tmp_path_factory) -> Path:
     return path
 
 
+def closing_on_collection(wsgi_app):
+    """The app with each answer's iterator closed even when the server forgets to.
+
+    Werkzeug's development server calls the iterator's ``close`` after draining the socket, and a client that
+    resets the connection in that moment (a page leaving while an icon downloads) makes the drain raise first:
+    the static file's handle is then left to the collector, whose ResourceWarning fails whichever test runs then.
+    A generator is closed when it is collected, and its ``finally`` closes what the app gave."""
+
+    def closing(answer):
+        try:
+            yield from answer
+        finally:
+            if hasattr(answer, "close"):
+                answer.close()
+
+    def app(environ, start_response):
+        return closing(wsgi_app(environ, start_response))
+
+    return app
+
+
 @pytest.fixture
 def live_server(demo_database, tmp_path):
     path = tmp_path / "live.db"
     shutil.copy(demo_database, path)
     app = create_app(base_config("sqlite:///" + str(path), WTF_CSRF_ENABLED=True, SERVER_NAME=None,
                                  TESTING=False, AUDIT_ANCHOR_FILE=str(tmp_path / "audit-anchor.json")))
+    app.wsgi_app = closing_on_collection(app.wsgi_app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
