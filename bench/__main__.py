@@ -24,7 +24,7 @@ from pathlib import Path
 
 from bench import communities, load, weight
 from bench import data as gen
-from bench.server import BALLOT_THREADS, BALLOT_WORKERS, REUSE_PORT, THREADS, WORKERS, Server
+from bench.server import BALLOT_THREADS, BALLOT_WORKERS, THREADS, WORKERS, Server
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -347,14 +347,14 @@ class Bench:
     def worker_shares(self, server: Server, url: str, browser: dict[str, str]) -> None:
         """The same page over BALLOT_CONNECTIONS kept-alive connections: how the workers share the requests
         (their CPU time, every request being alike). A kept-alive connection stays with the worker that
-        accepted it; a listening socket per worker (--reuse-port) lets the kernel spread them."""
+        accepted it; the workers share them evenly (deliberation.serving)."""
         _warm, run, cpu = self._measure(server, url, BALLOT_CONNECTIONS, headers=browser)
         shares = self.last_shares
         figure = " / ".join(f"{share:.0%}" for share in shares) or "not measured"
         self.row(f"workers' shares ({BALLOT_CONNECTIONS} kept-alive conn)", figure,
                  f"≤ {TARGETS['worker_share']:.0%} each",
                  bool(shares) and max(shares) <= TARGETS["worker_share"] and not run.errors,
-                 f"session page; {run.rate:,.0f} req/s; {cpu}; reuse_port {'on' if server.reuse_port else 'off'}"
+                 f"session page; {run.rate:,.0f} req/s; {cpu}"
                  + self._errors(run))
 
     def session_against_floor(self, floor_cpu_ms: float) -> None:
@@ -432,8 +432,8 @@ def markdown(rows: list[Row], info: dict) -> str:
         lines += [f"> **Not final.** {info['provisional']}", ""]
     lines += [f"Machine: {info['cores']} cores ({info['cpu']}), {info['memory']} RAM; {info['system']}; "
               f"Python {info['python']}; load average before the run {info['load_before']:.2f}, after "
-              f"{info['load_after']:.2f}. Server: gunicorn, {WORKERS} workers × {THREADS} threads (gthread"
-              f"{', reuse_port' if REUSE_PORT else ''}); ballots on the ballot pool, {BALLOT_WORKERS} workers × "
+              f"{info['load_after']:.2f}. Server: gunicorn, {WORKERS} workers × {THREADS} threads (gthread, "
+              f"connections shared evenly); ballots on the ballot pool, {BALLOT_WORKERS} workers × "
               f"{BALLOT_THREADS} thread; on loopback; load from wrk (1 thread).", "",
               "| database | measurement | figure | target | holds | note |", "|---|---|---|---|---|---|"]
     for r in rows:

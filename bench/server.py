@@ -13,12 +13,11 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# The settings of `make run`: two workers, threads so that a hall display's stream holds no worker, a
-# listening socket per worker (reuse_port) so that the kernel spreads the connections over them: all of
-# deploy/gunicorn.conf.py, which the servers here start from.
+# The settings of `make run`: two workers, threads so that a hall display's stream holds no worker, the
+# kept-alive connections shared evenly among the workers (deliberation.serving): all of deploy/gunicorn.conf.py,
+# which the servers here start from.
 WORKERS = 2
 THREADS = 8
-REUSE_PORT = True
 # The ballot pool of a deployment (deploy/deliberation-ballots.service): the proxy sends the API's ballots to
 # workers of one thread each, where a ballot costs about two thirds of the CPU it costs among eight threads.
 BALLOT_THREADS = 1
@@ -32,13 +31,12 @@ def free_port() -> int:
 
 
 class Server:
-    """`gunicorn --workers 2 --worker-class gthread --threads 8 --reuse-port APP` on 127.0.0.1:<free port>."""
+    """`gunicorn --config deploy/gunicorn.conf.py --workers 2 --threads 8 APP` on 127.0.0.1:<free port>."""
 
     def __init__(self, app: str, env: dict[str, str], log: Path, *, workers: int = WORKERS,
                  threads: int = THREADS, ready_path: str = "/login"):
         self.app, self.env, self.log = app, env, log
         self.workers, self.threads, self.ready_path = workers, threads, ready_path
-        self.reuse_port = REUSE_PORT  # set by deploy/gunicorn.conf.py
         self.port = free_port()
         self.process: subprocess.Popen | None = None
 
@@ -51,7 +49,7 @@ class Server:
         # measurement's own workers, threads and port; no access log, no recycling in the middle of a run.
         return [sys.executable, "-m", "gunicorn", "--config", str(ROOT / "deploy" / "gunicorn.conf.py"),
                 "--bind", f"127.0.0.1:{self.port}", "--max-requests", "0",
-                "--workers", str(self.workers), "--worker-class", "gthread", "--threads", str(self.threads),
+                "--workers", str(self.workers), "--threads", str(self.threads),
                 "--graceful-timeout", "5", "--no-control-socket", "--error-logfile", str(self.log), self.app]
 
     def __enter__(self) -> Server:

@@ -66,6 +66,7 @@ def test_make_run_and_the_benchmark_start_from_the_deployments_settings():
     assert run is not None and "gunicorn -c deploy/gunicorn.conf.py 'deliberation:create_app()'" in run[0]
     command = Server("bench.wsgi:app", {}, ROOT / "unused.log").command()
     assert command[command.index("--config") + 1] == str(DEPLOY / "gunicorn.conf.py")
+    assert "--worker-class" not in command and "--reuse-port" not in command  # the file's worker, as deployed
 
 
 def test_a_worker_takes_the_loaded_apps_objects_out_of_the_collectors_sight():
