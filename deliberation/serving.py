@@ -80,14 +80,14 @@ class FairThreadWorker(ThreadWorker):
     @property
     def worker_connections(self) -> int:
         """gthread's loop accepts while nr_conns < worker_connections, and reads this once a round: here the
-        worker also notes that it came round, and holds at what it has while it is over its share."""
+        worker also notes that it came round, and answers what it holds while it is over its share (accept none)."""
         if self.shares is None or self.slot is None:
             return self._most
         now = time.monotonic()
         self.shares.seen[self.slot] = now
         fewest = self.shares.fewest_elsewhere(self.slot, now)
         self._over_share = fewest is not None and self._connections > fewest
-        return min(self._most, self._connections) if self._over_share else self._most
+        return self._connections if self._over_share else self._most
 
     @worker_connections.setter
     def worker_connections(self, value: int) -> None:

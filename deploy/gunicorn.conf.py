@@ -16,11 +16,10 @@ bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count()))
 worker_class = "deliberation.serving.FairThreadWorker"
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
-# A listening socket per worker (SO_REUSEPORT), so the kernel spreads new connections over the workers.
-# With one shared socket a gthread worker keeps every kept-alive connection it accepted, and one worker
-# took 98-99 % of them while the other idled (bench/README.md). A worker that stops (max_requests, a
-# reload) drops the connections still waiting in its own queue: the proxy's proxy_next_upstream retries
-# them where it may.
+# One listening socket shared by the workers (no reuse_port): FairThreadWorker accepts by the connections
+# each worker holds, so kept-alive connections split evenly; with a socket per worker the kernel's hash put
+# four of them on one worker one time in eight (bench/README.md), and a stopping worker dropped what waited
+# in its own queue.
 # Recycle a worker now and then, so that memory a rare large export took is given back.
 max_requests = 5000
 max_requests_jitter = 500
