@@ -68,6 +68,21 @@ def test_the_tokens_last_use_is_written_with_the_ballot(client, session, api_tok
     assert session.execute(select(ApiToken.last_used_at)).scalar() > long_ago
 
 
+def test_a_token_used_a_moment_ago_keeps_its_last_use(client, session, api_token, make_vote, residents):
+    """Written at most every few minutes (accounts.services.API_TOKEN_USE_GRANULARITY), on both databases."""
+    from deliberation.accounts.models import ApiToken
+
+    vote_id = make_vote().id
+    headers = api_token("wangayi")
+    a_moment_ago = utcnow() - timedelta(seconds=30)
+    session.execute(update(ApiToken).values(last_used_at=a_moment_ago))
+    session.commit()
+    assert client.post(f"/api/v1/votes/{vote_id}/ballot", json={"choice": "agree"}, headers=headers).status_code == 201
+    session.expire_all()
+    assert session.execute(select(ApiToken.last_used_at)).scalar() == a_moment_ago
+    assert _ballot(session, vote_id, residents["wang"]).choice == "agree"
+
+
 @pytest.mark.parametrize(("case", "status", "refused"), [
     ("changed", 200, False),          # a second ballot of the voter: changed by the full way
     ("unknown choice", 422, True),

@@ -18,15 +18,16 @@ from deliberation.voting.results import live_counts, report_for
 from tests.statements import recorded
 
 # A new ballot (voting.quick): one read (the token's user with their role, the vote with its session, the
-# voter's row, no ballot yet); under the write lock the INSERT, which re-reads the vote still open and the
+# voter's row); under the write lock the INSERT, which re-reads the vote still open and the
 # proposal's version; the notices that asked for the ballot, read; then the audit event: its chain's last hash and
 # its row. On PostgreSQL the INSERT reads the notices in its own WITH and takes the chain's lock and last hash in its
 # RETURNING (audit_chain_head); on SQLite the read runs under a plain BEGIN, the rest under BEGIN IMMEDIATE.
 NEW_BALLOT_STATEMENTS = {"postgresql": 3, "sqlite": 5}
-# A changed ballot: that read finds the ballot and hands over to the full way (voting.casting): the token's
-# user, the vote, the voter's row, then under the lock the vote's state, the INSERT that finds the ballot,
-# the ballot FOR UPDATE and its UPDATE, the notices that asked for a ballot read (voting.telling.voted).
-CHANGED_BALLOT_STATEMENTS = 9
+# A changed ballot: the short way's read, then its INSERT finds the ballot (rolled back), and the full way
+# (voting.casting) answers: the token's user, the vote, the voter's row, then under the lock the vote's state, the
+# INSERT that finds the ballot, the ballot FOR UPDATE and its UPDATE, the notices that asked for a ballot read
+# (voting.telling.voted).
+CHANGED_BALLOT_STATEMENTS = 10
 
 
 # An audit event of the full way: its chain's last hash (on PostgreSQL with the chain's lock), its row.
