@@ -168,6 +168,10 @@ class Bench:
                 gen.add_civil_code_vote(session, d, s.civil_ballots)
             db.session.remove()
             db.engine.dispose()
+        if self.database == "postgres":
+            started = time.perf_counter()
+            gen.checkpoint_postgres(database_url(self.url, ""))
+            d.timings["checkpoint"] = round(time.perf_counter() - started, 2)
         self.log(f"  data generated: {json.dumps(d.timings, ensure_ascii=False)} (seconds)")
 
     # -- measurements ------------------------------------------------------------------------
