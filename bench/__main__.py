@@ -83,12 +83,14 @@ def loadavg() -> float:
     return os.getloadavg()[0]
 
 
-def rate_limit_overrides() -> dict:
-    """Every per-user rate limit raised: one machine's generated load would otherwise meet 429."""
+def app_overrides() -> dict:
+    """Every per-user rate limit raised: one machine's generated load would otherwise meet 429. And the booking
+    horizon: the prepared bookings follow each other by the half hour from about six weeks ahead, and a run that
+    went past 90 days would time refusals (422) as bookings."""
     keys = set()
     for path in (ROOT / "deliberation").rglob("*.py"):
         keys.update(re.findall(r'per_user\(\s*"[^"]+",\s*"([A-Z0-9_]+)"', path.read_text(encoding="utf-8")))
-    return dict.fromkeys(sorted(keys), "1000000 per minute")
+    return dict.fromkeys(sorted(keys), "1000000 per minute") | {"BOOKING_HORIZON_DAYS": 3650}
 
 
 def settle(cores: int, longest: float = 120) -> None:
@@ -133,7 +135,7 @@ class Bench:
     @property
     def env(self) -> dict[str, str]:
         return {"DATABASE_URL": self.url, "SECRET_KEY": self.secret, "REDIS_URL": "",
-                "BENCH_APP_CONFIG": json.dumps(rate_limit_overrides())}
+                "BENCH_APP_CONFIG": json.dumps(app_overrides())}
 
     # -- data --------------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """The application as gunicorn serves it in the benchmark: the real factory, settings from the
 environment like production, plus the overrides the harness passes as JSON in BENCH_APP_CONFIG
-(only rate limits raised so that one machine's load is not answered 429)."""
+(rate limits and the booking horizon raised so that one machine's load is not refused: app_overrides)."""
 
 from __future__ import annotations
 
