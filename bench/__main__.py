@@ -171,9 +171,7 @@ class Bench:
             db.session.remove()
             db.engine.dispose()
         if self.database == "postgres":
-            started = time.perf_counter()
-            gen.checkpoint_postgres(database_url(self.url, ""))
-            d.timings["checkpoint"] = round(time.perf_counter() - started, 2)
+            gen.checkpoint_postgres(database_url(self.url, ""), d)
         self.log(f"  data generated: {json.dumps(d.timings, ensure_ascii=False)} (seconds)")
 
     # -- measurements ------------------------------------------------------------------------
